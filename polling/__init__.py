@@ -1,0 +1,110 @@
+"""Pulse: the web app. ``create_app`` is the only way to get one."""
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask, g, request
+from sqlalchemy.orm import selectinload
+
+__version__ = "0.1.0"
+
+
+def template_folder() -> str:
+    """Top-level ``templates/`` of the checkout, or its installed copy under ``share/pulse``."""
+    for candidate in (Path(__file__).resolve().parent.parent / "templates",
+                      Path(sys.prefix) / "share" / "pulse" / "templates"):
+        if candidate.is_dir():
+            return str(candidate)
+    raise RuntimeError("Pulse's templates/ folder is missing: reinstall Pulse (pip install .).")
+
+
+def create_app(config: Mapping[str, object] | None = None) -> Flask:
+    """Build the app from ``config`` (tests pass a mapping), else from the environment."""
+    from polling import config as settings
+
+    app = Flask(__name__, template_folder=template_folder())
+    app.json.sort_keys = False
+    if config is None:
+        app.config.update(settings.from_env())
+    else:
+        app.config.update(settings.from_env({"PULSE_ENV": "testing"}))
+        app.config.update(config)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=app.config.get("MAX_CONTENT_LENGTH") or 2 * 1024 * 1024,
+        API_TITLE="Pulse API", API_VERSION="v1", OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1", OPENAPI_JSON_PATH="openapi.json",
+        RATELIMIT_STORAGE_URI=app.config.get("REDIS_URL") or "memory://",
+        RATELIMIT_ENABLED=app.config.get("RATELIMIT_ENABLED", not app.config["TESTING"]),
+    )
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from polling import db, errors, i18n, permissions
+    from polling.accounts.models import User
+    from polling.accounts.passwords import Hasher
+    from polling.extensions import api, csrf, limiter, login_manager
+
+    db.init_app(app)
+    i18n.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    api.init_app(app)
+    errors.init_app(app)  # after the API, so our handler (HTML or JSON) wins over flask-smorest's
+    cost = app.config.get("ARGON2_COST", (3, 65536))
+    app.extensions["pulse.hasher"] = Hasher(*cost)  # type: ignore[misc]
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        if not user_id.isdigit():
+            return None
+        return db.get_session().get(User, int(user_id), options=[selectinload(User.member)])
+
+    @app.before_request
+    def load_api_user() -> None:
+        if request.path.startswith("/api/"):
+            from polling.accounts.service import user_for_token
+
+            header = request.headers.get("Authorization", "")
+            if header.startswith("Bearer "):
+                g.api_user = user_for_token(db.get_session(), header.removeprefix("Bearer ").strip())
+
+    app.before_request(permissions.enforce)
+    app.after_request(_security_headers)
+
+
+def _security_headers(response):  # type: ignore[no-untyped-def]
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy",
+                       "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                       "frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def _register_blueprints(app: Flask) -> None:
+    from polling.accounts.routes import bp as accounts_bp
+    from polling.api.routes import me_bp, tokens_bp
+    from polling.extensions import api, csrf
+    from polling.main.routes import bp as main_bp
+    from polling.members.routes import bp as members_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(members_bp)
+    for bp in (tokens_bp, me_bp):
+        csrf.exempt(bp)  # the API authenticates with bearer tokens, never cookies
+        api.register_blueprint(bp, url_prefix="/api/v1")

@@ -1,0 +1,139 @@
+"""Domain errors and the one handler that turns any error into an HTML page or a JSON body.
+
+Services raise :class:`PulseError` subclasses; views never catch them. A refusal always says
+what was wrong and how to fix it; a user never sees a traceback.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+
+class PulseError(Exception):
+    """Base of domain errors: an HTTP status, a message for people, optional field errors."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: object, *, fields: dict[str, list[object]] | None = None) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.fields = fields or {}
+
+
+class InvalidInput(PulseError):
+    status = 422
+    code = "invalid_input"
+
+    @classmethod
+    def for_field(cls, field: str, message: object) -> "InvalidInput":
+        return cls(message, fields={field: [message]})
+
+
+class NotAuthenticated(PulseError):
+    status = 401
+    code = "not_authenticated"
+
+
+class Forbidden(PulseError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(PulseError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(PulseError):
+    status = 409
+    code = "conflict"
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def _answer(status: int, code: str, message: object, description: object = "", fields: dict[str, Any] | None = None,
+            headers: dict[str, str] | None = None) -> tuple[Response | str, int, dict[str, str]]:
+    if wants_json():
+        body: dict[str, Any] = {"code": status, "status": code, "message": str(message)}
+        if description:
+            body["description"] = str(description)
+        if fields:
+            body["errors"] = {name: [str(m) for m in msgs] for name, msgs in fields.items()}
+        return jsonify(body), status, headers or {}
+    try:
+        html = render_template("errors/error.html", status=status, message=message, description=description,
+                               fields=fields or {})
+    except Exception:  # the error page itself failed: answer plainly rather than with a traceback
+        html = f"<!doctype html><title>{status}</title><h1>{escape(str(message))}</h1>"
+    return html, status, headers or {}
+
+
+_HTTP_MESSAGES = {
+    400: (_l("The request could not be understood."), _l("Check the form or request body and try again.")),
+    401: (_l("You need to log in first."), _l("Log in, or send an API token as 'Authorization: Bearer <token>'.")),
+    403: (_l("You are not allowed to see this page."), _l("Log in with an account that has access, or go back.")),
+    404: (_l("Page not found."), _l("Check the address; the item may have been removed.")),
+    405: (_l("This method is not allowed here."), _l("Use one of the methods listed in the Allow header.")),
+    413: (_l("The upload is too large."), _l("Send a smaller file or body.")),
+    415: (_l("Unsupported content type."), _l("Send JSON with 'Content-Type: application/json'.")),
+    422: (_l("Some fields are not valid."), _l("Correct the fields listed and send again.")),
+    429: (_l("Too many attempts."), _l("Wait a minute before trying again.")),
+    500: (_l("Something went wrong on our side."), _l("The error was logged; please try again later.")),
+}
+
+
+def _field_errors(exc: HTTPException) -> dict[str, Any] | None:
+    data = getattr(exc, "data", None)
+    if not isinstance(data, dict):
+        return None
+    messages = data.get("messages")
+    if not isinstance(messages, dict):
+        return None
+    flat: dict[str, Any] = {}
+    for location in messages.values():  # webargs groups errors by location (json, query, ...)
+        if isinstance(location, dict):
+            for name, msgs in location.items():
+                flat[str(name)] = msgs if isinstance(msgs, list) else [msgs]
+    return flat
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(PulseError)
+    def handle_domain_error(exc: PulseError):  # type: ignore[no-untyped-def]
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 and wants_json() else None
+        return _answer(exc.status, exc.code, exc.message, fields=exc.fields, headers=headers)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(exc: CSRFError):  # type: ignore[no-untyped-def]
+        return _answer(400, "csrf_failed", _l("The form expired or was sent from another site."),
+                       _l("Reload the page and send the form again."))
+
+    @app.errorhandler(HTTPException)
+    def handle_http(exc: HTTPException):  # type: ignore[no-untyped-def]
+        status = exc.code or 500
+        message, description = _HTTP_MESSAGES.get(status, (exc.name, exc.description))
+        headers = {k: v for k, v in exc.get_headers() if k.lower() in {"allow", "retry-after"}}
+        if isinstance(exc, CSRFError):
+            return handle_csrf(exc)
+        return _answer(status, exc.name.lower().replace(" ", "_"), message, description, _field_errors(exc), headers)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        if isinstance(exc, HTTPException):
+            return handle_http(exc)
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        session = g.get("db_session")  # the request's session must not keep a broken transaction
+        if session is not None:
+            session.rollback()
+        return handle_http(InternalServerError())

@@ -1,0 +1,46 @@
+"""Language choice: the member's setting, else the session's choice, else Accept-Language."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+from flask_babel import get_locale
+
+from polling.extensions import babel
+
+LANGUAGES = {"en": "English", "es": "Español"}
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return str(current_user.locale)
+    chosen = session.get("locale")
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return request.accept_languages.best_match(list(LANGUAGES), default="en") or "en"
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale, country_name=country_name, specialty_name=specialty_name)
+
+
+def country_name(code: str) -> str:
+    from polling.members.licences import COUNTRIES
+
+    names = COUNTRIES.get(code)
+    if names is None:
+        return code
+    return names[1] if str(get_locale()) == "es" else names[0]
+
+
+def specialty_name(code: str) -> str:
+    from sampling.taxonomy import SPECIALTIES
+
+    specialty = SPECIALTIES.get(code)
+    return specialty.name(str(get_locale())) if specialty else code

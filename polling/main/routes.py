@@ -1,0 +1,45 @@
+"""Home page, language switch, health check."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, redirect, render_template, request, session
+from flask_login import current_user
+
+from polling.accounts.service import set_locale
+from polling.db import get_session
+from polling.i18n import LANGUAGES
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def home():  # type: ignore[no-untyped-def]
+    """The member's feed, or the public landing page."""
+    member = current_user.member if current_user.is_authenticated else None
+    return render_template("main/home.html", member=member)
+
+
+def _safe_next(target: str | None) -> str:
+    parts = urlsplit(target or "/")
+    if parts.scheme or parts.netloc or not (target or "/").startswith("/"):
+        return "/"
+    return target or "/"
+
+
+@bp.post("/language")
+def set_language():  # type: ignore[no-untyped-def]
+    """Switch the interface language (remembered on the account when logged in)."""
+    locale = request.form.get("locale", "")
+    if locale in LANGUAGES:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            set_locale(get_session(), current_user, locale)
+            get_session().commit()
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.get("/healthz")
+def healthz():  # type: ignore[no-untyped-def]
+    """Liveness probe for load balancers."""
+    return {"status": "ok"}

@@ -1,0 +1,78 @@
+"""Physician sign-up, verification status, peer profiles, the staff verification queue."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from polling.db import get_session
+from polling.errors import InvalidInput
+from polling.members import licences, service
+from polling.members.demographics import PRACTICE_SETTINGS
+from sampling.taxonomy import SPECIALTIES
+
+bp = Blueprint("members", __name__)
+
+
+def _choices() -> dict[str, object]:
+    return {"countries": licences.COUNTRIES, "specialties": SPECIALTIES, "settings": PRACTICE_SETTINGS,
+            "rules": licences.RULES}
+
+
+@bp.route("/signup/physician", methods=["GET", "POST"])
+def signup():  # type: ignore[no-untyped-def]
+    """Physician sign-up; the account waits for licence verification."""
+    errors: dict[str, list[object]] = {}
+    message = None
+    if request.method == "POST":
+        session = get_session()
+        try:
+            member = service.register_physician(session, current_app.extensions["pulse.hasher"], request.form)
+        except InvalidInput as exc:
+            session.rollback()
+            errors, message = exc.fields, exc.message
+        else:
+            session.commit()
+            login_user(member.user)
+            return redirect(url_for("members.status"))
+    return render_template("members/signup.html", errors=errors, message=message, form=request.form,
+                           **_choices()), (422 if errors else 200)
+
+
+@bp.get("/membership")
+def status():  # type: ignore[no-untyped-def]
+    """The member's verification status, with the reason if rejected."""
+    return render_template("members/status.html", member=current_user.member)
+
+
+@bp.get("/members/<handle>")
+def profile(handle: str):  # type: ignore[no-untyped-def]
+    """A verified member's public profile as peers see it."""
+    return render_template("members/profile.html", member=service.peer_profile(get_session(), handle))
+
+
+@bp.get("/staff/verification")
+def queue():  # type: ignore[no-untyped-def]
+    """The verification queue: pending members, oldest first."""
+    return render_template("members/queue.html", members=service.pending_queue(get_session()))
+
+
+@bp.route("/staff/verification/<int(max=2147483647):member_id>", methods=["GET", "POST"])
+def review(member_id: int):  # type: ignore[no-untyped-def]
+    """Review one member: see the identity (logged), verify or reject with a reason."""
+    session = get_session()
+    errors: dict[str, list[object]] = {}
+    if request.method == "POST":
+        try:
+            service.review(session, current_user, member_id, decision=request.form.get("decision", ""),
+                           reason=request.form.get("reason", ""))
+        except InvalidInput as exc:
+            errors = exc.fields
+        else:
+            session.commit()
+            flash(_("The member is %(status)s.", status=_("verified") if request.form["decision"] == "verify" else _("rejected")))
+            return redirect(url_for("members.queue"))
+    identity = service.read_identity(session, current_user, member_id, purpose="verification review")
+    session.commit()  # the access log entry is kept even if nothing else happens
+    return render_template("members/review.html", member=identity.member, identity=identity, errors=errors,
+                           rule=licences.RULES[identity.country]), (422 if errors else 200)

@@ -1,0 +1,63 @@
+"""Who may reach what: the one table of principal × endpoint, enforced before every request.
+
+Principals are the roles, with members split by verification status and a principal for people
+who are not logged in. An endpoint missing from :data:`RULES` is refused to everyone (and a test
+fails), so a new route cannot be left open by accident.
+"""
+from __future__ import annotations
+
+from flask import g, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from polling.errors import Forbidden, NotAuthenticated
+
+PRINCIPALS = ("anonymous", "pending_member", "member", "client", "journalist", "staff")
+EVERYONE = frozenset(PRINCIPALS)
+SIGNED_IN = EVERYONE - {"anonymous"}
+MEMBERS = frozenset({"pending_member", "member"})
+
+RULES: dict[str, frozenset[str]] = {
+    "static": EVERYONE,
+    "main.home": EVERYONE,
+    "main.set_language": EVERYONE,
+    "main.healthz": EVERYONE,
+    "accounts.login": EVERYONE,
+    "accounts.logout": SIGNED_IN,
+    "accounts.signup": EVERYONE,
+    "accounts.signup_journalist": EVERYONE,
+    "accounts.settings": SIGNED_IN,
+    "members.signup": EVERYONE,
+    "members.status": MEMBERS,
+    "members.profile": frozenset({"member", "staff"}),
+    "members.queue": frozenset({"staff"}),
+    "members.review": frozenset({"staff"}),
+    "api-docs.openapi_json": EVERYONE,
+    "tokens.Tokens": EVERYONE,
+    "me.Me": SIGNED_IN,
+}
+
+
+def current_principal() -> str:
+    """The principal of this request: a bearer token's user on /api/, the session's user elsewhere."""
+    if request.path.startswith("/api/"):
+        user = g.get("api_user")
+    else:
+        user = current_user if current_user.is_authenticated else None
+    return "anonymous" if user is None else user.principal
+
+
+def enforce() -> None:
+    """before_request hook: refuse a principal the table does not allow."""
+    endpoint = request.endpoint
+    if endpoint is None:  # no route matched: the 404/405 handler answers
+        return
+    allowed = RULES.get(endpoint, frozenset())
+    principal = current_principal()
+    if principal in allowed:
+        return
+    if principal == "anonymous":
+        raise NotAuthenticated(_l("Log in to see this page."))
+    if principal == "pending_member" and "member" in allowed:
+        raise Forbidden(_l("Your account is waiting for licence verification; you can do this once staff have verified it."))
+    raise Forbidden(_l("Your account does not have access to this page."))
