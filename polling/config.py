@@ -37,6 +37,16 @@ def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _development_secret() -> str:
+    """A secret kept in instance/secret_key, so that sessions and respondent keys survive restarts."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(os.urandom(32).hex())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def from_env(environ: os._Environ[str] | dict[str, str] | None = None) -> dict[str, object]:
     """Build the app's configuration mapping from environment variables.
 
@@ -55,7 +65,7 @@ def from_env(environ: os._Environ[str] | dict[str, str] | None = None) -> dict[s
                 "export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))'), "
                 "or set PULSE_ENV=development for a local trial."
             )
-        config["SECRET_KEY"] = os.urandom(32).hex()
+        config["SECRET_KEY"] = _development_secret() if mode == "development" else os.urandom(32).hex()
     secure = config["SESSION_COOKIE_SECURE"]
     config["SESSION_COOKIE_SECURE"] = (mode == "production") if secure is None else _bool(str(secure))
     config["TESTING"] = mode == "testing"

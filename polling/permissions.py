@@ -6,7 +6,7 @@ fails), so a new route cannot be left open by accident.
 """
 from __future__ import annotations
 
-from flask import g, request
+from flask import g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -47,8 +47,11 @@ def current_principal() -> str:
     return "anonymous" if user is None else user.principal
 
 
-def enforce() -> None:
-    """before_request hook: refuse a principal the table does not allow."""
+def enforce():  # type: ignore[no-untyped-def]
+    """before_request hook: refuse a principal the table does not allow.
+
+    A visitor who is not logged in is sent to the log-in page (HTML) or told to send a token (API).
+    """
     endpoint = request.endpoint
     if endpoint is None:  # no route matched: the 404/405 handler answers
         return
@@ -57,6 +60,11 @@ def enforce() -> None:
     if principal in allowed:
         return
     if principal == "anonymous":
+        if request.path.startswith("/api/"):
+            raise NotAuthenticated(_l("Send a valid API token as 'Authorization: Bearer <token>'; "
+                                      "get one from POST /api/v1/tokens."))
+        if request.method == "GET":
+            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
         raise NotAuthenticated(_l("Log in to see this page."))
     if principal == "pending_member" and "member" in allowed:
         raise Forbidden(_l("Your account is waiting for licence verification; you can do this once staff have verified it."))

@@ -1,0 +1,46 @@
+# The README's two commands: `make run` and `make test`. Both install what is missing first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Debian 12 packages: venv support, WeasyPrint's text layout and font subsetting, Chromium for
+# plotly's static images and the browser tests (with Playwright's libatomic1), PostgreSQL's
+# binaries for the test database, fonts for PDFs.
+APT_PACKAGES := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium libatomic1 \
+	postgresql fonts-dejavu-core
+DEV_ENV := PULSE_ENV=development
+
+.PHONY: run test install system-packages clean
+
+run: $(STAMP)
+	@mkdir -p instance
+	$(DEV_ENV) $(BIN)/pulse db upgrade
+	$(DEV_ENV) $(BIN)/pulse seed-demo
+	@echo "Pulse is at http://127.0.0.1:5000 (Ctrl-C stops it)."
+	$(DEV_ENV) $(BIN)/pulse run --host 127.0.0.1 --port 5000
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+install: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml
+	@$(MAKE) --no-print-directory system-packages
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --editable '.[dev]'
+	touch $(STAMP)
+
+system-packages:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+clean:
+	rm -rf $(VENV) instance build *.egg-info

@@ -1,0 +1,43 @@
+"""Small factories: ``make_member(session, hasher, **overrides)`` and friends."""
+from __future__ import annotations
+
+from itertools import count
+
+from polling.accounts.service import create_user
+from polling.members.licences import make_npi
+from polling.members.service import register_physician, review
+
+PASSWORD = "correct horse battery"
+_serial = count(1)
+
+
+def physician_form(**overrides: object) -> dict[str, object]:
+    n = next(_serial)
+    form: dict[str, object] = {
+        "email": f"doctor{n}@example.org", "password": PASSWORD, "full_name": f"Dana Example {n}",
+        "country": "US", "specialty": "cardiology", "licence_number": make_npi(f"1{n:08d}"), "sex": "female",
+        "birth_year": "1975", "licence_year": "2001", "practice_setting": "hospital",
+    }
+    form.update(overrides)
+    return form
+
+
+def make_user(session, hasher, role: str = "staff", **overrides: object):  # type: ignore[no-untyped-def]
+    n = next(_serial)
+    fields: dict[str, object] = {"email": f"{role}{n}@example.org", "password": PASSWORD, "role": role}
+    if role == "client":
+        fields["organisation"] = "Acme Research"
+    fields.update(overrides)
+    user = create_user(session, hasher, **fields)  # type: ignore[arg-type]
+    session.commit()
+    return user
+
+
+def make_member(session, hasher, *, status: str = "verified", **overrides: object):  # type: ignore[no-untyped-def]
+    member = register_physician(session, hasher, physician_form(**overrides))
+    if status != "pending":
+        staff = make_user(session, hasher, "staff")
+        review(session, staff, member.id, decision="verify" if status == "verified" else "reject",
+               reason="Licence not found in the register.")
+    session.commit()
+    return member

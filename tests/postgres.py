@@ -1,0 +1,70 @@
+"""A PostgreSQL for the test session: TEST_DATABASE_URL when set, else a throwaway cluster.
+
+The throwaway cluster is started from the installed server binaries (Debian's postgresql
+package) in a temporary directory, on a free port, with fsync off; it is removed afterwards.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class PostgresUnavailable(RuntimeError):
+    pass
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _binaries() -> str:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found:
+        raise PostgresUnavailable("no PostgreSQL server binaries (apt-get install postgresql) and no TEST_DATABASE_URL")
+    return os.path.dirname(found[-1])
+
+
+@contextmanager
+def throwaway_cluster() -> Iterator[str]:
+    bindir = _binaries()
+    root = tempfile.mkdtemp(prefix="pulse-pg-")
+    as_root = os.geteuid() == 0
+    prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
+    if as_root:
+        shutil.chown(root, "postgres", "postgres")
+        os.chmod(root, 0o700)
+    data = os.path.join(root, "data")
+    port = _free_port()
+    try:
+        subprocess.run(prefix + [f"{bindir}/initdb", "--no-sync", "-A", "trust", "-U", "postgres", "-E", "UTF8",
+                                 "-D", data], check=True, capture_output=True)
+        options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off " \
+                  "-c synchronous_commit=off -c max_connections=200"
+        subprocess.run(prefix + [f"{bindir}/pg_ctl", "-w", "-D", data, "-o", options, "-l",
+                                 os.path.join(root, "log"), "start"], check=True, capture_output=True)
+    except subprocess.CalledProcessError as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        raise PostgresUnavailable(f"could not start a throwaway PostgreSQL: {exc.stderr.decode(errors='replace')}") from exc
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(prefix + [f"{bindir}/pg_ctl", "-w", "-D", data, "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def postgres_url() -> Iterator[str]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    with throwaway_cluster() as url:
+        yield url
