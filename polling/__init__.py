@@ -42,6 +42,9 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     )
     _init_extensions(app)
     _register_blueprints(app)
+    from polling import cli
+
+    cli.init_app(app)
     return app
 
 

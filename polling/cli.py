@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from polling import create_app, migrate
@@ -25,7 +25,13 @@ def main() -> None:
     """Pulse: physician polls and surveys."""
 
 
-@main.group()
+def init_app(app: Flask) -> None:
+    """Add Pulse's commands to the app's CLI (``pulse ...`` and the tests' CLI runner)."""
+    for command in (db, verify_licence, create_account, seed_demo):
+        app.cli.add_command(command)
+
+
+@click.group()
 def db() -> None:
     """Database migrations."""
 
@@ -47,7 +53,7 @@ def db_downgrade(revision: str) -> None:
     migrate.downgrade(str(current_app.config["DATABASE_URL"]), revision)
 
 
-@main.command("verify-licence")
+@click.command("verify-licence")
 @click.argument("country")
 @click.argument("number")
 @with_appcontext
@@ -60,7 +66,7 @@ def verify_licence(country: str, number: str) -> None:
     sys.exit(0 if result.valid else 1)
 
 
-@main.command("create-account")
+@click.command("create-account")
 @click.argument("role", type=click.Choice(["member", "client", "journalist", "staff"]))
 @click.argument("email")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
@@ -102,7 +108,7 @@ def create_account(role: str, email: str, password: str, verified: bool, organis
         _fail(exc)
 
 
-@main.command("seed-demo")
+@click.command("seed-demo")
 @click.option("--members", "members_n", default=5000, show_default=True, help="Verified demo physicians.")
 @click.option("--seed", default=2015, show_default=True, help="Random seed of the demo membership.")
 @with_appcontext

@@ -109,3 +109,11 @@ class AuthActions:
 @pytest.fixture
 def auth(client) -> AuthActions:  # type: ignore[no-untyped-def]
     return AuthActions(client)
+
+
+@pytest.fixture(scope="session")
+def plain_app():  # type: ignore[no-untyped-def]
+    """An app with no database, for tests of pure functions whose messages need an app context."""
+    app = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "test-secret"})
+    yield app
+    app.extensions["pulse.engine"].dispose()

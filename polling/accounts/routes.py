@@ -19,7 +19,7 @@ def _login_limit() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.shared_limit(_login_limit, scope="login", methods=["POST"])
 def login():  # type: ignore[no-untyped-def]
     """Log in with e-mail and password."""
     error = None

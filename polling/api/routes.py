@@ -22,7 +22,7 @@ def _login_limit() -> str:
 
 @tokens_bp.route("/tokens")
 class Tokens(MethodView):
-    decorators = [limiter.limit(_login_limit)]
+    decorators = [limiter.shared_limit(_login_limit, scope="login")]
 
     @tokens_bp.arguments(TokenRequestSchema)
     @tokens_bp.response(201, TokenSchema)

@@ -72,7 +72,7 @@ RULES: dict[str, LicenceRule] = {
     "NZ": LicenceRule(_l("MCNZ registration number"), re.compile(r"\d{5,6}"), _l("5 or 6 digits, e.g. 56789")),
     "ZA": LicenceRule(_l("HPCSA registration number"), re.compile(r"MP\d{7}"), _l("MP followed by 7 digits, e.g. MP0123456")),
     "MX": LicenceRule(_l("cédula profesional"), re.compile(r"\d{7,8}"), _l("7 or 8 digits, e.g. 12345678")),
-    "ES": LicenceRule(_l("número de colegiado"), re.compile(r"\d{9}"), _l("9 digits starting with a province code, e.g. 280012345")),
+    "ES": LicenceRule(_l("número de colegiado"), re.compile(r"\d{9}"), _l("9 digits starting with a province code, e.g. 280012345"), _spanish_province),
 }
 
 

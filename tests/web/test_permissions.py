@@ -1,0 +1,70 @@
+"""The permission table walked in full: every route, every principal.
+
+A principal the table allows must get through (anything but 401/403 or a bounce to log-in); every
+other principal must be refused. A route missing from the table fails the first test.
+"""
+from __future__ import annotations
+
+import pytest
+
+from polling.permissions import PRINCIPALS, RULES
+from tests.factories import make_member, make_user
+
+
+def test_every_route_has_a_rule_and_every_rule_a_route(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(RULES) == set(), "routes without a permission rule"
+    assert set(RULES) - endpoints == set(), "rules for routes that do not exist"
+
+
+def _log_in_as(principal, client, session, hasher, auth):  # type: ignore[no-untyped-def]
+    """Log the client in as ``principal``; returns headers for API calls."""
+    if principal == "anonymous":
+        return {}
+    if principal in ("member", "pending_member"):
+        member = make_member(session, hasher, status="verified" if principal == "member" else "pending")
+        email = member.user.email
+    else:
+        email = make_user(session, hasher, principal).email
+    auth.login(email)
+    return {"Authorization": f"Bearer {auth.token(email)}"}
+
+
+def _url(app, rule, values) -> str:  # type: ignore[no-untyped-def]
+    from flask import url_for
+
+    with app.test_request_context():
+        return url_for(rule.endpoint, **{name: values[name] for name in rule.arguments})
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+def test_each_route_admits_exactly_the_principals_in_the_table(principal, app, client, session, hasher, auth):
+    target = make_member(session, hasher)
+    pending = make_member(session, hasher, status="pending")
+    values = {"handle": target.handle, "member_id": pending.id, "filename": "pulse.css"}
+    headers = _log_in_as(principal, client, session, hasher, auth)
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        method = "GET" if "GET" in rule.methods else "POST"
+        if rule.endpoint in {"accounts.logout", "main.set_language", "tokens.Tokens"}:
+            continue  # state-changing without side effects on access; covered by their own tests
+        url = _url(app, rule, values)
+        answer = client.open(url, method=method, headers=headers if url.startswith("/api/") else {},
+                             json={} if url.startswith("/api/") and method == "POST" else None)
+        answer.close()  # static files are streamed
+        refused = answer.status_code in (401, 403) or "/login" in answer.headers.get("Location", "")
+        allowed = principal in RULES[rule.endpoint]
+        assert refused != allowed, f"{principal} {method} {url}: {answer.status_code} but allowed={allowed}"
+        checked += 1
+    assert checked >= 13
+
+
+def test_client_and_journalist_never_see_members(client, session, hasher, auth):
+    target = make_member(session, hasher, show_identity="on")
+    for role in ("client", "journalist"):
+        user = make_user(session, hasher, role)
+        auth.login(user.email)
+        answer = client.get(f"/members/{target.handle}")
+        assert answer.status_code == 403
+        assert target.identity.full_name not in answer.text
+        auth.logout()
