@@ -1,0 +1,135 @@
+"""Browser tests: the real app served by gunicorn in its own process, driven by Debian's Chromium.
+
+The server runs in production mode (CSRF on, argon2 at full cost, rate limits on) against a
+throwaway SQLite database migrated and seeded with a staff account through the ``pulse`` CLI,
+exactly as an operator would. See STACK.md, "Browser tests".
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+BIN = Path(sys.executable).parent
+STAFF_EMAIL = "staff@example.org"
+STAFF_PASSWORD = "verification desk 2024 key"
+START_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    env: dict[str, str]
+    staff_email: str = STAFF_EMAIL
+    staff_password: str = STAFF_PASSWORD
+
+    def start_pulse(self, *args: str) -> subprocess.Popen[str]:
+        """Start a ``pulse`` CLI command against the served database; finish it with :meth:`finish`."""
+        return subprocess.Popen([str(BIN / "pulse"), *args], env=self.env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    @staticmethod
+    def finish(command: subprocess.Popen[str]) -> str:
+        """Wait for a command of :meth:`start_pulse`; fail the test unless it succeeded; its output."""
+        stdout, stderr = command.communicate(timeout=60)
+        assert command.returncode == 0, f"{' '.join(map(str, command.args))} failed:\n{stdout}\n{stderr}"
+        return stdout
+
+    def pulse(self, *args: str) -> str:
+        """Run a ``pulse`` CLI command against the served database; return its output."""
+        return self.finish(self.start_pulse(*args))
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"The app server exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as answer:
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    raise RuntimeError(f"The app server did not answer /healthz within {START_TIMEOUT:.0f} s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The real app (gunicorn, one worker) on a free 127.0.0.1 port, stopped at the end of the session."""
+    work = tmp_path_factory.mktemp("live")
+    port = _free_port()
+    env = {**os.environ,
+           "PULSE_ENV": "production",
+           "SECRET_KEY": secrets.token_hex(32),
+           "SESSION_COOKIE_SECURE": "0",  # plain http on localhost
+           "DATABASE_URL": f"sqlite:///{work / 'pulse.sqlite3'}",
+           "LOGIN_RATE_LIMIT": "100 per minute"}
+    env.pop("REDIS_URL", None)
+    server = LiveServer(url=f"http://127.0.0.1:{port}", env=env)
+    server.pulse("db", "upgrade")
+    create_staff = server.start_pulse("create-account", "staff", STAFF_EMAIL, "--password", STAFF_PASSWORD)
+
+    log = work / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "--workers", "1", "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5",
+             "polling:create_app()"],
+            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=work)
+    try:
+        _wait_until_up(server.url, process, log)
+        server.finish(create_staff)
+        yield server
+    finally:
+        if create_staff.poll() is None:
+            create_staff.kill()
+            create_staff.communicate()
+        process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown; TERM waits for the workers
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server: LiveServer) -> str:
+    """pytest-playwright's base URL: relative ``page.goto`` paths go to the live server."""
+    return live_server.url
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict[str, object]:
+    """Debian's Chromium instead of Playwright's download (which cannot be fetched here)."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing: apt-get install chromium (see the Makefile)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Browser tests are required in CI: {reason}")
+        pytest.skip(reason)
+    return {"executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, object]) -> dict[str, object]:
+    """English first, as a visitor from an English-speaking country; a desktop viewport."""
+    return {**browser_context_args, "locale": "en-US", "viewport": {"width": 1280, "height": 900}}
