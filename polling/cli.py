@@ -12,11 +12,15 @@ from polling.db import session_scope
 from polling.errors import InvalidInput
 
 
+OPTION_OF_FIELD = {"licence_number": "licence", "full_name": "name"}
+
+
 def _fail(exc: InvalidInput) -> None:
     click.echo(f"Refused: {exc.message}", err=True)
     for field, messages in exc.fields.items():
+        option = OPTION_OF_FIELD.get(field, field).replace("_", "-")
         for message in messages:
-            click.echo(f"  --{field.replace('_', '-')}: {message}", err=True)
+            click.echo(f"  --{option}: {message}", err=True)
     sys.exit(1)
 
 

@@ -36,12 +36,12 @@ class DemoAccount:
 
 
 ACCOUNTS = (
-    DemoAccount("staff", f"staff@{DOMAIN}", "staff-demo-2026", "verification staff"),
-    DemoAccount("client", f"client@{DOMAIN}", "client-demo-2026", "research client of Demo Research Ltd"),
-    DemoAccount("journalist", f"journalist@{DOMAIN}", "journalist-demo-2026", "journalist"),
-    DemoAccount("member", f"member@{DOMAIN}", "member-demo-2026", "verified US cardiologist, English"),
-    DemoAccount("member", f"miembro@{DOMAIN}", "miembro-demo-2026", "verified Spanish family doctor, Spanish"),
-    DemoAccount("member", f"pending@{DOMAIN}", "pending-demo-2026", "UK GP waiting for verification"),
+    DemoAccount("staff", f"staff@{DOMAIN}", "verify-licences-2026", "verification staff"),
+    DemoAccount("client", f"client@{DOMAIN}", "commission-2026", "research client of Demo Research Ltd"),
+    DemoAccount("journalist", f"journalist@{DOMAIN}", "press-room-2026", "journalist"),
+    DemoAccount("member", f"member@{DOMAIN}", "cardio-votes-2026", "verified US cardiologist, English"),
+    DemoAccount("member", f"miembro@{DOMAIN}", "vota-en-pulse-2026", "verified Spanish family doctor, Spanish"),
+    DemoAccount("member", f"pending@{DOMAIN}", "waiting-room-2026", "UK GP waiting for verification"),
 )
 
 _MEMBER_DETAILS = {
@@ -89,10 +89,19 @@ def seed_accounts(session: Session, hasher: Hasher) -> None:
 
 
 def _specialty_probabilities(country: str) -> tuple[list[str], np.ndarray]:
+    """Canonical specialty shares for a country: the US distribution within each of the levels
+    the country's frame publishes, rescaled to that frame's shares; then the demo's skew."""
     codes = list(SPECIALTIES)
-    base = np.array([population.specialty_share(country, code) for code in codes], dtype=float)
-    skew = np.array([SPECIALTY_SKEW.get(code, 1.0) for code in codes])
-    p = base * skew
+    us = population.targets("US", variables=["specialty"])["specialty"]
+    base = np.array([us.get(code, 0.0) for code in codes], dtype=float)
+    margin = population.targets(country, variables=["specialty"]).margins.get("specialty")
+    if margin is not None and margin.collapse_map:
+        levels = np.array([margin.collapse_map[code] for code in codes])
+        for level, share in margin.shares.items():
+            inside = levels == level
+            if base[inside].sum() > 0:
+                base[inside] *= share / base[inside].sum()
+    p = base * np.array([SPECIALTY_SKEW.get(code, 1.0) for code in codes])
     return codes, p / p.sum()
 
 

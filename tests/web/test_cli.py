@@ -1,0 +1,83 @@
+"""The operator's commands: create-account and seed-demo."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from polling.accounts.models import ClientOrganisation, User
+from polling.members.models import MemberProfile
+
+
+def _count(session, model) -> int:  # type: ignore[no-untyped-def]
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def test_create_staff_client_and_journalist(runner, session):
+    for args in (["staff", "ops@example.org"], ["journalist", "press@example.org"],
+                 ["client", "buyer@example.org", "--organisation", "Acme Research"]):
+        result = runner.invoke(args=["create-account", *args, "--password", "correct horse battery"])
+        assert result.exit_code == 0, result.output
+    roles = dict(session.execute(select(User.email, User.role)).all())
+    assert roles == {"ops@example.org": "staff", "press@example.org": "journalist", "buyer@example.org": "client"}
+    assert session.scalar(select(ClientOrganisation.name)) == "Acme Research"
+
+
+def test_create_verified_member(runner, session):
+    result = runner.invoke(args=["create-account", "member", "doc@example.org", "--password", "correct horse battery",
+                                 "--country", "AU", "--specialty", "dermatology", "--licence", "MED0001234567",
+                                 "--sex", "male", "--birth-year", "1970", "--verified"])
+    assert result.exit_code == 0, result.output
+    assert "verified" in result.output
+    member = session.scalar(select(MemberProfile))
+    assert (member.country, member.specialty, member.status) == ("AU", "dermatology", "verified")
+
+
+def test_member_with_bad_licence_is_refused_naming_the_option(runner, session):
+    result = runner.invoke(args=["create-account", "member", "doc@example.org", "--password", "correct horse battery",
+                                 "--country", "US", "--specialty", "cardiology", "--licence", "1234567890",
+                                 "--sex", "female", "--birth-year", "1970"])
+    assert result.exit_code == 1
+    assert "--licence: 1234567890 is not a valid NPI" in result.output
+    assert _count(session, User) == 0
+
+
+def test_client_without_organisation_is_refused(runner, session):
+    result = runner.invoke(args=["create-account", "client", "buyer@example.org", "--password", "correct horse battery"])
+    assert result.exit_code == 1
+    assert "--organisation: A research client belongs to an organisation" in result.output
+    assert _count(session, User) == 0
+
+
+def test_weak_password_is_refused(runner, session):
+    result = runner.invoke(args=["create-account", "staff", "ops@example.org", "--password", "short"])
+    assert result.exit_code == 1
+    assert "--password: Choose a password of at least 10 characters." in result.output
+
+
+def test_seed_demo_twice_adds_nothing_the_second_time(runner, session):
+    first = runner.invoke(args=["seed-demo", "--members", "120", "--seed", "7"])
+    assert first.exit_code == 0, first.output
+    assert "120 physicians added" in first.output
+    counts = (_count(session, User), _count(session, MemberProfile))
+    second = runner.invoke(args=["seed-demo", "--members", "120", "--seed", "7"])
+    assert "0 physicians added" in second.output
+    assert (_count(session, User), _count(session, MemberProfile)) == counts
+    assert counts == (120 + 6, 120 + 3)
+
+
+def test_demo_membership_is_skewed_against_the_population(runner, session):
+    runner.invoke(args=["seed-demo", "--members", "600", "--seed", "3"])
+    male = session.scalar(select(func.count()).select_from(MemberProfile).where(MemberProfile.sex == "male"))
+    assert male / 603 > 0.6  # men over-represented relative to the ~50-63% male physician populations
+    countries = set(session.scalars(select(MemberProfile.country)))
+    assert {"US", "UK", "ES", "MX"} <= countries
+
+
+def test_demo_accounts_can_log_in(runner, client):
+    from polling.demo import ACCOUNTS
+
+    runner.invoke(args=["seed-demo", "--members", "10"])
+    for account in ACCOUNTS:
+        answer = client.post("/login", data={"email": account.email, "password": account.password})
+        assert answer.status_code == 302, account.email
+        client.post("/logout")
