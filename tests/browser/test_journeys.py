@@ -44,6 +44,19 @@ def fill_physician_form(page: Page, *, email: str, full_name: str, npi: str) -> 
     page.get_by_label("Main practice setting").select_option("hospital")
 
 
+def sign_up(page: Page, *, email: str, full_name: str, npi: str) -> str:
+    """Submit the physician form (from the sign-up page) and return the new member's handle."""
+    if not page.url.endswith("/signup/physician"):
+        page.goto("/signup/physician")
+    fill_physician_form(page, email=email, full_name=full_name, npi=npi)
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("heading", name="My membership")).to_be_visible()
+    expect(page.locator(".status.pending")).to_contain_text("waiting for verification")
+    match = HANDLE.search(page.get_by_text("Your handle:").inner_text())
+    assert match, "the status page shows no handle"
+    return match.group()
+
+
 def staff_decides(page: Page, server: LiveServer, handle: str, *, decision: str, reason: str = "",
                   full_name: str) -> None:
     log_in(page, server.staff_email, server.staff_password)
@@ -81,13 +94,7 @@ def test_physician_signs_up_is_verified_and_reads_spanish(page: Page, live_serve
     expect(page.get_by_role("alert").first).to_contain_text("not saved")
 
     # The same e-mail again, with the right NPI: accepted (the failed try stored no account).
-    fill_physician_form(page, email=email, full_name=full_name, npi=VALID_NPI)
-    page.get_by_role("button", name="Register").click()
-    expect(page.get_by_role("heading", name="My membership")).to_be_visible()
-    expect(page.locator(".status.pending")).to_contain_text("waiting for verification")
-    match = HANDLE.search(page.get_by_text("Your handle:").inner_text())
-    assert match, "the status page shows no handle"
-    handle = match.group()
+    handle = sign_up(page, email=email, full_name=full_name, npi=VALID_NPI)
     log_out(page)
 
     staff_decides(page, live_server, handle, decision="Verify", full_name=full_name)
@@ -107,19 +114,14 @@ def test_physician_signs_up_is_verified_and_reads_spanish(page: Page, live_serve
 
 
 def test_rejected_member_reads_the_staff_reason(page: Page, live_server: LiveServer) -> None:
-    email, full_name = "doubtful.doctor@example.org", "Rita Unlisted"
-    npi = make_npi("198765432")
-    created = live_server.pulse("create-account", "member", email, "--password", PASSWORD, "--name", full_name,
-                                "--country", "US", "--licence", npi, "--specialty", "cardiology",
-                                "--sex", "female", "--birth-year", "1980", "--locale", "en")
-    match = HANDLE.search(created)
-    assert match, created
-    handle = match.group()
+    email, full_name, npi = "doubtful.doctor@example.org", "Rita Unlisted", make_npi("198765432")
+    handle = sign_up(page, email=email, full_name=full_name, npi=npi)
+    log_out(page)
     reason = f"NPI {npi} is not in the NPPES register under this name."
 
     staff_decides(page, live_server, handle, decision="Reject", reason=reason, full_name=full_name)
 
     log_in(page, email, PASSWORD)
-    page.goto("/membership")
+    page.get_by_role("link", name="My membership").click()
     expect(page.locator(".status.rejected")).to_contain_text("was not verified")
     expect(page.locator("blockquote")).to_have_text(reason)
