@@ -34,9 +34,12 @@ class Prepared:
     plan: CellPlan
     targets: dict[MarginKey, dict[Any, float]]
     scale_total: float  # the sum the final weights are scaled to
+    unit_base: bool = False  # no base weights were given: every base weight is 1
 
     def cell_base(self, base: np.ndarray | None = None) -> np.ndarray:
         """Summed base weights per cell."""
+        if base is None and self.unit_base:
+            return self.plan.cell_count.astype(float)
         return self.plan.cell_base(self.base if base is None else base)
 
 
@@ -62,7 +65,7 @@ def prepare(sample: pd.DataFrame, targets: Any, weights: Any, *, sparse: str, co
     plan, used = build_plan(sample, normalised, sparse=sparse, min_cell=int(min_cell), base=base)
     scale_total = float(len(sample)) if normalised.total is None else normalised.total
     return Prepared(sample=sample, base=base, normalised=normalised, plan=plan, targets=used,
-                    scale_total=scale_total)
+                    scale_total=scale_total, unit_base=weights is None)
 
 
 def margin_error(plan: CellPlan, cell_w: np.ndarray) -> float:
@@ -100,10 +103,17 @@ def variables_of(keys: tuple[MarginKey, ...]) -> tuple[str, ...]:
 
 def finish(prep: Prepared, weights: np.ndarray, *, method: str, settings: dict[str, Any], converged: bool,
            iterations: int, history: list[float], tol: float, on_nonconvergence: str,
-           notes: list[str] | None = None, what: str = "the margins") -> WeightingResult:
-    """Scale the weights to their total, build the result, and act on non-convergence."""
-    total = weights.sum()
-    final = weights * (prep.scale_total / total) if total > 0 else weights
+           notes: list[str] | None = None, what: str = "the margins",
+           cell_final: np.ndarray | None = None) -> WeightingResult:
+    """Scale the weights to their total, build the result, and act on non-convergence.
+
+    ``cell_final`` (summed final weights per cell, already scaled) saves a pass over respondents.
+    """
+    if cell_final is None:
+        total = weights.sum()
+        final = weights * (prep.scale_total / total) if total > 0 else weights
+    else:
+        final = weights
     plan = prep.plan
     notes = list(notes or [])
     for key, level in plan.dropped:
@@ -118,7 +128,7 @@ def finish(prep: Prepared, weights: np.ndarray, *, method: str, settings: dict[s
         warnings.warn(message, ConvergenceWarning, stacklevel=3)
         notes.append(message)
     index = prep.sample.index
-    table = _margin_table(plan, prep.cell_base(), plan.cell_base(final))
+    table = _margin_table(plan, prep.cell_base(), plan.cell_base(final) if cell_final is None else cell_final)
     return WeightingResult(
         weights=pd.Series(final, index=index, name="weight"),
         base_weights=pd.Series(prep.base, index=index, name="base_weight"),
@@ -156,7 +166,15 @@ def rake_cells(plan: CellPlan, cell_base: np.ndarray, tol: float, max_iter: int)
     return cell_w, history[-1] <= tol, history
 
 
-def expand(plan: CellPlan, base: np.ndarray, cell_base: np.ndarray, cell_w: np.ndarray) -> np.ndarray:
-    """Respondent weights: base weight times the cell's adjustment factor (one ``take``)."""
+def expand(plan: CellPlan, base: np.ndarray | None, cell_base: np.ndarray, cell_w: np.ndarray,
+           total: float | None = None) -> np.ndarray:
+    """Respondent weights: base weight times the cell's adjustment factor (one ``take``).
+
+    With ``total``, the factors are scaled so the weights sum to it; ``base=None`` means unit
+    base weights (the multiplication is skipped).
+    """
     factor = np.divide(cell_w, cell_base, out=np.zeros_like(cell_w), where=cell_base > 0)
-    return base * factor[plan.cell_of]
+    if total is not None:
+        factor *= total / cell_w.sum()
+    taken = factor[plan.cell_of]
+    return taken if base is None else base * taken

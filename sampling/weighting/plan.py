@@ -144,7 +144,7 @@ def _factorize_column(sample: pd.DataFrame, column: str, mapping: Mapping[Any, A
         raise KeyError(f"the sample has no column {column!r}, which the targets name: add it, or leave that margin out")
     series = sample[column]
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = np.asarray(series.cat.codes, dtype=np.intp)
+        codes = np.asarray(series.array.codes)  # a view: Series.cat.codes would copy
         uniques = list(series.cat.categories)
     else:
         codes, uniq = pd.factorize(series, sort=False)
@@ -170,6 +170,8 @@ def _codes_for_margin(sample: pd.DataFrame, key: MarginKey, levels: list, collap
                     f"respondents have {_label(key)}={u!r}, a level with no target: add it to the targets, "
                     f"recode it with collapse={{{_label(key)!r}: {{{u!r}: <neighbour>}}}}, or remove those respondents")
             lut[i] = index[u]
+        if len(lut) and np.array_equal(lut, np.arange(len(lut))):
+            return codes  # the column's codes are already the target levels' positions
         return lut[codes] if len(lut) else codes
     # A joint table: combine the columns' codes, then look up each observed combination.
     combined = np.zeros(len(sample), dtype=np.int64)
@@ -195,13 +197,18 @@ def _cells(codes: list[np.ndarray], sizes: list[int], n: int) -> tuple[np.ndarra
     """Observed cells: (cell index per respondent, level index per cell per margin, count per cell)."""
     strides = np.cumprod([1] + sizes[:0:-1])[::-1]
     space = int(np.prod(sizes, dtype=np.float64))
-    if len(codes) == 1:
-        key = codes[0].astype(np.intp, copy=False)
-    else:
-        key = codes[0] * int(strides[0])
-        for c, s in zip(codes[1:], strides[1:]):
-            key += c * int(s) if s != 1 else c
-    if space <= max(4 * n, 1 << 16):
+    # 32-bit keys halve the memory traffic when the cell space allows it.
+    dtype = np.int32 if space < 2**31 else np.int64
+    key = codes[0].astype(dtype)
+    for c, size in zip(codes[1:], sizes[1:]):
+        key *= size
+        key += c
+    if space <= 1 << 16:
+        # A small cell space is kept whole: empty cells carry zero weight, and the key is the cell.
+        cell_of = key
+        cell_count = np.bincount(key, minlength=space)
+        observed = np.arange(space)
+    elif space <= 4 * n:
         counts = np.bincount(key, minlength=space)
         observed = np.flatnonzero(counts)
         remap = np.zeros(space, dtype=np.intp)
@@ -253,6 +260,12 @@ def build_plan(sample: pd.DataFrame, targets: NormalisedTargets, *, sparse: str 
                        "collapse it into a neighbouring level (sparse='collapse', collapse={...}) or drop it (sparse='drop')")
                 raise InfeasibleTargetsError(
                     f"{_label(key)} has target level(s) with too few respondents (fewer than {min_cell}): {shown}; {how}")
+            populated = [levels[j][i] for i in sparse_idx if mass[i] > 0]
+            if populated:
+                raise InfeasibleTargetsError(
+                    f"sparse='drop' drops only levels without respondents, but {_label(key)}={populated[0]!r} has "
+                    f"{int(count[levels[j].index(populated[0])])} (fewer than min_cell={min_cell}): merge it into a "
+                    f"neighbour with sparse='collapse', collapse={{{_label(key)!r}: {{{populated[0]!r}: <neighbour>}}}}")
             keep = np.setdiff1d(np.arange(sizes[j]), sparse_idx)
             for i in sparse_idx:
                 dropped.append((key, levels[j][i]))
@@ -264,6 +277,13 @@ def build_plan(sample: pd.DataFrame, targets: NormalisedTargets, *, sparse: str 
             cell_levels[j] = renumber[cell_levels[j]]
             levels[j] = [levels[j][i] for i in keep]
         used[key] = shares
+    if dropped:
+        # Cells at a dropped level hold no respondents: remove them so every cell has valid levels.
+        keep_cells = np.logical_and.reduce([cl >= 0 for cl in cell_levels])
+        remap = np.cumsum(keep_cells) - 1
+        cell_of = remap[cell_of]
+        cell_levels = [cl[keep_cells] for cl in cell_levels]
+        cell_count = cell_count[keep_cells]
     plan = CellPlan(
         keys=keys,
         levels=tuple(tuple(lv) for lv in levels),

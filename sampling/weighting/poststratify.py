@@ -59,8 +59,9 @@ def poststratify(sample: pd.DataFrame, targets: Any, *, weights: str | pd.Series
     ratio = np.divide(goal, stratum, out=np.zeros_like(goal), where=stratum > 0)
     cell_w = cell_base * ratio[levels]
     history.append(margin_error(plan, cell_w))
-    final = expand(plan, prep.base, cell_base, cell_w)
+    final = expand(plan, None if prep.unit_base else prep.base, cell_base, cell_w, total=prep.scale_total)
     settings = {"tol": tol, "max_iter": max_iter, "sparse": sparse, "collapse": prep.normalised.collapse or None,
                 "on_nonconvergence": on_nonconvergence, "min_cell": min_cell}
     return finish(prep, final, method="poststratify", settings=settings, converged=history[-1] <= tol,
-                  iterations=1, history=history, tol=tol, on_nonconvergence=on_nonconvergence)
+                  iterations=1, history=history, tol=tol, on_nonconvergence=on_nonconvergence,
+                  cell_final=cell_w * (prep.scale_total / cell_w.sum()))

@@ -67,8 +67,9 @@ def rake(sample: pd.DataFrame, targets: Any, *, weights: str | pd.Series | None 
     prep = prepare(sample, targets, weights, sparse=sparse, collapse=collapse, min_cell=min_cell)
     cell_base = prep.cell_base()
     cell_w, converged, history = rake_cells(prep.plan, cell_base, tol, max_iter)
-    final = expand(prep.plan, prep.base, cell_base, cell_w)
+    final = expand(prep.plan, None if prep.unit_base else prep.base, cell_base, cell_w, total=prep.scale_total)
     settings = {"tol": tol, "max_iter": max_iter, "sparse": sparse, "collapse": prep.normalised.collapse or None,
                 "on_nonconvergence": on_nonconvergence, "min_cell": min_cell}
     return finish(prep, final, method="rake", settings=settings, converged=converged,
-                  iterations=len(history) - 1, history=history, tol=tol, on_nonconvergence=on_nonconvergence)
+                  iterations=len(history) - 1, history=history, tol=tol, on_nonconvergence=on_nonconvergence,
+                  cell_final=cell_w * (prep.scale_total / cell_w.sum()))

@@ -227,3 +227,10 @@ def test_categorical_and_string_columns_agree(sample, sample_targets):
     a = sampling.rake(sample, sample_targets).weights
     b = sampling.rake(as_category, sample_targets).weights
     np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_min_cell_and_drop_never_discard_respondents(two_by_two):
+    with pytest.raises(InfeasibleTargetsError, match=r"fewer than 3\): 'f' \(2 respondents\)"):
+        sampling.rake(two_by_two, {"sex": {"f": 0.5, "m": 0.5}}, min_cell=3)
+    with pytest.raises(InfeasibleTargetsError, match="sparse='drop' drops only levels without respondents"):
+        sampling.rake(two_by_two, {"sex": {"f": 0.5, "m": 0.5}}, min_cell=3, sparse="drop")
