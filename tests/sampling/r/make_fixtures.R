@@ -78,7 +78,10 @@ cal_totals <- local({
 })
 linear <- calibrate(des0, ~country + specialty + sex + age_band, cal_totals, calfun = "linear",
                     epsilon = 1e-13, maxit = 200)
-logit <- calibrate(des0, ~country + specialty + sex + age_band, cal_totals, calfun = "logit",
+# Bounded calibration: R bounds g = w / base as given, while sampling.calibrate first scales the base
+# weights to the population total. Start from base weights scaled to n so that both bound the same g.
+des_n <- svydesign(ids = ~1, weights = ~I(base_weight * n / sum(base_weight)), data = sample_df)
+logit <- calibrate(des_n, ~country + specialty + sex + age_band, cal_totals, calfun = "logit",
                    bounds = c(0.5, 2), epsilon = 1e-13, maxit = 200)
 post <- postStratify(des0, ~country, pop_tables$country)
 
@@ -146,12 +149,12 @@ diff_sex <- list(coef = -unname(coef(fit_sex)["sexmale"]), se = unname(SE(fit_se
 fixtures <- list(
   n = n,
   survey_version = as.character(packageVersion("survey")),
-  unweighted = describe(des0),
+  base_weighted = describe(des0),
   raked = describe(raked),
   linear = describe(linear),
   logit = describe(logit),
   poststratified = describe(post),
-  jk1_unraked = rep_summary(jk0),
+  jk1_base_weighted = rep_summary(jk0),
   jk1_raked = rep_summary(jk_raked),
   jk1_poststratified = rep_summary(jk_post),
   difference_agree_female_male = list(estimate = diff_sex$coef, se = diff_sex$se)
