@@ -24,7 +24,16 @@ def _fail(exc: InvalidInput) -> None:
     sys.exit(1)
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
+def _create_app() -> Flask:
+    from polling.config import ConfigurationError
+
+    try:
+        return create_app()
+    except ConfigurationError as exc:  # a clear line instead of a traceback
+        raise click.UsageError(str(exc)) from None
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
 def main() -> None:
     """Pulse: physician polls and surveys."""
 

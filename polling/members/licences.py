@@ -53,7 +53,8 @@ class LicenceRule:
 
 def _npi_check_digit(number: str) -> object | None:
     if not luhn.is_valid("80840" + number):
-        return _l("the last digit is not the NPI check digit (Luhn over 80840 + the number); check for a typo")
+        return _l("its last digit is not the NPI check digit, so a digit is probably mistyped: copy the 10 digits "
+                  "starting with 1 or 2 from your NPPES record")
     return None
 
 

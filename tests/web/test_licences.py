@@ -16,7 +16,7 @@ def test_well_formed_numbers_pass(country, number):
 
 
 @pytest.mark.parametrize(("country", "number", "expected"), [
-    ("US", "1234567890", "1234567890 is not a valid NPI: the last digit is not the NPI check digit"),
+    ("US", "1234567890", "1234567890 is not a valid NPI: its last digit is not the NPI check digit"),
     ("US", "3234567893", "expected 10 digits starting with 1 or 2"),
     ("US", "123456789", "expected 10 digits starting with 1 or 2"),
     ("US", "", "Enter your NPI: 10 digits starting with 1 or 2"),
