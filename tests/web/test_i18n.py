@@ -201,8 +201,8 @@ def test_a_refused_signup_in_spanish_explains_the_field_in_spanish(client):
     answer = client.post("/signup/physician", data=form, headers={"Accept-Language": "es"})
     assert answer.status_code == 422
     assert "No se ha guardado su registro: corrija los campos que se indican a continuación." in answer.text
-    assert ("1234567890 no es válido como NPI: el último dígito no es el dígito de control del NPI "
-            "(Luhn sobre 80840 + el número); compruebe si hay una errata.") in answer.text
+    assert ("1234567890 no es válido como NPI: su último dígito no es el dígito de control del NPI, así que "
+            "probablemente hay un dígito mal escrito") in answer.text
     assert "is not a valid" not in answer.text
 
 
