@@ -7,8 +7,9 @@ Kish design effect Pulse reports everywhere.
 from __future__ import annotations
 
 from sampling import diagnostics, population, pooling, weighting
+from sampling.estimation import estimate
 from sampling.result import WeightingResult
 from sampling.weighting import calibrate, poststratify, rake, trim
 
 __all__ = ["rake", "poststratify", "calibrate", "trim", "WeightingResult", "population", "weighting",
-           "diagnostics", "pooling"]
+           "diagnostics", "pooling", "estimate"]
