@@ -99,7 +99,8 @@ def proportion_interval(estimate: Any, se: Any, n: Any, *, method: str = "logit"
             denom = 1 + z ** 2 / n_eff
             centre = (p + z ** 2 / (2 * n_eff)) / denom
             half = z / denom * np.sqrt(p * (1 - p) / n_eff + z ** 2 / (4 * n_eff ** 2))
-            low, high = centre - half, centre + half
+            # Exact at the boundary (the formula leaves rounding residue there).
+            low, high = np.where(p <= 0, 0.0, centre - half), np.where(p >= 1, 1.0, centre + half)
         elif method == "clopper-pearson":
             low, high = _beta_bounds(p, n_eff, alpha)
         else:

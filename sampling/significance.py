@@ -179,7 +179,7 @@ def difference(sample: pd.DataFrame, result: Any | None, variable: str, by: str,
         >>> import pandas as pd
         >>> s = pd.DataFrame({"y": [1, 0, 1, 1, 0, 0], "g": list("aaabbb")})
         >>> round(difference(s, None, "y", "g", "a", "b").estimate, 4)
-        0.6667
+        0.3333
 
     Reference: R survey ``svycontrast(svyby(~y, ~by, design, svymean, covmat=TRUE), c(1, -1))``,
     equal to the ``by`` coefficient of ``svyglm(y ~ by, design)``.
