@@ -7,9 +7,9 @@ Pew's 1 + (sd/mean)² with the sample sd differs by a factor of order 1/n.
 Example:
     >>> import pandas as pd
     >>> design_effect(pd.Series([1.0, 1.0, 2.0, 4.0]))
-    1.3
-    >>> effective_n([1.0, 1.0, 2.0, 4.0])
-    3.076923076923077
+    1.375
+    >>> round(effective_n([1.0, 1.0, 2.0, 4.0]), 4)
+    2.9091
 """
 from __future__ import annotations
 
@@ -112,7 +112,7 @@ def weight_summary(weights: Any) -> pd.Series:
         ValueError: as :func:`design_effect`.
 
     Example:
-        >>> weight_summary([1, 1, 2, 4])["max_min_ratio"]
+        >>> float(weight_summary([1, 1, 2, 4])["max_min_ratio"])
         4.0
 
     Reference: the weight summaries of R ``summary(weights(design))`` plus Kish's deff.

@@ -21,7 +21,7 @@ Example:
     >>> t.recode_specialty(pd.Series(["cardiology", "family_medicine"])).tolist()
     ['specialist', 'general_practice']
     >>> t.missing
-    ('age_band', 'years_in_practice_band')
+    ('age_band',)
 """
 from __future__ import annotations
 

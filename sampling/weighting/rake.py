@@ -48,10 +48,10 @@ def rake(sample: pd.DataFrame, targets: Any, *, weights: str | pd.Series | None 
 
     Example:
         >>> import pandas as pd
-        >>> s = pd.DataFrame({"sex": ["f", "f", "m", "m"], "age": ["y", "o", "o", "o"]})
-        >>> r = rake(s, {"sex": {"f": 0.5, "m": 0.5}, "age": {"y": 0.5, "o": 0.5}})
-        >>> r.weights.round(4).tolist()
-        [2.0, 0.0, 1.0, 1.0]
+        >>> s = pd.DataFrame({"sex": ["f", "f", "m", "m", "m", "m"], "age": ["y", "o", "y", "o", "o", "o"]})
+        >>> r = rake(s, {"sex": {"f": 0.5, "m": 0.5}, "age": {"y": 0.5, "o": 0.5}}, tol=1e-10)
+        >>> r.weights.round(4).tolist()  # (f,y) = 3√3/(1+√3): raking keeps the odds ratio 3
+        [1.9019, 1.0981, 1.0981, 0.634, 0.634, 0.634]
 
     Reference: Deming & Stephan (1940); agrees with R ``survey::rake`` (and
     ``calibrate(calfun="raking")``) when both iterate to convergence.

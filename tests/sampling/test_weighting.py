@@ -234,3 +234,16 @@ def test_min_cell_and_drop_never_discard_respondents(two_by_two):
         sampling.rake(two_by_two, {"sex": {"f": 0.5, "m": 0.5}}, min_cell=3)
     with pytest.raises(InfeasibleTargetsError, match="sparse='drop' drops only levels without respondents"):
         sampling.rake(two_by_two, {"sex": {"f": 0.5, "m": 0.5}}, min_cell=3, sparse="drop")
+
+
+@pytest.mark.parametrize("module", [
+    "sampling.diagnostics", "sampling.population", "sampling.result", "sampling.pooling",
+    "sampling.weighting.rake", "sampling.weighting.poststratify", "sampling.weighting.calibrate",
+    "sampling.weighting.trim", "sampling.weighting.registry",
+])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    outcome = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert outcome.failed == 0
