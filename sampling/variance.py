@@ -278,7 +278,8 @@ def replicate_variance(sample: pd.DataFrame, result: Any | None, design: Design,
         A :class:`ReplicateVariance`.
 
     Raises:
-        ValueError: fewer than two replicates succeeded.
+        ValueError: fewer than two replicates gave an estimate.
+        RuntimeError: the weighting method failed to converge on a replicate.
 
     Example:
         >>> import numpy as np, pandas as pd
@@ -306,6 +307,10 @@ def replicate_variance(sample: pd.DataFrame, result: Any | None, design: Design,
                     columns.append(np.asarray(result.reweight(frame, base[:, r]).weights, dtype=float))
                 except ValueError:  # a replicate that empties a target level cannot be re-weighted
                     columns.append(np.full(n, np.nan))
+                except RuntimeError as error:  # the method did not converge on this replicate
+                    raise RuntimeError(f"{method} replicate {len(thetas) * REPLICATE_BLOCK + r + 1} could not be "
+                                       f"re-weighted by {result.method!r}: {error}. Use variance='linearization', "
+                                       "or loosen the weighting options") from error
             weights = np.stack(columns, axis=1)
         thetas.append(point(weights, domain, values, statistic))
     theta = np.concatenate(thetas, axis=0)
