@@ -70,16 +70,57 @@ def reweight_benchmark() -> float:
     return time.perf_counter() - start
 
 
-def peers(n: int) -> None:
+# Run inside /tmp/peers-venv (never Pulse's venv): builds the same sample and times each peer once.
+PEER_SCRIPT = r"""
+import sys, time, warnings
+import numpy as np, pandas as pd
+warnings.filterwarnings("ignore")
+n, name = int(sys.argv[1]), sys.argv[2]
+rng = np.random.default_rng(0)
+spec = {"country": [f"C{i}" for i in range(9)], "specialty": [f"S{i:02d}" for i in range(40)],
+        "sex": ["female", "male"], "age_band": ["under 35", "35-44", "45-54", "55-64", "65 and over"]}
+cols, targets = {}, {}
+for var, levels in spec.items():
+    k = len(levels)
+    p = rng.dirichlet(np.full(k, 2.0)); p = (p + 0.002) / (p + 0.002).sum()
+    cols[var] = np.asarray(levels, dtype=object)[rng.choice(k, n, p=p)]
+    targets[var] = dict(zip(levels, rng.dirichlet(np.full(k, 5.0))))
+df = pd.DataFrame(cols)
+if name == "weightipy":
+    import weightipy as wp
+    scheme = wp.scheme_from_dict({v: {l: 100 * s for l, s in m.items()} for v, m in targets.items()})
+    start = time.perf_counter(); wp.weight_dataframe(df, scheme); took = time.perf_counter() - start
+elif name == "balance":
+    from balance.weighting_methods.rake import rake
+    start = time.perf_counter()
+    rake(df, pd.Series(np.ones(n)), None, None, variables=list(spec), transformations=None,
+         target_margins=targets, max_iteration=1000)
+    took = time.perf_counter() - start
+elif name == "rimpy":
+    import rimpy
+    start = time.perf_counter(); rimpy.rake_to(df, targets); took = time.perf_counter() - start
+print(took)
+"""
+
+
+def peers(n: int, ours: float) -> None:
+    """Time rimpy, weightipy and balance on the same sample, each in /tmp/peers-venv."""
     if not PEERS_PYTHON.exists():
-        print("peers: /tmp/peers-venv not found (pip install rimpy weightipy balance there to compare)")
+        print("peers: /tmp/peers-venv not found (create it and pip install weightipy balance rimpy to compare)")
         return
-    script = Path(__file__).with_name("_bench_peers.py")
-    if not script.exists():
-        print("peers: benchmarks/_bench_peers.py missing")
-        return
-    out = subprocess.run([str(PEERS_PYTHON), str(script), str(n)], capture_output=True, text=True, timeout=1800)
-    print(out.stdout.strip() or f"peers: failed: {out.stderr.strip()[-400:]}")
+    for name in ("rimpy", "weightipy", "balance"):
+        try:
+            out = subprocess.run([str(PEERS_PYTHON), "-c", PEER_SCRIPT, str(n), name], capture_output=True,
+                                 text=True, timeout=900)
+        except subprocess.TimeoutExpired:
+            print(f"peer {name}: no answer within 900 s")
+            continue
+        if out.returncode != 0:
+            last = (out.stderr.strip().splitlines() or ["?"])[-1]
+            print(f"peer {name}: could not run ({last[:160]})")
+            continue
+        took = float(out.stdout.strip().splitlines()[-1])
+        print(f"peer {name:<10} (strings in): {took * 1e3:10.1f} ms  ratio to Pulse's rake from strings {took / ours:7.1f}×")
 
 
 def main() -> None:
@@ -109,7 +150,7 @@ def main() -> None:
     t_rep = reweight_benchmark()
     print(f"200 re-rakes at 10,000 rows (result.reweight): {t_rep:.3f} s (goal < 1 s)")
     if not args.no_peers:
-        peers(n)
+        peers(n, t_str)
 
 
 if __name__ == "__main__":

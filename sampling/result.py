@@ -142,14 +142,17 @@ class WeightingResult:
         Reference: the model matrix that R's ``calibrate``/``rake`` regress estimating functions
         on (survey package, Lumley 2010 ch. 7).
         """
+        from sampling.weighting.plan import margin_codes
+
         collapse = self.settings.get("collapse") or {}
         columns: dict[str, np.ndarray] = {}
+        rows = np.arange(len(sample))
         for key, levels in self.targets.items():
             cols = key if isinstance(key, tuple) else (key,)
-            values = [sample[c].map(lambda v, m=collapse.get(c, {}): m.get(v, v)) for c in cols]
-            joined = list(zip(*[v.tolist() for v in values])) if isinstance(key, tuple) else values[0].tolist()
-            arr = np.asarray(pd.Series(joined, dtype=object))
-            for level in levels:
-                name = f"{'×'.join(map(str, cols))}={'×'.join(map(str, level)) if isinstance(level, tuple) else level}"
-                columns[name] = np.fromiter((v == level for v in arr), dtype=float, count=len(arr))
+            codes = margin_codes(sample, key, list(levels), collapse)
+            block = np.zeros((len(sample), len(levels)))
+            block[rows, codes] = 1.0
+            for i, level in enumerate(levels):
+                shown = "×".join(map(str, level)) if isinstance(level, tuple) else level
+                columns[f"{'×'.join(map(str, cols))}={shown}"] = block[:, i]
         return pd.DataFrame(columns, index=sample.index)

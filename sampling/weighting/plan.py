@@ -157,7 +157,12 @@ def _factorize_column(sample: pd.DataFrame, column: str, mapping: Mapping[Any, A
     return codes, uniques
 
 
-def _codes_for_margin(sample: pd.DataFrame, key: MarginKey, levels: list, collapse: Mapping[str, Mapping]) -> np.ndarray:
+def margin_codes(sample: pd.DataFrame, key: MarginKey, levels: list, collapse: Mapping[str, Mapping]) -> np.ndarray:
+    """Each respondent's position in ``levels`` for one margin (after ``collapse``).
+
+    Raises:
+        InfeasibleTargetsError: a respondent's level (or joint cell) is not in ``levels``.
+    """
     columns = key if isinstance(key, tuple) else (key,)
     index = {lvl: i for i, lvl in enumerate(levels)}
     per_column = [_factorize_column(sample, c, collapse.get(c)) for c in columns]
@@ -240,7 +245,7 @@ def build_plan(sample: pd.DataFrame, targets: NormalisedTargets, *, sparse: str 
         raise ValueError("the sample has no respondents")
     keys = tuple(targets.shares)
     levels = [list(targets.shares[k]) for k in keys]
-    codes = [_codes_for_margin(sample, k, lv, targets.collapse) for k, lv in zip(keys, levels)]
+    codes = [margin_codes(sample, k, lv, targets.collapse) for k, lv in zip(keys, levels)]
     sizes = [len(lv) for lv in levels]
     cell_of, cell_levels, cell_count = _cells(codes, sizes, n)
     base_cell = None if base is None else np.bincount(cell_of, weights=base, minlength=len(cell_count))
