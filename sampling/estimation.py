@@ -23,11 +23,18 @@ import pandas as pd
 
 from sampling.intervals import PROPORTION_METHODS, mean_interval, proportion_interval
 from sampling.variance import (
-    VARIANCE_METHODS, Design, design_of, influence, point, replicate_variance, residualize,
+    VARIANCE_METHODS,
+    Design,
+    design_of,
+    influence,
+    point,
+    replicate_variance,
+    residualize,
 )
 
 STATISTICS = ("mean", "total")
-DEFF_LABEL = "design effect: variance / with-replacement SRS variance of the same estimate (R svymean deff='replace')"
+DEFF_LABEL = ("design effect: variance / with-replacement SRS variance of the same estimate "
+              "(R svymean deff='replace')")
 
 
 @dataclass(frozen=True)
@@ -116,7 +123,7 @@ def estimands(sample: pd.DataFrame, variable: str, by: str | Sequence[str] | Non
         member *= present
         if not member.any():
             continue
-        for level, vals in zip(levels, level_values):
+        for level, vals in zip(levels, level_values, strict=True):
             keys.append(key + ((level,) if categorical else ()))
             dom_cols.append(member)
             val_cols.append(vals)
@@ -145,9 +152,10 @@ def linearized_variance(design: Design, est: Estimands, statistic: str) -> np.nd
     return ((x - x.mean(axis=0)) ** 2).sum(axis=0) * n / (n - 1)
 
 
-def estimate(sample: pd.DataFrame, result: Any | None, variable: str, *, by: str | Sequence[str] | None = None,
-             statistic: str = "mean", variance: str = "linearization", ci: str | None = None,
-             level: float = 0.95, replicates: int = 200, seed: int | None = None) -> pd.DataFrame:
+def estimate(sample: pd.DataFrame, result: Any | None, variable: str, *,
+             by: str | Sequence[str] | None = None, statistic: str = "mean",
+             variance: str = "linearization", ci: str | None = None, level: float = 0.95,
+             replicates: int = 200, seed: int | None = None) -> pd.DataFrame:
     """Weighted shares, means or totals with design-based SE, CI and design effect.
 
     Args:
@@ -200,13 +208,15 @@ def estimate(sample: pd.DataFrame, result: Any | None, variable: str, *, by: str
     if ci is not None and ci not in PROPORTION_METHODS:
         raise ValueError(f"ci={ci!r}: choose one of {', '.join(PROPORTION_METHODS)}")
     if not (isinstance(replicates, (int, np.integer)) and replicates >= 2):
-        raise ValueError(f"replicates={replicates!r}: give a whole number of bootstrap replicates (≥ 2, e.g. 200)")
+        raise ValueError(f"replicates={replicates!r}: give a whole number of bootstrap replicates "
+                         "(≥ 2, e.g. 200)")
     design = design_of(sample, result)
     est = estimands(sample, variable, by)
     proportion_ci = est.proportion and statistic == "mean"
     if ci not in (None, "wald") and not proportion_ci:
         what = "a total" if statistic == "total" else f"the mean of non-0/1 {variable!r}"
-        raise ValueError(f"ci={ci!r} is an interval for proportions, not for {what}: leave ci unset (t interval)")
+        raise ValueError(f"ci={ci!r} is an interval for proportions, not for {what}: "
+                         "leave ci unset (t interval)")
     theta = point(design.weights, est.domain, est.values, statistic)
     replicate_info = None
     if method == "linearization":

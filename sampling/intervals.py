@@ -196,7 +196,8 @@ def margin_of_error(n: float, *, p: float = 0.5, deff: float = 1.0, level: float
     z = float(stats.norm.ppf(1 - (1 - level) / 2))
     value = z * float(np.sqrt(deff * p * (1 - p) / n))
     return PrecisionFigure(value=value, n=float(n), level=level,
-                           label=f"Margin of sampling error (Pew practice): ±z·√(deff·p(1−p)/n) at p = {p:g}, "
+                           label=f"Margin of sampling error (Pew practice): ±z·√(deff·p(1−p)/n) "
+                                 f"at p = {p:g}, "
                                  f"deff = {deff:.3g}, {level:.0%} confidence; ignores calibration")
 
 
@@ -235,4 +236,5 @@ def credibility_interval(n: float, *, level: float = 0.95,
     value = z * float(np.sqrt(design_factor)) / (2 * float(np.sqrt(n)))
     return PrecisionFigure(value=value, n=float(n), level=level,
                            label=f"Credibility interval (Ipsos, Bayesian): ±z·√{design_factor:g}/(2√n), "
-                                 f"{level:.0%} credibility; for opt-in samples, not a margin of sampling error")
+                                 f"{level:.0%} credibility; for opt-in samples, "
+                                 "not a margin of sampling error")

@@ -78,7 +78,8 @@ def rao_scott(sample: pd.DataFrame, result: Any | None, row: str, column: str, *
     (Rao & Scott 1981, 1984).
     """
     if statistic not in RAO_SCOTT_STATISTICS:
-        raise ValueError(f"statistic={statistic!r}: use 'F' (second-order Rao-Scott) or 'Chisq' (first-order)")
+        raise ValueError(f"statistic={statistic!r}: use 'F' (second-order Rao-Scott) "
+                         "or 'Chisq' (first-order)")
     for name in (row, column):
         if name not in sample.columns:
             raise KeyError(f"column {name!r} not in the sample: choose from {list(sample.columns)}")
@@ -104,7 +105,8 @@ def rao_scott(sample: pd.DataFrame, result: Any | None, row: str, column: str, *
     cols_f = np.repeat(np.arange(nc)[:, None], nr, axis=1).ravel()
     main = np.column_stack([np.ones(nr * nc)] + [rows_f == i for i in range(1, nr)] +
                            [cols_f == j for j in range(1, nc)]).astype(float)
-    inter = np.column_stack([(rows_f == i) & (cols_f == j) for j in range(1, nc) for i in range(1, nr)]).astype(float)
+    inter = np.column_stack([(rows_f == i) & (cols_f == j)
+                             for j in range(1, nc) for i in range(1, nr)]).astype(float)
     q, _ = np.linalg.qr(main)
     contrasts = inter - q @ (q.T @ inter)
     inv_d = np.diag(np.where(mean == 0, 0.0, 1 / np.where(mean == 0, 1.0, mean)))
@@ -121,7 +123,8 @@ def rao_scott(sample: pd.DataFrame, result: Any | None, row: str, column: str, *
         return RaoScottTest(statistic=f, df=d0, ddf=d0 * nu, p_value=float(stats.f.sf(f, d0, d0 * nu)),
                             pearson=pearson, mean_deff=mean_deff, method="F",
                             label="Pearson's X² with second-order Rao-Scott correction (F test)")
-    return RaoScottTest(statistic=pearson, df=float(k), ddf=None, p_value=float(stats.chi2.sf(pearson / mean_deff, k)),
+    p_first = float(stats.chi2.sf(pearson / mean_deff, k))
+    return RaoScottTest(statistic=pearson, df=float(k), ddf=None, p_value=p_first,
                         pearson=pearson, mean_deff=mean_deff, method="Chisq",
                         label="Pearson's X² with first-order Rao-Scott correction (X²/δ̄ on χ²)")
 
@@ -208,5 +211,5 @@ def difference(sample: pd.DataFrame, result: Any | None, variable: str, by: str,
     t = diff / se if se > 0 else np.nan
     q = float(stats.t.ppf(1 - (1 - level) / 2, df))
     return DomainDifference(first=first, second=second, estimate=diff, se=se, statistic=float(t), df=df,
-                            p_value=float(2 * stats.t.sf(abs(t), df)), ci_low=diff - q * se, ci_high=diff + q * se,
-                            level=level)
+                            p_value=float(2 * stats.t.sf(abs(t), df)), ci_low=diff - q * se,
+                            ci_high=diff + q * se, level=level)

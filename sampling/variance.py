@@ -96,7 +96,8 @@ def design_of(sample: pd.DataFrame, result: Any | None) -> Design:
     if isinstance(result, pd.Series):
         weights = _aligned(result, sample, "weights")
         if not np.isfinite(weights).all() or (weights < 0).any():
-            raise ValueError("weights must be finite and non-negative: fix or drop the respondents without one")
+            raise ValueError("weights must be finite and non-negative: "
+                             "fix or drop the respondents without one")
         return Design(weights=weights, base=weights, calibration="none")
     if not all(hasattr(result, a) for a in ("weights", "base_weights", "method", "targets", "design_matrix")):
         raise TypeError("result must be a sampling.WeightingResult (from rake, calibrate, poststratify or "
@@ -285,7 +286,8 @@ def replicate_variance(sample: pd.DataFrame, result: Any | None, design: Design,
         >>> import numpy as np, pandas as pd
         >>> s = pd.DataFrame({"y": [0.0, 1.0, 1.0]})
         >>> d = design_of(s, None)
-        >>> rv = replicate_variance(s, None, d, np.ones((3, 1)), s[["y"]].to_numpy(), "mean", method="jackknife")
+        >>> y = s[["y"]].to_numpy()
+        >>> rv = replicate_variance(s, None, d, np.ones((3, 1)), y, "mean", method="jackknife")
         >>> round(float(rv.variance[0]), 6)  # p(1−p)/(n−1) = (2/9)/2
         0.111111
 
@@ -294,7 +296,10 @@ def replicate_variance(sample: pd.DataFrame, result: Any | None, design: Design,
     n = design.n
     reweighted = result is not None and not isinstance(result, pd.Series)
     frame = _margin_frame(sample, result) if reweighted else sample
-    blocks = _jackknife_blocks(design) if method == "jackknife" else _bootstrap_blocks(design, replicates, seed)
+    if method == "jackknife":
+        blocks = _jackknife_blocks(design)
+    else:
+        blocks = _bootstrap_blocks(design, replicates, seed)
     thetas: list[np.ndarray] = []
     for factors in blocks:
         base = design.base[:, None] * factors
@@ -308,8 +313,9 @@ def replicate_variance(sample: pd.DataFrame, result: Any | None, design: Design,
                 except ValueError:  # a replicate that empties a target level cannot be re-weighted
                     columns.append(np.full(n, np.nan))
                 except RuntimeError as error:  # the method did not converge on this replicate
-                    raise RuntimeError(f"{method} replicate {len(thetas) * REPLICATE_BLOCK + r + 1} could not be "
-                                       f"re-weighted by {result.method!r}: {error}. Use variance='linearization', "
+                    number = len(thetas) * REPLICATE_BLOCK + r + 1
+                    raise RuntimeError(f"{method} replicate {number} could not be re-weighted by "
+                                       f"{result.method!r}: {error}. Use variance='linearization', "
                                        "or loosen the weighting options") from error
             weights = np.stack(columns, axis=1)
         thetas.append(point(weights, domain, values, statistic))
@@ -317,11 +323,12 @@ def replicate_variance(sample: pd.DataFrame, result: Any | None, design: Design,
     valid = ~np.isnan(theta)
     used = valid.sum(axis=0)
     if used.min(initial=n) < 2:
-        raise ValueError(f"only {int(used.min())} replicate(s) gave an estimate: use variance='linearization', "
-                         "or merge sparse levels of the weighting margins or of by=")
+        raise ValueError(f"only {int(used.min())} replicate(s) gave an estimate: "
+                         "use variance='linearization', or merge sparse levels of the weighting margins "
+                         "or of by=")
     # As R's svrVar, a replicate without an estimate (NA) is dropped, estimate by estimate.
     mean = np.nanmean(theta, axis=0)
     scale = np.full(theta.shape[1], (n - 1) / n) if method == "jackknife" else n / ((n - 1) * (used - 1))
     variance = np.nansum((theta - mean) ** 2, axis=0) * scale
-    return ReplicateVariance(method=method, replicates=int(used.min()), dropped=int((~valid).sum(axis=0).max()),
-                             variance=variance)
+    dropped = int((~valid).sum(axis=0).max())
+    return ReplicateVariance(method=method, replicates=int(used.min()), dropped=dropped, variance=variance)

@@ -50,7 +50,8 @@ def results(sample, targets) -> dict:
         "linear": sampling.calibrate(sample, targets, weights="base_weight", method="linear", **TIGHT),
         "logit": sampling.calibrate(sample, targets, weights="base_weight", method="logit", bounds=(0.5, 2.0),
                                     **TIGHT),
-        "poststratified": sampling.poststratify(sample, {"country": targets["country"]}, weights="base_weight"),
+        "poststratified": sampling.poststratify(sample, {"country": targets["country"]},
+                                                weights="base_weight"),
     }
 
 
@@ -90,7 +91,8 @@ def test_totals_as_svytotal(design, sample, results, fixtures):
 
 @pytest.mark.parametrize("design", DESIGNS)
 @pytest.mark.parametrize(("variable", "method", "key"), [
-    ("agree", "logit", "ciprop_logit"), ("agree", "xlogit", "ciprop_xlogit"), ("agree", "beta", "ciprop_beta"),
+    ("agree", "logit", "ciprop_logit"), ("agree", "xlogit", "ciprop_xlogit"),
+    ("agree", "beta", "ciprop_beta"),
     ("rare", "beta", "ciprop_rare_beta"), ("rare", "logit", "ciprop_rare_logit"),
 ])
 def test_intervals_as_svyciprop(design, variable, method, key, sample, results, fixtures):

@@ -40,7 +40,6 @@ def test_unweighted_rao_scott_is_pearson_times_n_minus_1_over_n(crosstab):
 
 def test_weights_that_inflate_variance_weaken_the_test(crosstab):
     weights = pd.Series(np.where(np.arange(len(crosstab)) % 5 == 0, 6.0, 0.5))
-    plain = rao_scott(crosstab, None, "specialty", "opinion")
     weighted = rao_scott(crosstab, weights, "specialty", "opinion")
     assert weighted.mean_deff > 1.3
     assert weighted.statistic < weighted.pearson / 1.3 / 2
