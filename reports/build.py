@@ -1,0 +1,176 @@
+"""Build a poll report (or a survey's question-by-question report) and write its documents."""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from reports import __version__, wording
+from reports.context import AUDIENCES, ReportContext, SurveyContext, WeightingRow
+from reports.disclosure import disclosure
+from reports.inputs import PollMeta, check_responses, input_hash
+from reports.press import press_sentences
+from reports.renderers import FILE_NAMES, get_renderer
+from reports.statistics import DIMENSIONS, breakdown, topline
+from reports.weighting import SETTINGS, weight_poll
+
+DEFAULT_FORMATS = ("pdf", "html", "json", "csv", "xlsx")
+
+
+@dataclass(frozen=True)
+class BuiltReport:
+    """A built report: its context and the files written (format → path)."""
+
+    context: ReportContext | SurveyContext
+    paths: dict[str, Path] = field(default_factory=dict)
+
+
+def _check_options(audience: str, locale: Sequence[str], formats: Sequence[str], dimensions: Sequence[str]) -> None:
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience={audience!r}: use 'public' (small cells withheld) or 'staff'")
+    bad = [x for x in locale if x not in wording.LOCALES]
+    if bad or not locale or isinstance(locale, str):
+        raise ValueError(f"locale={locale!r}: give a tuple of locales among {wording.LOCALES}, e.g. ('en', 'es')")
+    for name in formats:
+        get_renderer(name)
+    wrong = [d for d in dimensions if d not in DIMENSIONS]
+    if wrong:
+        raise ValueError(f"breakdowns {wrong}: use some of {', '.join(DIMENSIONS)}")
+
+
+def build_context(meta: PollMeta, responses: pd.DataFrame, *, audience: str = "public",
+                  locale: Sequence[str] = ("en", "es"), version: str | None = None,
+                  statements: Mapping[str, Mapping[str, str]] | None = None,
+                  dimensions: Sequence[str] = DIMENSIONS) -> ReportContext:
+    """Statistics, sentences and disclosure of one poll, as a :class:`ReportContext`.
+
+    Args:
+        meta: the poll.
+        responses: one row per vote (the input contract of :mod:`reports.inputs`).
+        audience: "public" or "staff".
+        locale: locales of the sentences and disclosure.
+        version: Pulse version for the hash (default ``reports.__version__``).
+        statements: optional press predicates per option (:func:`reports.press.press_sentences`).
+        dimensions: breakdowns ("country", "specialty_group").
+
+    Returns:
+        The context.
+
+    Raises:
+        ValueError: an input that breaks the contract, or an unknown option value.
+
+    Example:
+        >>> build_context(meta, votes).topline.n  # doctest: +SKIP
+        107
+
+    Reference: AAPOR disclosure (2021); Pew margin of error; R survey for the variances.
+    """
+    _check_options(audience, locale, (), dimensions)
+    votes = check_responses(meta, responses)
+    weighting = weight_poll(votes, meta.specialties)
+    top = topline(weighting, meta, audience=audience)
+    breakdowns = tuple(breakdown(weighting, meta, d, audience=audience) for d in dimensions)
+    countries = next((b for b in breakdowns if b.dimension == "country"), None) or \
+        breakdown(weighting, meta, "country", audience=audience)
+    counts = {"all": int(votes["specialty"].nunique())}
+    counts.update({c: int(n) for c, n in votes.groupby("country")["specialty"].nunique().items()})
+    sentences = press_sentences(meta, top, countries, counts, locales=tuple(locale), statements=statements)
+    shown = {row.key: not row.withheld for row in countries.rows}
+    rows = tuple(WeightingRow(
+        country=c.country, n=c.n if shown.get(c.country) else None,
+        design_effect=c.design_effect if shown.get(c.country) else None,
+        effective_n=c.effective_n if shown.get(c.country) else None, population_share=c.population_share,
+        margins=tuple({"variable": u.variable, "used": u.used, "coding": u.coding, "levels": u.levels,
+                       "source": u.source, "year": u.year, "notes": list(u.notes)} for u in c.margins),
+        missing=c.missing) for c in weighting.countries)
+    version = __version__ if version is None else str(version)
+    settings = dict(SETTINGS) | {"dimensions": list(dimensions), "statements": statements or {}}
+    digest = input_hash(meta, votes, frames=weighting.frames, settings=settings, version=version)
+    return ReportContext(meta=meta, audience=audience, locales=tuple(locale), version=version, input_hash=digest,
+                         topline=top, breakdowns=breakdowns, sentences=sentences,
+                         disclosure=disclosure(meta, top, countries, weighting.countries, locales=tuple(locale)),
+                         weighting=rows, specialty_count=counts["all"] if not top.withheld else 0)
+
+
+def write(context: ReportContext | SurveyContext, out_dir: str | Path, formats: Sequence[str]) -> dict[str, Path]:
+    """Render ``context`` in each format into ``out_dir`` (report.pdf, report.html, report.json,
+    tables.csv, tables.xlsx) and return the paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return {name: get_renderer(name)(context, out / FILE_NAMES[name]) for name in formats}
+
+
+def build_poll_report(meta: PollMeta, responses: pd.DataFrame, *, audience: str = "public",
+                      locale: Sequence[str] = ("en", "es"), out_dir: str | Path | None = None,
+                      formats: Sequence[str] = DEFAULT_FORMATS, version: str | None = None,
+                      statements: Mapping[str, Mapping[str, str]] | None = None) -> BuiltReport:
+    """Build a poll's report and, given ``out_dir``, write its documents.
+
+    Args:
+        meta: the poll.
+        responses: one row per vote.
+        audience: "public" (press room; cells under 10 withheld) or "staff".
+        locale: locales, e.g. ("en", "es"); the first is the document's main language.
+        out_dir: where to write; None builds the context only.
+        formats: any of "pdf", "html", "json", "csv", "xlsx".
+        version: Pulse version recorded in the hash (default ``reports.__version__``).
+        statements: optional press predicates per option and locale.
+
+    Returns:
+        A :class:`BuiltReport` with the context and the paths written.
+
+    Raises:
+        ValueError: bad inputs or options (the message says which and how to fix it).
+        KeyError: an unknown format.
+
+    Example:
+        >>> built = build_poll_report(meta, votes, out_dir="out")  # doctest: +SKIP
+        >>> sorted(p.name for p in built.paths.values())  # doctest: +SKIP
+        ['report.html', 'report.json', 'report.pdf', 'tables.csv', 'tables.xlsx']
+
+    Reference: AAPOR Code (2021) disclosure; British Polling Council (full tables published).
+    """
+    _check_options(audience, locale, formats, DIMENSIONS)
+    context = build_context(meta, responses, audience=audience, locale=locale, version=version,
+                            statements=statements)
+    return BuiltReport(context, write(context, out_dir, formats) if out_dir is not None else {})
+
+
+def build_survey_report(questions: Sequence[tuple[PollMeta, pd.DataFrame]], *, title: str = "Survey results",
+                        audience: str = "public", locale: Sequence[str] = ("en", "es"),
+                        out_dir: str | Path | None = None, formats: Sequence[str] = DEFAULT_FORMATS,
+                        version: str | None = None, dimensions: Sequence[str] = ("country",)) -> BuiltReport:
+    """One document for several questions (a survey), each built as a poll with the same functions.
+
+    Args:
+        questions: (meta, responses) per question.
+        title: the document's title.
+        audience: "public" or "staff".
+        locale: locales.
+        out_dir: where to write; None builds the context only.
+        formats: output formats.
+        version: Pulse version recorded in the hashes.
+        dimensions: breakdowns per question (country only by default).
+
+    Returns:
+        A :class:`BuiltReport` whose context is a :class:`reports.context.SurveyContext`.
+
+    Raises:
+        ValueError: no questions, or bad inputs.
+
+    Example:
+        >>> build_survey_report([(meta1, df1), (meta2, df2)], out_dir="out")  # doctest: +SKIP
+
+    Reference: as :func:`build_poll_report`.
+    """
+    if not questions:
+        raise ValueError("a survey report needs at least one (meta, responses) question")
+    _check_options(audience, locale, formats, dimensions)
+    contexts = tuple(build_context(m, r, audience=audience, locale=locale, version=version, dimensions=dimensions)
+                     for m, r in questions)
+    digest = hashlib.sha256("".join(c.input_hash for c in contexts).encode()).hexdigest()
+    context = SurveyContext(title=title, sections=contexts, input_hash=digest)
+    return BuiltReport(context, write(context, out_dir, formats) if out_dir is not None else {})

@@ -1,0 +1,286 @@
+"""Weight a poll's votes: each country raked to its own frame, then pooled by physician share.
+
+Each country uses the margins its frame has (:func:`sampling.population.targets`). A margin level
+with fewer than :data:`MIN_LEVEL_RESPONDENTS` respondents would give a few votes a huge weight, so
+margins are coarsened step by step — specialty: the frame's own levels, then the taxonomy groups
+(US), then general practice against the rest; age: Pulse's bands, then under/over 55 — and a
+margin still too sparse is dropped. Every step is recorded in :class:`MarginUse` so the
+disclosure can say which margins were used and what was collapsed or dropped.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from sampling import pooling, population
+from sampling.taxonomy import SPECIALTIES, group_of
+from sampling.weighting import ConvergenceError, InfeasibleTargetsError, rake
+
+#: Fewest respondents a margin level may have before the margin is coarsened.
+MIN_LEVEL_RESPONDENTS = 10
+MARGINS = ("specialty", "sex", "age_band")
+SETTINGS: dict[str, Any] = {"method": "rake", "tol": 1e-6, "max_iter": 100, "min_level": MIN_LEVEL_RESPONDENTS,
+                            "combine": "population_share", "margins": list(MARGINS)}
+_ALL = "_all"  # a one-level margin: equal weights within a country too small to weight
+
+
+@dataclass(frozen=True)
+class MarginUse:
+    """How one frame margin was used for one country.
+
+    Attributes:
+        variable: "specialty", "sex" or "age_band".
+        used: whether it entered the raking.
+        levels: the levels raked to, with their target shares (empty when not used).
+        source: the frame's source id.
+        year: the source's year.
+        coding: the coding raked to ("frame", "specialty groups", "GP vs other", "under/over 55").
+        notes: what was collapsed, restricted or dropped, and why.
+    """
+
+    variable: str
+    used: bool
+    levels: dict[str, float]
+    source: str
+    year: str
+    coding: str
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CountryWeighting:
+    """One country's weighting, as the disclosure reports it."""
+
+    country: str
+    n: int
+    margins: tuple[MarginUse, ...]
+    missing: tuple[str, ...]
+    population: float
+    population_share: float
+    design_effect: float
+    effective_n: float
+    iterations: int
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PollWeighting:
+    """Weights for a poll's votes and how they were made.
+
+    Attributes:
+        sample: the votes with the margin columns recoded to each country's levels, the option
+            columns and ``group`` (taxonomy group); index aligned with the checked responses.
+        pooled: :class:`sampling.pooling.PooledResult` of the pooled weights.
+        countries: each country's :class:`CountryWeighting`, in the poll's order.
+        frames: frame versions used (for the input hash and the JSON).
+    """
+
+    sample: pd.DataFrame
+    pooled: pooling.PooledResult
+    countries: tuple[CountryWeighting, ...]
+    frames: dict[str, Any] = field(repr=False)
+
+    @property
+    def weights(self) -> pd.Series:
+        """The pooled weights (sum to n)."""
+        return self.pooled.weights
+
+
+def _coarsen(name: str, shares: dict[str, float], recoded: pd.Series, mapping: dict[str, str]
+             ) -> tuple[dict[str, float], pd.Series]:
+    out: dict[str, float] = {}
+    for level, share in shares.items():
+        out[mapping[level]] = out.get(mapping[level], 0.0) + share
+    return out, recoded.map(mapping)
+
+
+def _sparse(levels: dict[str, float], recoded: pd.Series) -> list[str]:
+    counts = recoded.value_counts()
+    return [lvl for lvl in levels if counts.get(lvl, 0) < MIN_LEVEL_RESPONDENTS]
+
+
+def _gp_map(levels: list[str], to_frame: dict[str, str]) -> dict[str, str]:
+    """Frame level → general_practice/specialist, by the majority of the codes that map to it."""
+    votes: dict[str, Counter] = {lvl: Counter() for lvl in levels}
+    for code, level in to_frame.items():
+        if level in votes:
+            votes[level]["general_practice" if group_of(code) == "general_practice" else "specialist"] += 1
+    return {lvl: (c.most_common(1)[0][0] if c else "specialist") for lvl, c in votes.items()}
+
+
+def _specialty_margin(margin: population.Margin, codes: pd.Series, targeted: tuple[str, ...] | None
+                      ) -> tuple[MarginUse, pd.Series | None]:
+    to_frame = dict(margin.collapse_map) or {c: c for c in SPECIALTIES}
+    notes: list[str] = []
+    reach = {to_frame[c] for c in (targeted or SPECIALTIES)}
+    shares = {lvl: s for lvl, s in margin.shares.items() if lvl in reach}
+    if len(shares) < len(margin.shares):
+        lost = len(margin.shares) - len(shares)
+        notes.append(f"{lost} frame level(s) outside the poll's target (or without a Pulse specialty code) left out; "
+                     "the others rescaled to 100%")
+    total = sum(shares.values())
+    shares = {k: v / total for k, v in shares.items()}
+    recoded = codes.map(to_frame)
+    coding = "frame levels"
+    if _sparse(shares, recoded) and margin.scheme == "canonical":
+        shares, recoded = _coarsen("group", shares, recoded, {c: group_of(c) for c in shares})
+        coding = "specialty groups"
+        notes.append(f"collapsed from {len(margin.shares)} specialties to specialty groups "
+                     f"(a level had fewer than {MIN_LEVEL_RESPONDENTS} respondents)")
+    if _sparse(shares, recoded) and len(shares) > 2:
+        gp = ({g: ("general_practice" if g == "general_practice" else "specialist") for g in shares}
+              if coding == "specialty groups" else _gp_map(list(shares), to_frame))
+        shares, recoded = _coarsen("gp", shares, recoded, gp)
+        coding = "general practice vs specialists"
+        notes.append(f"collapsed to general practice vs specialists (a level had fewer than "
+                     f"{MIN_LEVEL_RESPONDENTS} respondents)")
+    return _finish("specialty", margin, shares, recoded, coding, notes)
+
+
+def _age_margin(margin: population.Margin, bands: pd.Series) -> tuple[MarginUse, pd.Series | None]:
+    shares = dict(margin.shares)
+    recoded = population.collapse_age_band(bands, "under_55") if margin.collapse_map else bands.copy()
+    coding = "under/over 55" if margin.collapse_map else "frame levels"
+    notes: list[str] = []
+    if _sparse(shares, recoded) and not margin.collapse_map:
+        coarse = dict(zip(population.AGE_BANDS, population.collapse_age_band(pd.Series(population.AGE_BANDS))))
+        shares, recoded = _coarsen("age", shares, recoded, coarse)
+        coding = "under/over 55"
+        notes.append(f"collapsed from Pulse's five age bands to under/over 55 (a band had fewer than "
+                     f"{MIN_LEVEL_RESPONDENTS} respondents)")
+    return _finish("age_band", margin, shares, recoded, coding, notes)
+
+
+def _finish(variable: str, margin: population.Margin, shares: dict[str, float], recoded: pd.Series, coding: str,
+            notes: list[str]) -> tuple[MarginUse, pd.Series | None]:
+    sparse = _sparse(shares, recoded)
+    if len(shares) < 2:
+        notes.append("not used: the poll's target covers a single level of this margin")
+    elif sparse:
+        notes.append(f"not used: level(s) {', '.join(map(str, sparse))} had fewer than {MIN_LEVEL_RESPONDENTS} "
+                     "respondents even after collapsing")
+    used = len(shares) >= 2 and not sparse
+    use = MarginUse(variable=variable, used=used, levels=dict(sorted(shares.items())) if used else {},
+                    source=margin.source, year=margin.year, coding=coding, notes=tuple(notes))
+    return use, (recoded if used else None)
+
+
+def plan_country(code: str, part: pd.DataFrame, targeted: tuple[str, ...] | None
+                 ) -> tuple[dict[str, dict[str, float]], pd.DataFrame, tuple[MarginUse, ...], tuple[str, ...]]:
+    """Choose one country's raking margins and recode its respondents to their levels.
+
+    Args:
+        code: the country code.
+        part: that country's checked votes.
+        targeted: the poll's targeted specialties (None for all).
+
+    Returns:
+        (targets as ``{column: {level: share}}``, recoded margin columns, margin uses, missing variables).
+
+    Raises:
+        ValueError: an unknown country.
+
+    Example:
+        >>> targets, columns, uses, missing = plan_country("NZ", votes, None)  # doctest: +SKIP
+
+    Reference: STATS.md "Weighting practice"; collapsing sparse cells as in Kalton & Flores-Cervantes
+    (2003) "Weighting methods", J. Official Statistics 19(2).
+    """
+    frame = population.targets(code, MARGINS)
+    uses: list[MarginUse] = []
+    columns: dict[str, pd.Series] = {}
+    for variable in MARGINS:
+        if variable not in frame.margins:
+            continue
+        margin = frame.margins[variable]
+        if variable == "specialty":
+            use, recoded = _specialty_margin(margin, part["specialty"], targeted)
+        elif variable == "age_band":
+            use, recoded = _age_margin(margin, part["age_band"])
+        else:
+            use, recoded = _finish(variable, margin, dict(margin.shares), part[variable], "frame levels", [])
+        uses.append(use)
+        if recoded is not None:
+            columns[variable] = recoded
+    targets = {u.variable: u.levels for u in uses if u.used}
+    if not targets:
+        targets = {_ALL: {"all": 1.0}}
+        columns[_ALL] = pd.Series("all", index=part.index)
+    return targets, pd.DataFrame(columns, index=part.index), tuple(uses), frame.missing
+
+
+def weight_poll(responses: pd.DataFrame, specialties: tuple[str, ...] | None = None) -> PollWeighting:
+    """Rake each country's votes to its frame and pool countries by physician population share.
+
+    Args:
+        responses: checked votes (:func:`reports.inputs.check_responses`).
+        specialties: the poll's targeted specialties (None for all).
+
+    Returns:
+        A :class:`PollWeighting`.
+
+    Raises:
+        ValueError: no votes.
+
+    Example:
+        >>> weight_poll(check_responses(meta, df)).pooled.design_effect  # doctest: +SKIP
+
+    Reference: :func:`sampling.pooling.pool` (R ``survey``: stratified by country, each stratum raked).
+    """
+    if responses.empty:
+        raise ValueError("the poll has no votes: a report needs at least one")
+    present = list(dict.fromkeys(responses["country"]))
+    frames: dict[str, dict[str, dict[str, float]]] = {}
+    recoded_parts, plans = [], {}
+    for code in present:
+        part = responses[responses["country"] == code]
+        targets, columns, uses, missing = plan_country(code, part, specialties)
+        targets, columns, uses = _converging(targets, columns, uses)
+        frames[code] = targets
+        recoded_parts.append(columns)
+        plans[code] = (uses, missing)
+    margins = pd.concat(recoded_parts).reindex(responses.index).fillna("n/a")
+    options = [c for c in responses.columns if c.startswith("option:")]
+    sample = pd.concat([responses[["country"]], margins, responses[options]], axis=1)
+    sample["group"] = responses["specialty"].map(group_of)
+    sample["specialty_code"] = responses["specialty"]
+    totals = population.country_totals()
+    pooled = pooling.pool(sample, frames, population={c: float(totals[c]) for c in frames}, method="rake",
+                          tol=SETTINGS["tol"], max_iter=SETTINGS["max_iter"])
+    countries = []
+    for code in present:
+        result = pooled.by_country[code]
+        uses, missing = plans[code]
+        notes = ("too few respondents to weight within the country: equal weights",) if _ALL in frames[code] else ()
+        countries.append(CountryWeighting(
+            country=code, n=int((sample["country"] == code).sum()), margins=uses, missing=missing,
+            population=float(totals[code]), population_share=pooled.population_shares[code],
+            design_effect=result.design_effect, effective_n=result.effective_n, iterations=result.iterations,
+            notes=notes))
+    versions = {c.country: {u.variable: {"source": u.source, "year": u.year, "coding": u.coding, "levels": u.levels}
+                            for u in c.margins} | {"population": c.population} for c in countries}
+    return PollWeighting(sample=sample, pooled=pooled, countries=tuple(countries), frames=versions)
+
+
+def _converging(targets: dict[str, dict[str, float]], columns: pd.DataFrame, uses: tuple[MarginUse, ...]
+                ) -> tuple[dict[str, dict[str, float]], pd.DataFrame, tuple[MarginUse, ...]]:
+    """Drop the last margin until the country's raking converges; record why."""
+    while True:
+        try:
+            rake(columns, targets, tol=SETTINGS["tol"], max_iter=SETTINGS["max_iter"])
+            return targets, columns, uses
+        except (ConvergenceError, InfeasibleTargetsError) as exc:
+            dropped = list(targets)[-1]
+            if dropped == _ALL:
+                raise
+            targets = {k: v for k, v in targets.items() if k != dropped}
+            columns = columns.drop(columns=dropped)
+            uses = tuple(MarginUse(u.variable, False, {}, u.source, u.year, u.coding,
+                                   u.notes + (f"not used: raking with it did not converge ({exc})",))
+                         if u.variable == dropped else u for u in uses)
+            if not targets:
+                targets = {_ALL: {"all": 1.0}}
+                columns = columns.assign(**{_ALL: "all"})
