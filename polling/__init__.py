@@ -104,10 +104,13 @@ def _register_blueprints(app: Flask) -> None:
     from polling.extensions import api, csrf
     from polling.main.routes import bp as main_bp
     from polling.members.routes import bp as members_bp
+    from polling.polls.api import bp as polls_api_bp
+    from polling.polls.routes import bp as polls_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(members_bp)
-    for bp in (tokens_bp, me_bp):
+    app.register_blueprint(polls_bp)
+    for bp in (tokens_bp, me_bp, polls_api_bp):
         csrf.exempt(bp)  # the API authenticates with bearer tokens, never cookies
         api.register_blueprint(bp, url_prefix="/api/v1")

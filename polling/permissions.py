@@ -16,6 +16,7 @@ PRINCIPALS = ("anonymous", "pending_member", "member", "client", "journalist", "
 EVERYONE = frozenset(PRINCIPALS)
 SIGNED_IN = EVERYONE - {"anonymous"}
 MEMBERS = frozenset({"pending_member", "member"})
+VOTERS = MEMBERS | {"staff"}
 
 RULES: dict[str, frozenset[str]] = {
     "static": EVERYONE,
@@ -32,6 +33,18 @@ RULES: dict[str, frozenset[str]] = {
     "members.profile": frozenset({"member", "staff"}),
     "members.queue": frozenset({"staff"}),
     "members.review": frozenset({"staff"}),
+    "polls.show": EVERYONE,
+    "polls.vote": frozenset({"member"}),
+    "polls.propose": frozenset({"member"}),
+    "polls.mine": frozenset({"member"}),
+    "polls.manage": frozenset({"staff"}),
+    "polls.create": frozenset({"staff"}),
+    "polls.edit": frozenset({"staff"}),
+    "polls.review": frozenset({"staff"}),
+    "polls_api.Polls": VOTERS,
+    "polls_api.PollDetail": VOTERS,
+    "polls_api.Votes": frozenset({"member"}),
+    "polls_api.Results": frozenset({"member", "staff"}),
     "api-docs.openapi_json": EVERYONE,
     "tokens.Tokens": EVERYONE,
     "me.Me": SIGNED_IN,

@@ -41,3 +41,28 @@ def make_member(session, hasher, *, status: str = "verified", **overrides: objec
                reason="Licence not found in the register.")
     session.commit()
     return member
+
+
+def poll_form(**overrides: object) -> dict[str, object]:
+    from datetime import timedelta
+
+    from polling.db import utcnow
+
+    now = utcnow()
+    form: dict[str, object] = {
+        "question_en": "Would an international medical network help you treat difficult cases?",
+        "question_es": "¿Le ayudaría una red médica internacional a tratar casos difíciles?",
+        "option_en": ["Yes", "No", "Not sure"], "option_es": ["Sí", "No", "No estoy seguro"], "topic": "network",
+        "opens_at": (now - timedelta(hours=1)).isoformat(), "closes_at": (now + timedelta(days=7)).isoformat(),
+    }
+    form.update(overrides)
+    return form
+
+
+def make_poll(session, hasher=None, *, staff=None, publish: bool = True, **overrides: object):  # type: ignore[no-untyped-def]
+    from polling.polls.service import create_poll
+
+    staff = staff or make_user(session, hasher, "staff")
+    poll = create_poll(session, staff, poll_form(**overrides), publish=publish)
+    session.commit()
+    return poll

@@ -16,8 +16,13 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 def home():  # type: ignore[no-untyped-def]
     """The member's feed, or the public landing page."""
+    from polling.polls import service as polls
+
     member = current_user.member if current_user.is_authenticated else None
-    return render_template("main/home.html", member=member)
+    session = get_session()
+    open_polls = polls.feed(session, member) if member is not None and member.status == "verified" else []
+    return render_template("main/home.html", member=member, polls=open_polls,
+                           closed=polls.recently_closed(session))
 
 
 def _safe_next(target: str | None) -> str:

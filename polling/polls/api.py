@@ -1,0 +1,81 @@
+"""The polls API for the mobile app (``/api/v1/polls``)."""
+from __future__ import annotations
+
+from flask import current_app, g
+from flask.views import MethodView
+from flask_babel import get_locale
+from flask_smorest import Blueprint
+
+from polling.db import get_session
+from polling.polls import results, service
+from polling.polls.schemas import PollSchema, ResultsSchema, VoteRequestSchema, VoteSchema
+
+bp = Blueprint("polls_api", __name__, description="Polls: the feed, voting and results")
+POLL_ID = "<int(max=2147483647):poll_id>"
+
+
+def _poll_body(poll, voted: bool | None) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    locale = str(get_locale())
+    return {"id": poll.id, "question": poll.question(locale), "multiple": poll.multiple, "topic": poll.topic,
+            "state": service.state(poll), "featured": poll.featured, "opens_at": poll.opens_at,
+            "closes_at": poll.closes_at, "countries": list(poll.country_codes),
+            "specialties": list(poll.specialty_codes), "voted": voted,
+            "options": [{"id": o.id, "label": o.label(locale)} for o in poll.options]}
+
+
+def _voted(poll) -> bool | None:  # type: ignore[no-untyped-def]
+    member = g.api_user.member
+    if member is None:
+        return None
+    return service.has_voted(get_session(), str(current_app.config["SECRET_KEY"]), member, poll.id)
+
+
+@bp.route("/polls")
+class Polls(MethodView):
+    @bp.response(200, PollSchema(many=True))
+    def get(self):  # type: ignore[no-untyped-def]
+        """Open polls the caller may vote in, featured first (staff: every open poll)."""
+        user = g.api_user
+        if user.role == "member" and user.principal != "member":
+            return []
+        polls = service.feed(get_session(), user.member)
+        return [_poll_body(poll, _voted(poll)) for poll in polls]
+
+
+@bp.route(f"/polls/{POLL_ID}")
+class PollDetail(MethodView):
+    @bp.response(200, PollSchema)
+    @bp.alt_response(404, description="No such published poll.")
+    def get(self, poll_id: int):  # type: ignore[no-untyped-def]
+        """One poll with its options in the caller's language."""
+        poll = service.visible_poll(get_session(), g.api_user, poll_id)
+        return _poll_body(poll, _voted(poll))
+
+
+@bp.route(f"/polls/{POLL_ID}/votes")
+class Votes(MethodView):
+    @bp.arguments(VoteRequestSchema)
+    @bp.response(201, VoteSchema)
+    @bp.alt_response(403, description="Not verified, or not targeted by the poll.")
+    @bp.alt_response(404, description="No such published poll.")
+    @bp.alt_response(409, description="Already voted, or the poll is not open.")
+    def post(self, body: dict[str, list[int]], poll_id: int):  # type: ignore[no-untyped-def]
+        """Vote: one option (or several in a multiple-choice poll), once per member."""
+        session = get_session()
+        vote = service.cast_vote(session, str(current_app.config["SECRET_KEY"]), g.api_user, poll_id, body["options"])
+        session.commit()
+        return {"poll_id": poll_id, "options": [c.option_id for c in vote.choices], "cast_at": vote.cast_at}
+
+
+@bp.route(f"/polls/{POLL_ID}/results")
+class Results(MethodView):
+    @bp.response(200, ResultsSchema)
+    @bp.alt_response(403, description="Vote first, or wait until the poll closes.")
+    def get(self, poll_id: int):  # type: ignore[no-untyped-def]
+        """Raw and weighted shares, n, effective n, margin of error, breakdowns (cells under 10 hidden)."""
+        session = get_session()
+        user = g.api_user
+        poll = service.visible_poll(session, user, poll_id)
+        results.require_access(session, str(current_app.config["SECRET_KEY"]), user, poll)
+        shown = results.for_poll(session, poll, audience="staff" if user.role == "staff" else "public")
+        return shown.as_api(str(get_locale()))

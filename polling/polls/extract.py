@@ -1,0 +1,52 @@
+"""Database rows → what ``reports`` takes: a poll's :class:`~reports.inputs.PollMeta` and one row
+per vote. The only place that turns votes into a DataFrame.
+
+Votes are counted in SQL by demographic cell and chosen option set (each option is a bit of a
+mask), then expanded to one row per vote with ``Index.repeat`` — far cheaper than fetching every
+vote.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from polling.members.licences import COUNTRIES
+from polling.polls.models import Poll, Vote, VoteChoice
+from reports.inputs import OPTION_PREFIX, PollMeta
+
+DEMOGRAPHICS = ("country", "specialty", "sex", "age_band", "practice_band")
+
+
+def poll_meta(poll: Poll) -> PollMeta:
+    """The poll as reports describe it; option keys are the options' ids as text."""
+    return PollMeta(
+        poll_id=poll.id, question={"en": poll.question_en, "es": poll.question_es},
+        options=tuple((str(o.id), {"en": o.label_en, "es": o.label_es}) for o in poll.options),
+        multiple=poll.multiple, countries=poll.country_codes or tuple(COUNTRIES),
+        specialties=poll.specialty_codes or None, opens_at=poll.opens_at, closes_at=poll.closes_at, topic=poll.topic)
+
+
+def vote_cells(session: Session, poll: Poll) -> pd.DataFrame:
+    """Votes counted by demographic cell and option mask: columns DEMOGRAPHICS, mask, n."""
+    bits = {option.id: 1 << position for position, option in enumerate(poll.options)}
+    columns = [getattr(Vote, name) for name in DEMOGRAPHICS]
+    mask = func.sum(case(bits, value=VoteChoice.option_id, else_=0)).label("mask")
+    per_vote = (select(Vote.id, *columns, mask).join(VoteChoice, VoteChoice.vote_id == Vote.id)
+                .where(Vote.poll_id == poll.id).group_by(Vote.id, *columns).subquery())
+    grouped = [per_vote.c[name] for name in DEMOGRAPHICS]
+    rows = session.execute(select(*grouped, per_vote.c.mask, func.count().label("n"))
+                           .group_by(*grouped, per_vote.c.mask)).all()
+    return pd.DataFrame(rows, columns=[*DEMOGRAPHICS, "mask", "n"])
+
+
+def responses(cells: pd.DataFrame, poll: Poll) -> pd.DataFrame:
+    """One row per vote (the reports' contract), from :func:`vote_cells`."""
+    expanded = cells.loc[cells.index.repeat(cells["n"])].reset_index(drop=True)
+    masks = expanded["mask"].to_numpy(dtype=np.int64)
+    table = expanded[list(DEMOGRAPHICS)].copy()
+    for position, option in enumerate(poll.options):
+        table[f"{OPTION_PREFIX}{option.id}"] = (masks >> position) & 1 == 1
+    return table
+

@@ -1,0 +1,196 @@
+"""Live poll results: counts in SQL, weights from ``reports.weighting``, small cells withheld.
+
+Results are cached per process under (poll, audience, number of votes, newest vote id), so a new
+vote makes the next request recompute them: the page is never stale, and a poll nobody is voting
+in is weighted once.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from polling.accounts.models import User
+from polling.errors import Forbidden
+from polling.members.licences import COUNTRIES
+from polling.polls import extract, service
+from polling.polls.models import Poll, Vote
+from reports.inputs import OPTION_PREFIX
+from reports.suppression import MIN_CELL, SMALL_BASE, suppression_plan
+from reports.weighting import weight_poll
+from sampling import diagnostics
+from sampling.intervals import margin_of_error
+from sampling.taxonomy import GROUPS, group_of
+from sampling.weighting import ConvergenceError, InfeasibleTargetsError
+
+CACHE_SIZE = 64
+MOE_LABEL = ("95% margin of error at p = 0.5, including the Kish design effect of the weights (Pew practice); "
+             "members self-select, so it is a guide to precision, not a sampling error")
+
+
+@dataclass(frozen=True)
+class OptionResult:
+    option_id: int
+    label_en: str
+    label_es: str
+    votes: int
+    raw_share: float
+    weighted_share: float | None
+
+    def label(self, locale: str) -> str:
+        return self.label_es if locale.startswith("es") else self.label_en
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """One row of a breakdown; ``n`` and ``shares`` are None when the row is withheld."""
+
+    group: str
+    label_en: str
+    label_es: str
+    n: int | None
+    suppressed: bool
+    small_base: bool
+    shares: dict[int, float | None]
+
+    def label(self, locale: str) -> str:
+        return self.label_es if locale.startswith("es") else self.label_en
+
+
+@dataclass(frozen=True)
+class PollResults:
+    poll_id: int
+    state: str
+    n: int
+    effective_n: float | None
+    design_effect: float | None
+    margin_of_error: float | None
+    options: tuple[OptionResult, ...]
+    by_country: tuple[GroupRow, ...]
+    by_specialty_group: tuple[GroupRow, ...]
+    margins: dict[str, tuple[str, ...]]
+    weighting_problem: str | None = None
+    withheld: bool = False
+
+    def margins_label(self, locale: str) -> str:
+        """Which margins each country was weighted on, e.g. 'US: specialty, sex; UK: sex'."""
+        if self.weighting_problem:
+            return self.weighting_problem
+        return "; ".join(f"{code}: {', '.join(names) or '—'}" for code, names in self.margins.items())
+
+    def as_api(self, locale: str) -> dict[str, Any]:
+        def row(r: GroupRow) -> dict[str, Any]:
+            return {"group": r.group, "label": r.label(locale), "n": r.n, "suppressed": r.suppressed,
+                    "small_base": r.small_base, "shares": {str(k): v for k, v in r.shares.items()}}
+
+        return {"poll_id": self.poll_id, "state": self.state, "n": self.n, "effective_n": self.effective_n,
+                "design_effect": self.design_effect, "margin_of_error": self.margin_of_error,
+                "margin_of_error_label": MOE_LABEL, "weighting": self.margins_label(locale),
+                "options": [{"option_id": o.option_id, "label": o.label(locale), "votes": o.votes,
+                             "raw_share": o.raw_share, "weighted_share": o.weighted_share} for o in self.options],
+                "by_country": [row(r) for r in self.by_country],
+                "by_specialty_group": [row(r) for r in self.by_specialty_group]}
+
+
+def may_see(session: Session, secret: str, user: User | None, poll: Poll) -> bool:
+    """Staff always; a member once they have voted; everyone with access once the poll has closed."""
+    if user is not None and user.role == "staff":
+        return True
+    if service.state(poll) == "closed":
+        return True
+    member = user.member if user is not None else None
+    return member is not None and service.has_voted(session, secret, member, poll.id)
+
+
+def require_access(session: Session, secret: str, user: User | None, poll: Poll) -> None:
+    if not may_see(session, secret, user, poll):
+        raise Forbidden(_l("Vote first to see the results, or wait until the poll closes."))
+
+
+def _cache() -> OrderedDict[tuple[Any, ...], PollResults]:
+    return current_app.extensions.setdefault("pulse.results_cache", OrderedDict())
+
+
+def for_poll(session: Session, poll: Poll, *, audience: str) -> PollResults:
+    """The poll's results for ``audience`` ("staff" sees small cells, "public" does not)."""
+    count, newest = session.execute(select(func.count(), func.max(Vote.id)).where(Vote.poll_id == poll.id)).one()
+    key = (poll.id, audience, service.state(poll), count, newest)
+    cache = _cache()
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    cells = extract.vote_cells(session, poll)
+    computed = compute(poll, extract.responses(cells, poll), audience=audience)
+    cache[key] = computed
+    while len(cache) > CACHE_SIZE:
+        cache.popitem(last=False)
+    return computed
+
+
+def compute(poll: Poll, responses: pd.DataFrame, *, audience: str) -> PollResults:
+    """Raw and weighted shares, precision and breakdowns of one poll's votes."""
+    n = len(responses)
+    option_columns = [f"{OPTION_PREFIX}{o.id}" for o in poll.options]
+    chosen = responses[option_columns].to_numpy(dtype=float) if n else np.zeros((0, len(option_columns)))
+    weights, margins, problem = _weights(poll, responses)
+    deff = diagnostics.design_effect(weights) if weights is not None else None
+    effective = diagnostics.effective_n(weights) if weights is not None else None
+    moe = margin_of_error(n, deff=deff or 1.0).points if n else None
+    options = tuple(
+        OptionResult(o.id, o.label_en, o.label_es, int(chosen[:, j].sum()), float(chosen[:, j].mean()) if n else 0.0,
+                     _share(chosen[:, j], weights))
+        for j, o in enumerate(poll.options))
+    public = audience != "staff"
+    if public and 0 < n < MIN_CELL:  # too few votes to show anyone but staff without exposing voters
+        options = tuple(OptionResult(o.option_id, o.label_en, o.label_es, 0, 0.0, None) for o in options)
+        return PollResults(poll.id, service.state(poll), n, None, None, None, options, (), (), {}, None, True)
+    by_country = _breakdown(poll, chosen, weights, responses["country"] if n else pd.Series(dtype=str),
+                            {c: COUNTRIES[c] for c in COUNTRIES}, public)
+    groups = responses["specialty"].map(group_of) if n else pd.Series(dtype=str)
+    by_group = _breakdown(poll, chosen, weights, groups, GROUPS, public)
+    return PollResults(poll.id, service.state(poll), n, effective, deff, moe, options, by_country, by_group, margins,
+                       problem)
+
+
+def _weights(poll: Poll, responses: pd.DataFrame) -> tuple[np.ndarray | None, dict[str, tuple[str, ...]], str | None]:
+    if responses.empty:
+        return None, {}, None
+    try:
+        weighting = weight_poll(responses, poll.specialty_codes or None)
+    except (ConvergenceError, InfeasibleTargetsError) as exc:
+        current_app.logger.warning("poll %s: weighting failed: %s", poll.id, exc)
+        return None, {}, str(_l("Weighting was not possible for these votes; raw shares are shown."))
+    margins = {c.country: tuple(m.variable for m in c.margins if m.used) for c in weighting.countries}
+    return weighting.weights.to_numpy(), margins, None
+
+
+def _share(chosen: np.ndarray, weights: np.ndarray | None) -> float | None:
+    if weights is None or not len(chosen):
+        return None
+    return float(np.dot(weights, chosen) / weights.sum())
+
+
+def _breakdown(poll: Poll, chosen: np.ndarray, weights: np.ndarray | None, groups: pd.Series,
+               names: dict[str, tuple[str, str]], public: bool) -> tuple[GroupRow, ...]:
+    bases = groups.value_counts()
+    plan = suppression_plan({str(k): int(v) for k, v in bases.items()}) if public else {}
+    rows = []
+    for code in names:
+        if code not in bases.index:
+            continue
+        inside = (groups == code).to_numpy()
+        withheld = plan.get(code) is not None
+        w = weights[inside] if weights is not None else np.ones(int(inside.sum()))
+        shares = {o.id: (None if withheld else float(np.dot(w, chosen[inside, j]) / w.sum()))
+                  for j, o in enumerate(poll.options)}
+        base = int(bases[code])
+        rows.append(GroupRow(code, names[code][0], names[code][1], None if withheld else base, withheld,
+                             base < SMALL_BASE, shares))
+    return tuple(rows)

@@ -1,0 +1,133 @@
+"""Results: raw and weighted shares, precision, small cells withheld, freshness; anonymous votes."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+import pytest
+from sqlalchemy import inspect
+
+from polling.polls import results, service
+from polling.polls.models import Vote, VoteChoice
+from tests.factories import make_member, make_poll, make_user
+
+
+def add_votes(session, poll, cells) -> None:  # type: ignore[no-untyped-def]
+    """cells: [(country, specialty, sex, age_band, option_index, count)], inserted without members."""
+    for country, specialty, sex, band, option, count in cells:
+        for _ in range(count):
+            session.add(Vote(poll_id=poll.id, respondent_key=secrets.token_hex(32), country=country, specialty=specialty,
+                             sex=sex, age_band=band, practice_band="10-19",
+                             choices=[VoteChoice(option_id=poll.options[option].id)]))
+    session.commit()
+
+
+def test_raw_shares_counts_and_precision(app, session, hasher):
+    poll = make_poll(session, hasher, countries=["US"])
+    add_votes(session, poll, [("US", "family_medicine", "male", "35-44", 0, 60),
+                              ("US", "cardiology", "female", "55-64", 1, 40)])
+    with app.test_request_context():
+        shown = results.for_poll(session, poll, audience="public")
+    assert shown.n == 100
+    assert [o.votes for o in shown.options] == [60, 40, 0]
+    assert [round(o.raw_share, 3) for o in shown.options] == [0.6, 0.4, 0.0]
+    assert shown.design_effect >= 1.0
+    assert shown.effective_n == pytest.approx(100 / shown.design_effect)
+    # Pew MOE with design effect at p = 0.5
+    assert shown.margin_of_error == pytest.approx(100 * 1.959964 * (shown.design_effect * 0.25 / 100) ** 0.5, rel=1e-6)
+    assert sum(o.weighted_share for o in shown.options) == pytest.approx(1.0)
+    assert shown.margins["US"]  # weighted on at least one published margin
+
+
+def test_weighting_moves_an_over_represented_group_back(app, session, hasher):
+    # Men are 63% of US physicians; a sample of 90% men who all say "Yes" is pulled down.
+    poll = make_poll(session, hasher, countries=["US"])
+    add_votes(session, poll, [("US", "internal_medicine", "male", "35-44", 0, 90),
+                              ("US", "internal_medicine", "female", "35-44", 1, 10)])
+    with app.test_request_context():
+        shown = results.for_poll(session, poll, audience="public")
+    assert shown.options[0].raw_share == pytest.approx(0.9)
+    assert shown.options[0].weighted_share < 0.8
+
+
+def test_small_countries_are_withheld_for_the_public_not_for_staff(app, session, hasher):
+    poll = make_poll(session, hasher, countries=["US", "UK", "IE"])
+    add_votes(session, poll, [("US", "family_medicine", "male", "35-44", 0, 40),
+                              ("UK", "family_medicine", "female", "35-44", 1, 25),
+                              ("IE", "family_medicine", "female", "35-44", 0, 4)])
+    with app.test_request_context():
+        public = {r.group: r for r in results.for_poll(session, poll, audience="public").by_country}
+        staff = {r.group: r for r in results.for_poll(session, poll, audience="staff").by_country}
+    assert public["IE"].suppressed and public["IE"].n is None and set(public["IE"].shares.values()) == {None}
+    # complementary: with the total published, a second row must go so that IE's 4 cannot be derived
+    assert public["UK"].suppressed
+    assert not public["US"].suppressed and public["US"].n == 40
+    assert public["UK"].small_base
+    assert not any(r.suppressed for r in staff.values())
+    assert staff["IE"].n == 4
+
+
+def test_fewer_than_ten_votes_show_no_shares_to_members(app, session, hasher):
+    poll = make_poll(session, hasher)
+    add_votes(session, poll, [("US", "family_medicine", "male", "35-44", 0, 9)])
+    with app.test_request_context():
+        public = results.for_poll(session, poll, audience="public")
+        staff = results.for_poll(session, poll, audience="staff")
+    assert public.withheld and all(o.weighted_share is None for o in public.options)
+    assert not staff.withheld and staff.options[0].votes == 9
+
+
+def test_results_follow_new_votes(app, session, hasher):
+    poll = make_poll(session, hasher, countries=["US"])
+    add_votes(session, poll, [("US", "family_medicine", "male", "35-44", 0, 20)])
+    with app.test_request_context():
+        first = results.for_poll(session, poll, audience="public")
+        assert results.for_poll(session, poll, audience="public") is first  # cached while nothing changes
+        add_votes(session, poll, [("US", "family_medicine", "male", "35-44", 1, 5)])
+        second = results.for_poll(session, poll, audience="public")
+    assert (first.n, second.n) == (20, 25)
+
+
+def test_results_page_and_api_never_show_identity(client, session, hasher, auth):
+    poll = make_poll(session, hasher)
+    voter = make_member(session, hasher, show_identity="on")
+    service.cast_vote(session, "test-secret", voter.user, poll.id, [poll.options[0].id])
+    session.commit()
+    add_votes(session, poll, [("US", "family_medicine", "male", "35-44", 0, 30)])
+    auth.login(voter.user.email)
+    page = client.get(f"/polls/{poll.id}").text
+    api = client.get(f"/api/v1/polls/{poll.id}/results", headers={"Authorization": f"Bearer {auth.token(voter.user.email)}"}).text
+    for text in (page, api):
+        assert voter.identity.full_name not in text
+        assert voter.handle not in text
+        assert voter.identity.licence_number not in text
+
+
+def test_votes_cannot_be_joined_to_members_without_the_secret(app, session, hasher):
+    columns = {c["name"] for c in inspect(session.get_bind()).get_columns("votes")}
+    assert not {"member_id", "user_id", "handle", "email"} & columns
+    foreign = {fk["referred_table"] for fk in inspect(session.get_bind()).get_foreign_keys("votes")}
+    assert foreign == {"polls"}
+    first, second = make_poll(session, hasher), make_poll(session, hasher)
+    member = make_member(session, hasher)
+    for poll in (first, second):
+        service.cast_vote(session, "test-secret", member.user, poll.id, [poll.options[0].id])
+    session.commit()
+    keys = [v.respondent_key for v in session.query(Vote).order_by(Vote.poll_id)]
+    assert keys[0] != keys[1]  # the same member's votes are unlinkable across polls
+    assert keys[0] == service.respondent_key("test-secret", member.id, first.id)
+    # Anyone without the secret who tries the obvious keyed and unkeyed hashes finds nothing.
+    guesses = {hashlib.sha256(f"{member.id}:{first.id}".encode()).hexdigest(),
+               hmac.new(b"", f"{member.id}:{first.id}".encode(), hashlib.sha256).hexdigest(),
+               service.respondent_key("another-secret", member.id, first.id)}
+    assert guesses.isdisjoint(keys)
+
+
+def test_staff_see_results_of_open_polls_without_voting(client, session, hasher, auth):
+    poll = make_poll(session, hasher)
+    add_votes(session, poll, [("US", "family_medicine", "male", "35-44", 0, 3)])
+    staff = make_user(session, hasher, "staff")
+    auth.login(staff.email)
+    page = client.get(f"/polls/{poll.id}").text
+    assert "Results" in page and "fewer than 10 respondents: not shown" not in page
