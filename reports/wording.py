@@ -15,7 +15,7 @@ NBSP = "\u00a0"
 
 #: (English adjective for "… physicians", Spanish noun phrase with article where it takes one).
 COUNTRY_PHRASES: dict[str, tuple[str, str]] = {
-    "US": ("US", "EE. UU."), "UK": ("UK", "el Reino Unido"), "CA": ("Canadian", "Canadá"),
+    "US": ("US", "EE.\u00a0UU."), "UK": ("UK", "el Reino Unido"), "CA": ("Canadian", "Canadá"),
     "AU": ("Australian", "Australia"), "IE": ("Irish", "Irlanda"), "NZ": ("New Zealand", "Nueva Zelanda"),
     "ZA": ("South African", "Sudáfrica"), "MX": ("Mexican", "México"), "ES": ("Spanish", "España"),
 }

@@ -1,0 +1,97 @@
+"""The numbers: agreement with sampling's single-design functions and with STATS.md formulas."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reports.build import build_context
+from reports.inputs import check_responses
+from reports.pooled import domain_vs_rest, pooled_means
+from reports.statistics import breakdown, topline
+from reports.synthetic import synthetic_meta, synthetic_responses
+from reports.weighting import weight_poll
+from sampling.estimation import estimate
+from sampling.intervals import margin_of_error
+from sampling.significance import difference
+
+
+def test_pew_margin_of_error_by_hand() -> None:
+    # 1.96·sqrt(0.8·0.2/107) = 0.0758 → ±7.6 points (STATS.md, Pew practice)
+    assert round(100 * margin_of_error(107, p=0.8, deff=1.0).value, 1) == 7.6
+    assert round(100 * margin_of_error(107, p=0.5, deff=1.0).value, 1) == 9.5
+
+
+@pytest.fixture(scope="module")
+def us_poll():
+    meta = synthetic_meta(countries=("US",))
+    votes = check_responses(meta, synthetic_responses(meta, 400, seed=5))
+    return meta, weight_poll(votes)
+
+
+def test_single_country_equals_sampling_estimate(us_poll) -> None:
+    meta, w = us_poll
+    result = w.pooled.by_country["US"]
+    ours = topline(w, meta)
+    for e in ours.estimates:
+        ref = estimate(w.sample, result, f"option:{e.option}").iloc[0]
+        assert e.share == pytest.approx(ref.estimate, rel=1e-12)
+        assert e.se == pytest.approx(ref.se, rel=1e-9)
+        assert (e.ci_low, e.ci_high) == pytest.approx((ref.ci_low, ref.ci_high), rel=1e-6)
+    assert ours.design_effect == pytest.approx(result.design_effect)
+    assert ours.moe == pytest.approx(1.96 * np.sqrt(result.design_effect * 0.25 / 400), rel=1e-3)
+
+
+def test_group_vs_rest_equals_sampling_difference(us_poll) -> None:
+    _, w = us_poll
+    s = w.sample.assign(y=w.sample["option:valuable"].astype(float),
+                        g=np.where(w.sample["group"] == "surgical", "in", "out"))
+    ref = difference(s, w.pooled.by_country["US"], "y", "g", "in", "out")
+    ours = domain_vs_rest(w.sample, w.pooled, (w.sample["group"] == "surgical").to_numpy(),
+                          s[["y"]].to_numpy())
+    assert ours.estimate[0] == pytest.approx(ref.estimate)
+    assert ours.se[0] == pytest.approx(ref.se)
+    assert ours.p_value[0] == pytest.approx(ref.p_value)
+
+
+def test_pooled_share_is_population_weighted_and_strata_add_variances() -> None:
+    meta = synthetic_meta(countries=("US", "NZ"))
+    votes = check_responses(meta, synthetic_responses(meta, 600, seed=2))
+    w = weight_poll(votes)
+    per = {c: estimate(w.sample[w.sample["country"] == c], w.pooled.by_country[c], "option:valuable").iloc[0]
+           for c in ("US", "NZ")}
+    shares = w.pooled.population_shares
+    y = w.sample[["option:valuable"]].to_numpy(dtype=float)
+    pooled = pooled_means(w.sample, w.pooled, np.ones_like(y), y)
+    assert pooled.estimate[0] == pytest.approx(sum(shares[c] * per[c].estimate for c in per))
+    assert pooled.se[0] ** 2 == pytest.approx(sum(shares[c] ** 2 * per[c].se ** 2 for c in per), rel=1e-9)
+
+
+def test_breakdown_rows_flags_and_marks() -> None:
+    meta = synthetic_meta(countries=("US", "UK", "CA"))
+    votes = check_responses(meta, synthetic_responses(meta, 0, country_n={"US": 600, "UK": 25, "CA": 300}, seed=1))
+    w = weight_poll(votes)
+    table = breakdown(w, meta, "country", audience="public")
+    rows = {r.key: r for r in table.rows}
+    assert rows["UK"].small and not rows["US"].small
+    assert rows["UK"].suppressed is None  # 25 respondents: flagged, published
+    for r in table.rows:
+        for e in r.estimates:
+            assert e.mark in (None, "higher", "lower")
+            if e.mark:
+                assert e.p_value < 0.05 and (e.difference > 0) == (e.mark == "higher")
+
+
+def test_unknown_dimension_and_audience_are_refused(us_poll) -> None:
+    meta, w = us_poll
+    with pytest.raises(ValueError, match="dimension='age'"):
+        breakdown(w, meta, "age")
+    with pytest.raises(ValueError, match="audience='press'"):
+        build_context(meta, pd.DataFrame(), audience="press")
+
+
+def test_multiple_choice_shares_need_not_sum_to_one() -> None:
+    meta = synthetic_meta(countries=("ES",), multiple=True)
+    context = build_context(meta, synthetic_responses(meta, 200, seed=4))
+    total = sum(e.share for e in context.topline.estimates)
+    assert total > 1.0

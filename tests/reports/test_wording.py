@@ -1,0 +1,86 @@
+"""Number formats and press sentences in English and Spanish, checked by hand."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from reports import wording
+from reports.press import press_sentences
+from reports.statistics import BaseFigures, Breakdown, OptionEstimate
+from reports.synthetic import synthetic_meta
+from sampling.intervals import margin_of_error
+from tests.reports.conftest import normalise
+
+
+def test_numbers_follow_each_language() -> None:
+    assert wording.percent(0.8, "en") == "80%"
+    assert wording.percent(0.8, "es") == "80\u00a0%"
+    assert wording.percent(0.125, "en") == "13%"  # half up, not to even
+    assert wording.points(0.0758, "es") == "7,6"
+    assert wording.integer(3000, "en") == "3,000" and wording.integer(3000, "es") == "3000"
+    assert wording.integer(10000, "es") == "10\u00a0000"
+
+
+def test_fieldwork_months() -> None:
+    a, b = datetime(2014, 7, 28, tzinfo=timezone.utc), datetime(2014, 8, 3, tzinfo=timezone.utc)
+    assert wording.fieldwork(b, b, "en") == "August 2014"
+    assert wording.fieldwork(a, b, "en") == "July–August 2014"
+    assert wording.fieldwork(a, b, "es") == "de julio a agosto de 2014"
+
+
+def test_spanish_articles_contract() -> None:
+    assert wording.population(("UK",), "es") == "los médicos del Reino Unido"
+    assert normalise(wording.population(("US", "UK", "CA"), "es")) == "los médicos de EE. UU., el Reino Unido y Canadá"
+    assert wording.population(("US", "UK"), "en") == "physicians in the US and the UK"
+
+
+def test_unknown_locale_is_refused() -> None:
+    with pytest.raises(ValueError, match="locale='fr'"):
+        wording.percent(0.5, "fr")
+
+
+def _base(key: str, n: int, share: float) -> BaseFigures:
+    moe = margin_of_error(n, p=share).value
+    estimates = (OptionEstimate("valuable", share, share, None, None, None, moe),
+                 OptionEstimate("not_valuable", 1 - share, 1 - share, None, None, None, moe),
+                 OptionEstimate("unsure", 0.0, 0.0, None, None, None, 0.0))
+    return BaseFigures(key, {"en": key, "es": key}, n, float(n), 1.0, margin_of_error(n).value, n < 30, None, False,
+                       estimates)
+
+
+STATEMENT = {"valuable": {"en": "say an international medical social network would be valuable",
+                          "es": "considera que una red social médica internacional sería valiosa"}}
+
+
+def test_the_release_sentence_is_reproduced() -> None:
+    meta = synthetic_meta(countries=("US",))
+    top = _base("all", 107, 0.8)
+    out = press_sentences(meta, top, Breakdown("country", (_base("US", 107, 0.8),)), {"all": 2},
+                          statements=STATEMENT)
+    assert [s.text for s in out if s.locale == "en"] == [
+        "80% of US physicians say an international medical social network would be valuable "
+        "(107 US physicians, August 2014; margin of error ±7.6 points)."]
+    es = normalise(next(s.text for s in out if s.locale == "es"))
+    assert es == ("El 80 % de los médicos de EE. UU. considera que una red social médica internacional sería valiosa "
+                  "(107 médicos de EE. UU., agosto de 2014; margen de error ±7,6 puntos).")
+
+
+def test_multi_country_sentences_with_specialties_and_small_bases() -> None:
+    meta = synthetic_meta(countries=("US", "UK", "IE"))
+    rows = (_base("US", 251, 0.83), _base("UK", 24, 0.7), _base("IE", 9, 0.5))
+    out = press_sentences(meta, _base("all", 284, 0.8), Breakdown("country", rows),
+                          {"all": 16, "US": 16, "UK": 5, "IE": 2}, locales=("en",))
+    texts = [s.text for s in out]
+    assert len(texts) == 3  # pooled, US, hedged UK; nothing for Ireland
+    assert texts[0].startswith("80% of physicians in the US, the UK and Ireland answered “Yes, valuable”")
+    assert "(251 US physicians from 16 specialties, August 2014; margin of error ±4.6 points)" in texts[1]
+    assert texts[2] == "Only 24 UK physicians answered, too few for a reliable percentage."
+    assert not any("%" in t for t in texts[2:])
+
+
+def test_no_sentence_when_the_poll_is_withheld() -> None:
+    meta = synthetic_meta()
+    top = _base("all", 8, 0.5)
+    top = BaseFigures(**{**top.__dict__, "withheld": True})
+    assert press_sentences(meta, top, Breakdown("country", ()), {}) == ()
