@@ -1,6 +1,7 @@
 """What the HTML and PDF template shows: formatted strings and charts, from the context only."""
 from __future__ import annotations
 
+import base64
 from functools import lru_cache
 from typing import Any
 
@@ -72,7 +73,7 @@ def _section(context: ReportContext, mode: str, index: int) -> dict[str, Any]:
         lead = max(top.estimates, key=lambda e: e.share or 0).option
         if table is not None and sum(1 for r in table.rows if not r.withheld) > 1:
             charts.append(figures.breakdown_figure(context, "country", lead, locale))
-    rendered = [figures.svg(f) if mode == "pdf" else figures.figure_div(f, f"chart-{context.meta.poll_id}-{i}")
+    rendered = [_svg_img(figures.svg(f)) if mode == "pdf" else figures.figure_div(f, f"chart-{context.meta.poll_id}-{i}")
                 for i, f in enumerate(charts)]
     base = {"n": "" if top.n is None else wording.integer(top.n, locale),
             "neff": _num(top.effective_n, locale, 1), "deff": _num(top.design_effect, locale, 2),
@@ -89,6 +90,12 @@ def _section(context: ReportContext, mode: str, index: int) -> dict[str, Any]:
         "disclosure": {loc: context.disclosure_in(loc) for loc in context.locales},
         "hash": context.input_hash,
     }
+
+
+def _svg_img(markup: str) -> str:
+    """An SVG as an <img> data URI: WeasyPrint then draws it with its SVG renderer (fills, patterns)."""
+    data = base64.b64encode(markup.encode("utf-8")).decode("ascii")
+    return f'<img class="chart" alt="" src="data:image/svg+xml;base64,{data}">'
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,4 @@
-// Draws every <div class="pulse-chart" data-figure="{data, layout, config}"> with plotly.js.
+// Draws every div.pulse-chart that has a data-figure attribute ({data, layout, config}) with plotly.js.
 // Served from the app ('self') with plotly.min.js, so pages need no inline script (CSP script-src 'self').
 (function () {
   function draw() {
