@@ -5,7 +5,7 @@ import sys
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, NoAppException, with_appcontext
 
 from polling import create_app, migrate
 from polling.db import session_scope
@@ -30,7 +30,7 @@ def _create_app() -> Flask:
     try:
         return create_app()
     except ConfigurationError as exc:  # a clear line instead of a traceback
-        raise click.UsageError(str(exc)) from None
+        raise NoAppException(str(exc)) from None
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
@@ -127,11 +127,12 @@ def create_account(role: str, email: str, password: str, verified: bool, organis
 @with_appcontext
 def seed_demo(members_n: int, seed: int) -> None:
     """Create the demo accounts and membership (again: adds nothing already there)."""
-    from polling import demo
+    from polling import demo, demo_polls
 
     with session_scope(current_app) as session:
         demo.seed_accounts(session, current_app.extensions["pulse.hasher"])
         added = demo.seed_membership(session, members_n=members_n, seed=seed)
-    click.echo(f"Demo ready: {added} physicians added. Log-ins:")
+        votes = demo_polls.seed_polls(session, str(current_app.config["SECRET_KEY"]), seed=seed)
+    click.echo(f"Demo ready: {added} physicians and {votes} poll votes added. Log-ins:")
     for account in demo.ACCOUNTS:
         click.echo(f"  {account.role:<10} {account.email:<26} {account.password:<22} {account.note}")

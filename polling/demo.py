@@ -57,8 +57,8 @@ _MEMBER_DETAILS = {
 # Deliberate skews of the demo membership relative to the physician population.
 SPECIALTY_SKEW = {"family_medicine": 2.0, "psychiatry": 1.8, "emergency_medicine": 1.6, "dermatology": 1.5,
                   "general_surgery": 0.5, "anesthesiology": 0.6, "pathology": 0.4, "radiology": 0.6}
-MALE_SHARE = 0.68
-AGE_SHARES = {"under 35": 0.24, "35-44": 0.33, "45-54": 0.23, "55-64": 0.14, "65 and over": 0.06}
+MALE_SHARE = 0.74
+AGE_SHARES = {"under 35": 0.3, "35-44": 0.34, "45-54": 0.22, "55-64": 0.1, "65 and over": 0.04}
 AGE_RANGES = {"under 35": (28, 34), "35-44": (35, 44), "45-54": (45, 54), "55-64": (55, 64), "65 and over": (65, 74)}
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from polling.accounts.models import User
 from polling.db import utcnow
 from polling.errors import Conflict, Forbidden, InvalidInput, NotFound
+from polling.i18n import country_name, specialty_name
 from polling.members.demographics import age_band, practice_band
 from polling.members.licences import COUNTRIES
 from polling.members.models import MemberProfile
@@ -269,9 +270,10 @@ def recently_closed(session: Session, limit: int = 5) -> list[Poll]:
 def ineligibility(poll: Poll, member: MemberProfile) -> object | None:
     """Why a verified member may not vote in a poll, or None."""
     if poll.country_codes and member.country not in poll.country_codes:
-        return _l("This poll is for physicians in %(countries)s.", countries=", ".join(poll.country_codes))
+        return _l("This poll is for physicians in %(countries)s.",
+                  countries=", ".join(country_name(c) for c in poll.country_codes))
     if poll.specialty_codes and member.specialty not in poll.specialty_codes:
-        names = ", ".join(SPECIALTIES[s].name_en for s in poll.specialty_codes[:5])
+        names = ", ".join(specialty_name(s) for s in poll.specialty_codes[:5])
         return _l("This poll is for these specialties: %(names)s.", names=names)
     return None
 

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from polling.accounts.models import ClientOrganisation, User
 from polling.members.models import MemberProfile
+from polling.polls.models import Poll, Vote
 
 
 def _count(session, model) -> int:  # type: ignore[no-untyped-def]
@@ -57,12 +58,13 @@ def test_weak_password_is_refused(runner, session):
 def test_seed_demo_twice_adds_nothing_the_second_time(runner, session):
     first = runner.invoke(args=["seed-demo", "--members", "120", "--seed", "7"])
     assert first.exit_code == 0, first.output
-    assert "120 physicians added" in first.output
-    counts = (_count(session, User), _count(session, MemberProfile))
+    assert "120 physicians and" in first.output
+    counts = (_count(session, User), _count(session, MemberProfile), _count(session, Poll), _count(session, Vote))
     second = runner.invoke(args=["seed-demo", "--members", "120", "--seed", "7"])
-    assert "0 physicians added" in second.output
-    assert (_count(session, User), _count(session, MemberProfile)) == counts
-    assert counts == (120 + 6, 120 + 3)
+    assert "0 physicians and 0 poll votes added" in second.output
+    assert (_count(session, User), _count(session, MemberProfile), _count(session, Poll), _count(session, Vote)) == counts
+    assert counts[:3] == (120 + 6, 120 + 3, 5)
+    assert counts[3] > 100
 
 
 def test_demo_membership_is_skewed_against_the_population(runner, session):
@@ -81,3 +83,12 @@ def test_demo_accounts_can_log_in(runner, client):
         answer = client.post("/login", data={"email": account.email, "password": account.password})
         assert answer.status_code == 302, account.email
         client.post("/logout")
+
+
+def test_demo_polls_are_open_and_closed_and_the_demo_logins_have_not_voted(runner, session):
+    from polling.polls.service import state
+
+    runner.invoke(args=["seed-demo", "--members", "200"])
+    states = sorted(state(p) for p in session.scalars(select(Poll)))
+    assert states.count("open") >= 2 and states.count("closed") >= 2
+    assert "system@pulse.invalid" not in {u.email for u in session.scalars(select(User))}

@@ -123,7 +123,7 @@ def test_multiple_choice_poll_takes_several(client, session, hasher, auth):
 @pytest.mark.parametrize(("who", "message"), [
     ("anonymous", "Log in as a verified physician to vote."),
     ("pending", "You can vote once staff have verified your licence."),
-    ("other_country", "This poll is for physicians in UK."),
+    ("other_country", "This poll is for physicians in United Kingdom."),
     ("journalist", "Only physician members vote in polls."),
 ])
 def test_who_cannot_vote_is_told_why(client, session, hasher, auth, who, message):

@@ -84,7 +84,7 @@ def test_closed_not_open_and_not_targeted(client, session, hasher, auth):
     spain = make_poll(session, hasher, countries=["ES"])
     member = make_member(session, hasher, country="US")
     headers = _bearer(auth, member.user.email)
-    for poll, status, text in ((closed, 409, "closed"), (later, 409, "not open yet"), (spain, 403, "for physicians in ES")):
+    for poll, status, text in ((closed, 409, "closed"), (later, 409, "not open yet"), (spain, 403, "for physicians in Spain")):
         answer = client.post(f"/api/v1/polls/{poll.id}/votes", json={"options": [poll.options[0].id]}, headers=headers)
         assert answer.status_code == status
         assert text in answer.json["message"]
