@@ -30,6 +30,7 @@ from sampling.variance import (
     point,
     replicate_variance,
     residualize,
+    with_replacement_var,
 )
 
 STATISTICS = ("mean", "total")
@@ -146,10 +147,7 @@ def _srs_variance(design: Design, est: Estimands, theta: np.ndarray, statistic: 
 def linearized_variance(design: Design, est: Estimands, statistic: str) -> np.ndarray:
     """Diagonal of the linearised covariance, without forming the m × m matrix."""
     x = residualize(design, np.nan_to_num(influence(design, est.domain, est.values, statistic)))
-    n = x.shape[0]
-    if n < 2:
-        return np.full(x.shape[1], np.nan)
-    return ((x - x.mean(axis=0)) ** 2).sum(axis=0) * n / (n - 1)
+    return with_replacement_var(x, design)
 
 
 def estimate(sample: pd.DataFrame, result: Any | None, variable: str, *,
@@ -160,8 +158,10 @@ def estimate(sample: pd.DataFrame, result: Any | None, variable: str, *,
 
     Args:
         sample: the respondents, one row each.
-        result: the ``WeightingResult`` that weighted them; a Series of fixed design weights
-            (not calibrated, as ``svydesign(weights=~w)``); or None for equal weights.
+        result: the ``WeightingResult`` that weighted them; a ``PooledResult`` of
+            ``sampling.pooling.pool`` (countries then act as strata, each calibrated to its own
+            frame); a Series of fixed design weights (not calibrated, as
+            ``svydesign(weights=~w)``); or None for equal weights.
         variable: the column to estimate. Categorical (text, category): the share of each level.
             Numeric: the weighted mean (a proportion when the values are 0/1).
         by: column(s) whose combinations are the domains, as R's ``svyby``.
@@ -171,7 +171,8 @@ def estimate(sample: pd.DataFrame, result: Any | None, variable: str, *,
             each replicate re-weighted with ``result.reweight``) or "bootstrap" (``replicates``
             with-replacement resamples, each re-weighted).
         ci: interval for proportions: "logit" (default), "xlogit", "beta", "wilson",
-            "clopper-pearson" or "wald". Means and totals always get "wald" (t, df = n − 1).
+            "clopper-pearson" or "wald". Means and totals always get "wald" (t with the design
+            df: respondents in the domain less strata, n − 1 unless the result is pooled).
         level: confidence level.
         replicates: number of bootstrap replicates.
         seed: seed of the bootstrap draws.
@@ -229,15 +230,17 @@ def estimate(sample: pd.DataFrame, result: Any | None, variable: str, *,
     with np.errstate(invalid="ignore", divide="ignore"):
         deff = var / _srs_variance(design, est, theta, statistic)
     n = est.domain.sum(axis=0)
+    df = design.degrees_of_freedom(est.domain)
     w = design.weights[:, None] * est.domain
     with np.errstate(invalid="ignore", divide="ignore"):
         kish_n = w.sum(axis=0) ** 2 / (w ** 2).sum(axis=0)
     if proportion_ci:
-        intervals = proportion_interval(theta, se, n, method=ci or "logit", level=level, fallback_n=kish_n)
+        intervals = proportion_interval(theta, se, n, method=ci or "logit", level=level, df=df,
+                                        fallback_n=kish_n)
         low, high = intervals.ci_low.to_numpy(), intervals.ci_high.to_numpy()
         n_eff, used = intervals.n_eff.to_numpy(), intervals.ci_method.to_numpy()
     else:
-        low, high = mean_interval(theta, se, n - 1, level=level)
+        low, high = mean_interval(theta, se, df, level=level)
         with np.errstate(invalid="ignore", divide="ignore"):
             n_eff = np.where(deff > 0, n / deff, kish_n)
         used = np.full(theta.shape, "wald", dtype=object)

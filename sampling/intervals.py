@@ -92,8 +92,10 @@ def proportion_interval(estimate: Any, se: Any, n: Any, *, method: str = "logit"
             low, high = np.where(inner, low, kg_low), np.where(inner, high, kg_high)
             used[~inner] = "beta"
         elif method == "beta":
-            # svyciprop: n.eff = p(1−p)/var; the t-ratio factor is 1 for ids=~1 designs.
-            kg_n = np.where(inner, p * (1 - p) / se_ ** 2, fb)
+            # svyciprop: n.eff = p(1−p)/var times (t(n−1)/t(df))², 1 unless the design is stratified.
+            t_rows = stats.t.ppf(alpha / 2, np.maximum(n_ - 1, 1))
+            ratio = (t_rows / stats.t.ppf(alpha / 2, np.maximum(dof, 1))) ** 2
+            kg_n = np.where(inner, p * (1 - p) / se_ ** 2 * ratio, fb)
             low, high = _beta_bounds(p, kg_n, alpha)
         elif method == "wilson":
             denom = 1 + z ** 2 / n_eff

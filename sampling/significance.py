@@ -26,7 +26,8 @@ class RaoScottTest:
         statistic: the F statistic ("F") or Pearson's X² ("Chisq", compared after dividing by the
             mean generalised design effect).
         df: numerator degrees of freedom (d₀ for "F", (r−1)(c−1) for "Chisq").
-        ddf: denominator degrees of freedom for "F" (d₀·ν, ν = n − 1), None for "Chisq".
+        ddf: denominator degrees of freedom for "F" (d₀·ν, ν = n − 1, or n less the number of
+            countries for a pooled result), None for "Chisq".
         p_value: the p-value.
         pearson: Pearson's X² of the weighted table scaled to the sample size, uncorrected.
         mean_deff: mean generalised design effect δ̄ (the eigenvalues of Δ).
@@ -96,7 +97,8 @@ def rao_scott(sample: pd.DataFrame, result: Any | None, row: str, column: str, *
     cells = np.column_stack([(rv == r) & (cv == c) for c in c_levels for r in r_levels]).astype(float)
     domain = np.repeat(complete.to_numpy(dtype=float)[:, None], nr * nc, axis=1)
     mean = point(design.weights, domain, cells, "mean")
-    cov = with_replacement_cov(residualize(design, np.nan_to_num(influence(design, domain, cells, "mean"))))
+    x = residualize(design, np.nan_to_num(influence(design, domain, cells, "mean")))
+    cov = with_replacement_cov(x, design)
     total = float(complete.sum())
     observed = (mean * total).reshape(nc, nr).T
     expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / total
@@ -115,7 +117,7 @@ def rao_scott(sample: pd.DataFrame, result: Any | None, row: str, column: str, *
     delta = np.linalg.solve(denom, numer)
     trace, trace2 = float(np.trace(delta)), float(np.trace(delta @ delta))
     d0 = trace ** 2 / trace2
-    nu = n - 1
+    nu = float(design.degrees_of_freedom(np.ones((n, 1)))[0])
     k = (nr - 1) * (nc - 1)
     mean_deff = trace / k
     if statistic == "F":
@@ -139,7 +141,8 @@ class DomainDifference:
         estimate: mean in ``first`` minus mean in ``second``.
         se: linearised standard error of the difference (covariance between domains included).
         statistic: estimate / se.
-        df: degrees of freedom, n − 2 as ``summary(svyglm(y ~ by))``.
+        df: degrees of freedom, the design's less one (n − 2 unless pooled), as
+            ``summary(svyglm(y ~ by))``.
         p_value: two-sided p-value from t(df).
         ci_low: lower confidence bound.
         ci_high: upper confidence bound.
@@ -205,9 +208,9 @@ def difference(sample: pd.DataFrame, result: Any | None, variable: str, by: str,
     means = point(design.weights, domain, values, "mean")
     x = residualize(design, np.nan_to_num(influence(design, domain, values, "mean")))
     x = x[:, :1] - x[:, 1:]
-    se = float(np.sqrt(with_replacement_cov(x)[0, 0]))
+    se = float(np.sqrt(with_replacement_cov(x, design)[0, 0]))
     diff = float(means[0] - means[1])
-    df = float(design.n - 2)
+    df = float(design.degrees_of_freedom(np.ones((design.n, 1)))[0]) - 1
     t = diff / se if se > 0 else np.nan
     q = float(stats.t.ppf(1 - (1 - level) / 2, df))
     return DomainDifference(first=first, second=second, estimate=diff, se=se, statistic=float(t), df=df,

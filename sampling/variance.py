@@ -18,7 +18,7 @@ The variance of the residualised influence values is then the with-replacement f
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -41,9 +41,12 @@ class Design:
     Attributes:
         weights: final weights (length n).
         base: base (design) weights before calibration.
-        calibration: "none", "raking" (R's backfitting) or "greg" (regression residuals).
+        calibration: "none", "raking" (R's backfitting), "greg" (regression residuals) or
+            "pooled" (each country's own calibration, countries as strata).
         margins: integer level codes per raking margin, in the order raked.
         model: calibration model matrix (n × p indicator columns) for "greg".
+        strata: stratum code per respondent (countries of a pooled weighting), or None.
+        parts: for "pooled", each country's row positions and its own design.
     """
 
     weights: np.ndarray
@@ -51,11 +54,26 @@ class Design:
     calibration: str
     margins: tuple[np.ndarray, ...] = ()
     model: np.ndarray | None = None
+    strata: np.ndarray | None = None
+    parts: tuple[tuple[np.ndarray, Design], ...] = ()
 
     @property
     def n(self) -> int:
         """Number of respondents (sampling units)."""
         return int(self.weights.shape[0])
+
+    def stratum_rows(self) -> list[np.ndarray]:
+        """Row positions of each stratum (one stratum, everyone, when unstratified)."""
+        if self.strata is None:
+            return [np.arange(self.n)]
+        return [np.flatnonzero(self.strata == h) for h in np.unique(self.strata)]
+
+    def degrees_of_freedom(self, domain: np.ndarray) -> np.ndarray:
+        """Design df of each domain column: its respondents less its strata (R's ``degf``)."""
+        members = domain != 0
+        strata = self.stratum_rows()
+        present = sum(members[rows].any(axis=0).astype(float) for rows in strata)
+        return members.sum(axis=0) - present
 
 
 def _aligned(series: pd.Series, sample: pd.DataFrame, what: str) -> np.ndarray:
@@ -80,16 +98,22 @@ def design_of(sample: pd.DataFrame, result: Any | None) -> Design:
 
     Raises:
         ValueError: the result's weights are not aligned to the sample.
-        TypeError: ``result`` is not a WeightingResult.
+        TypeError: ``result`` is none of WeightingResult, PooledResult, Series or None.
 
     Example:
         >>> import pandas as pd
         >>> design_of(pd.DataFrame({"a": [1, 2]}), None).calibration
         'none'
 
+    A ``PooledResult`` (countries weighted to their own frames, then pooled) gives a design
+    stratified by country, each country calibrated as its own result was, as R's
+    ``svydesign(ids=~1, strata=~country, weights=~w)`` raked to country-by-variable margins.
+
     Reference: the design R's survey builds with ``svydesign(ids=~1, weights=~w)`` then rake/calibrate.
     """
     n = len(sample)
+    if result is not None and hasattr(result, "by_country"):
+        return _pooled_design(sample, result)
     if result is None:
         ones = np.ones(n)
         return Design(weights=ones, base=ones, calibration="none")
@@ -117,6 +141,29 @@ def design_of(sample: pd.DataFrame, result: Any | None) -> Design:
     return Design(weights=weights, base=base, calibration="greg", model=indicators)
 
 
+def _pooled_design(sample: pd.DataFrame, result: Any) -> Design:
+    if not sample.index.is_unique:
+        raise ValueError("sample.index has duplicate labels: give each respondent a unique index")
+    weights = _aligned(result.weights, sample, "result.weights")
+    base = np.ones(len(sample))
+    strata = np.full(len(sample), -1)
+    parts = []
+    for h, country_result in enumerate(result.by_country.values()):
+        rows = sample.index.get_indexer(country_result.weights.index)
+        if (rows < 0).any():
+            raise ValueError("the pooled result covers respondents missing from the sample: pass the sample "
+                             "that was weighted")
+        part = design_of(sample.iloc[rows], country_result)
+        base[rows] = part.base
+        strata[rows] = h
+        # The pooled weights are the country's weights times a constant: residuals are unchanged.
+        parts.append((rows, replace(part, weights=weights[rows])))
+    if (strata < 0).any():
+        raise ValueError("some respondents belong to no country of the pooled result: pass the sample that "
+                         "was weighted")
+    return Design(weights=weights, base=base, calibration="pooled", strata=strata, parts=tuple(parts))
+
+
 def residualize(design: Design, x: np.ndarray) -> np.ndarray:
     """Remove from influence values ``x`` (n × k) the part the calibration fixes.
 
@@ -137,6 +184,11 @@ def residualize(design: Design, x: np.ndarray) -> np.ndarray:
     """
     if design.calibration == "none":
         return x
+    if design.calibration == "pooled":
+        out = np.array(x, dtype=float)
+        for rows, part in design.parts:
+            out[rows] = residualize(part, x[rows])
+        return out
     w = design.weights
     if design.calibration == "raking":
         psw = np.where(w == 0, 1.0, w)[:, None]
@@ -158,14 +210,15 @@ def residualize(design: Design, x: np.ndarray) -> np.ndarray:
     return (z - q @ (q.T @ z)) * scale
 
 
-def with_replacement_cov(x: np.ndarray) -> np.ndarray:
+def with_replacement_cov(x: np.ndarray, design: Design | None = None) -> np.ndarray:
     """Covariance of totals of ``x`` over n sampling units drawn with replacement.
 
     Args:
         x: influence values, n × k.
+        design: gives the strata, if any (the sum of the formula over strata).
 
     Returns:
-        k × k matrix ``n/(n−1)·Σ(x − x̄)(x − x̄)ᵀ``.
+        k × k matrix ``n/(n−1)·Σ(x − x̄)(x − x̄)ᵀ`` (summed over strata, n and x̄ per stratum).
 
     Example:
         >>> import numpy as np
@@ -174,11 +227,26 @@ def with_replacement_cov(x: np.ndarray) -> np.ndarray:
 
     Reference: R survey ``onestage`` for ``svydesign(ids=~1, ...)``.
     """
-    n = x.shape[0]
-    if n < 2:
-        return np.full((x.shape[1], x.shape[1]), np.nan)
-    xc = x - x.mean(axis=0)
-    return xc.T @ xc * (n / (n - 1))
+    strata = [np.arange(x.shape[0])] if design is None else design.stratum_rows()
+    cov = np.zeros((x.shape[1], x.shape[1]))
+    for rows in strata:
+        n = rows.size
+        if n < 2:
+            return np.full((x.shape[1], x.shape[1]), np.nan)
+        xc = x[rows] - x[rows].mean(axis=0)
+        cov += xc.T @ xc * (n / (n - 1))
+    return cov
+
+
+def with_replacement_var(x: np.ndarray, design: Design) -> np.ndarray:
+    """Diagonal of :func:`with_replacement_cov`, without forming the k × k matrix."""
+    var = np.zeros(x.shape[1])
+    for rows in design.stratum_rows():
+        n = rows.size
+        if n < 2:
+            return np.full(x.shape[1], np.nan)
+        var += ((x[rows] - x[rows].mean(axis=0)) ** 2).sum(axis=0) * n / (n - 1)
+    return var
 
 
 def point(weights: np.ndarray, domain: np.ndarray, values: np.ndarray, statistic: str) -> np.ndarray:
@@ -204,26 +272,38 @@ def influence(design: Design, domain: np.ndarray, values: np.ndarray, statistic:
 def linearized_cov(design: Design, domain: np.ndarray, values: np.ndarray, statistic: str) -> np.ndarray:
     """Linearised covariance matrix of the estimates (k × k), calibration accounted for."""
     x = np.nan_to_num(influence(design, domain, values, statistic))
-    return with_replacement_cov(residualize(design, x))
+    return with_replacement_cov(residualize(design, x), design)
 
 
-def _jackknife_blocks(design: Design) -> Iterator[np.ndarray]:
+def _jackknife_blocks(design: Design) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Delete-one factors (n × block) and each replicate's scale (n_h − 1)/n_h: JK1, or JKn by stratum."""
     n = design.n
+    stratum_of = np.zeros(n, dtype=np.intp) if design.strata is None else np.unique(design.strata,
+                                                                                   return_inverse=True)[1]
+    sizes = np.bincount(stratum_of).astype(float)
     for start in range(0, n, REPLICATE_BLOCK):
         stop = min(start + REPLICATE_BLOCK, n)
-        factors = np.full((n, stop - start), n / (n - 1))
-        factors[np.arange(start, stop), np.arange(stop - start)] = 0.0
-        yield factors
+        deleted = np.arange(start, stop)
+        same = stratum_of[:, None] == stratum_of[deleted][None, :]
+        factors = np.where(same, (sizes / (sizes - 1))[stratum_of][:, None], 1.0)
+        factors[deleted, np.arange(stop - start)] = 0.0
+        nh = sizes[stratum_of[deleted]]
+        yield factors, (nh - 1) / nh
 
 
-def _bootstrap_blocks(design: Design, replicates: int, seed: int | None) -> Iterator[np.ndarray]:
+def _bootstrap_blocks(design: Design, replicates: int,
+                      seed: int | None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Resampling counts (n × block), n_h draws with replacement within each stratum; scales of 1."""
     rng = np.random.default_rng(seed)
     n = design.n
+    strata = design.stratum_rows()
     for start in range(0, replicates, REPLICATE_BLOCK):
         size = min(REPLICATE_BLOCK, replicates - start)
-        draws = rng.integers(0, n, size=(size, n)) + (np.arange(size) * n)[:, None]
-        # Times each respondent is drawn, per replicate (a multinomial(n, 1/n) vector each).
-        yield np.bincount(draws.ravel(), minlength=size * n).reshape(size, n).T.astype(float)
+        draws = np.concatenate([rows[rng.integers(0, rows.size, size=(size, rows.size))] for rows in strata],
+                               axis=1) + (np.arange(size) * n)[:, None]
+        # Times each respondent is drawn, per replicate (a multinomial(n_h, 1/n_h) vector per stratum).
+        counts = np.bincount(draws.ravel(), minlength=size * n).reshape(size, n).T.astype(float)
+        yield counts, np.ones(size)
 
 
 def _margin_frame(sample: pd.DataFrame, result: Any) -> pd.DataFrame:
@@ -261,7 +341,9 @@ def replicate_variance(sample: pd.DataFrame, result: Any | None, design: Design,
     JK1 deletes one respondent at a time (others ×n/(n−1)), variance ``(n−1)/n·Σ(θᵣ − θ̄)²``; the
     bootstrap draws n respondents with replacement (weights × counts), variance
     ``n/((n−1)(R−1))·Σ(θᵣ − θ̄)²``. Both centre on the mean of the replicates, R's default
-    (``options(survey.replicates.mse = FALSE)``).
+    (``options(survey.replicates.mse = FALSE)``). A stratified (pooled) design gets JKn
+    (deletion within the stratum, others there ×n_h/(n_h−1), replicate scale (n_h−1)/n_h) and
+    the bootstrap resamples n_h within each stratum, with n the harmonic mean of the n_h.
 
     Args:
         sample: the respondents (passed to ``result.reweight``).
@@ -291,7 +373,7 @@ def replicate_variance(sample: pd.DataFrame, result: Any | None, design: Design,
         >>> round(float(rv.variance[0]), 6)  # p(1−p)/(n−1) = (2/9)/2
         0.111111
 
-    Reference: R survey ``as.svrepdesign(type="JK1"|"bootstrap", compress=FALSE)`` then ``rake``.
+    Reference: R survey ``as.svrepdesign(type="JK1"|"JKn"|"bootstrap", compress=FALSE)`` then ``rake``.
     """
     n = design.n
     reweighted = result is not None and not isinstance(result, pd.Series)
@@ -301,7 +383,9 @@ def replicate_variance(sample: pd.DataFrame, result: Any | None, design: Design,
     else:
         blocks = _bootstrap_blocks(design, replicates, seed)
     thetas: list[np.ndarray] = []
-    for factors in blocks:
+    scales: list[np.ndarray] = []
+    for factors, rscales in blocks:
+        scales.append(rscales)
         base = design.base[:, None] * factors
         if not reweighted:
             weights = base
@@ -328,7 +412,13 @@ def replicate_variance(sample: pd.DataFrame, result: Any | None, design: Design,
                          "or of by=")
     # As R's svrVar, a replicate without an estimate (NA) is dropped, estimate by estimate.
     mean = np.nanmean(theta, axis=0)
-    scale = np.full(theta.shape[1], (n - 1) / n) if method == "jackknife" else n / ((n - 1) * (used - 1))
-    variance = np.nansum((theta - mean) ** 2, axis=0) * scale
+    rscales = np.concatenate(scales)[:, None]
+    if method == "jackknife":
+        scale = np.ones(theta.shape[1])
+    else:
+        sizes = np.array([rows.size for rows in design.stratum_rows()], dtype=float)
+        psu = 1 / np.mean(1 / sizes)  # R's psu.per.strata
+        scale = psu / ((psu - 1) * (used - 1))
+    variance = np.nansum(rscales * (theta - mean) ** 2, axis=0) * scale
     dropped = int((~valid).sum(axis=0).max())
     return ReplicateVariance(method=method, replicates=int(used.min()), dropped=dropped, variance=variance)

@@ -160,3 +160,26 @@ def test_refuses_misaligned_weights_and_unknown_result():
         estimate(sample, {"weights": 1}, "y")
     with pytest.raises(ValueError, match="every value is missing"):
         estimate(pd.DataFrame({"y": [np.nan, np.nan]}), None, "y")
+
+
+def test_stratified_variance_and_degrees_of_freedom_by_hand():
+    design = variance.Design(weights=np.ones(4), base=np.ones(4), calibration="none",
+                             strata=np.array([0, 0, 1, 1]))
+    x = np.array([[1.0], [-1.0], [2.0], [0.0]])
+    # stratum 0: 2/1·(1 + 1); stratum 1: 2/1·(1 + 1)
+    assert variance.with_replacement_var(x, design).tolist() == [8.0]
+    assert variance.with_replacement_cov(x, design).tolist() == [[8.0]]
+    domain = np.array([[1.0, 1.0], [1.0, 0.0], [1.0, 1.0], [1.0, 0.0]])
+    assert design.degrees_of_freedom(domain).tolist() == [2.0, 0.0]
+
+
+@pytest.mark.slow
+def test_pooled_bootstrap_resamples_within_countries_close_to_linearisation(raked):
+    sample, _ = raked
+    spec = json.loads((R_DIR / "pooled_targets.json").read_text())
+    pooled = sampling.pooling.pool(sample, spec["frames"], weights="base_weight",
+                                   population=spec["population"])
+    lin = estimate(sample, pooled, "agree")
+    boot = estimate(sample, pooled, "agree", variance="bootstrap", replicates=200, seed=5)
+    assert boot.se[0] == pytest.approx(lin.se[0], rel=0.2)
+    assert lin.ci_method[0] == "logit"

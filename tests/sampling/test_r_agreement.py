@@ -137,3 +137,45 @@ def test_jk1_rereaked_per_replicate(design, key, sample, results, fixtures):
         assert rel(ours.se, theirs[variable]["se"]) < 1e-8
     ours = estimate(sample, results[design], "agree", by="country", variance="jackknife")
     assert rel(ours.se, theirs["agree_by_country"]["se"]) < 1e-8
+
+
+@pytest.fixture(scope="module")
+def pooled(sample):
+    spec = json.loads((HERE / "pooled_targets.json").read_text())
+    return sampling.pooling.pool(sample, spec["frames"], weights="base_weight", population=spec["population"],
+                                 **TIGHT)
+
+
+def test_pooled_countries_as_stratified_design(sample, pooled, fixtures):
+    theirs = fixtures["pooled"]
+    assert rel(pooled.weights, theirs["weights"]) < 1e-8
+    for variable in ("agree", "score", "opinion"):
+        ours = estimate(sample, pooled, variable)
+        assert rel(ours.estimate, theirs[variable]["estimate"]) < 1e-8
+        assert rel(ours.se, theirs[variable]["se"]) < 1e-6
+        assert rel(ours.deff, theirs[variable]["deff"]) < 1e-6
+    by_country = estimate(sample, pooled, "agree", by="country")
+    assert rel(by_country.se, theirs["agree_by_country"]["se"]) < 1e-6
+    total = estimate(sample, pooled, "agree", statistic="total")
+    assert rel(total.se, theirs["agree_total"]["se"]) < 1e-6
+    for method in ("logit", "xlogit", "beta"):
+        row = estimate(sample, pooled, "agree", ci=method).iloc[0]
+        assert rel([row.ci_low, row.ci_high], theirs[f"ciprop_{method}"]["ci"]) < 1e-6
+    for statistic, keys in (("F", ("F", "ndf", "ddf", "p_F")), ("Chisq", ("chisq", "p_chisq"))):
+        test = rao_scott(sample, pooled, "specialty", "opinion", statistic=statistic)
+        ours = [test.statistic, test.df, test.ddf, test.p_value] if statistic == "F" else [test.statistic,
+                                                                                           test.p_value]
+        assert rel(ours, [theirs["chisq_specialty_opinion"][k][0] for k in keys]) < 1e-6
+
+
+@pytest.mark.slow
+def test_pooled_jkn_rereaked_per_replicate(sample, pooled, fixtures):
+    ours = estimate(sample, pooled, "agree", variance="jackknife")
+    assert rel(ours.se, fixtures["jkn_pooled"]["agree"]["se"]) < 1e-8
+
+
+def test_pooled_domain_difference(sample, pooled, fixtures):
+    ours = difference(sample, pooled, "agree", "sex", "female", "male")
+    theirs = fixtures["pooled_difference_agree_female_male"]
+    assert rel(ours.estimate, theirs["estimate"]) < 1e-8
+    assert rel(ours.se, theirs["se"]) < 1e-6

@@ -129,6 +129,38 @@ describe <- function(design) {
   )
 }
 
+# Several countries, each raked to its own frame, pooled by physician population share: R's equivalent
+# is a design stratified by country raked to country-by-variable margins (sampling.pooling.pool).
+frames <- list(
+  US = list(sex = c(female = 0.40, male = 0.60),
+            specialty = c(family_medicine = 0.30, internal_medicine = 0.25, cardiology = 0.10,
+                          paediatrics = 0.15, surgery = 0.20),
+            age_band = c(under_35 = 0.12, `35_49` = 0.35, `50_64` = 0.33, `65_plus` = 0.20)),
+  ES = list(sex = c(female = 0.55, male = 0.45),
+            specialty = c(family_medicine = 0.35, internal_medicine = 0.20, cardiology = 0.10,
+                          paediatrics = 0.15, surgery = 0.20),
+            age_band = c(under_35 = 0.15, `35_49` = 0.35, `50_64` = 0.30, `65_plus` = 0.20)),
+  MX = list(sex = c(female = 0.45, male = 0.55),
+            specialty = c(family_medicine = 0.25, internal_medicine = 0.25, cardiology = 0.15,
+                          paediatrics = 0.15, surgery = 0.20),
+            age_band = c(under_35 = 0.20, `35_49` = 0.40, `50_64` = 0.28, `65_plus` = 0.12))
+)
+country_share <- shares$country
+pooled_vars <- c("sex", "specialty", "age_band")
+pooled_tables <- lapply(pooled_vars, function(v) {
+  d <- do.call(rbind, lapply(names(frames), function(cn) {
+    data.frame(country = cn, level = names(frames[[cn]][[v]]),
+               Freq = n * country_share[[cn]] * as.vector(frames[[cn]][[v]]), stringsAsFactors = FALSE)
+  }))
+  names(d)[2] <- v
+  d
+})
+pooled_margins <- lapply(pooled_vars, function(v) as.formula(paste("~country +", v)))
+strat0 <- svydesign(ids = ~1, strata = ~country, weights = ~base_weight, data = sample_df)
+pooled <- rake(strat0, pooled_margins, pooled_tables, control = tight)
+jkn0 <- as.svrepdesign(strat0, type = "JKn", compress = FALSE)
+jkn_pooled <- rake(jkn0, pooled_margins, pooled_tables, control = tight)
+
 # Replicate designs built on the UNRAKED design, then raked, so each replicate is re-raked.
 jk0 <- as.svrepdesign(des0, type = "JK1", compress = FALSE)
 jk_raked <- rake(jk0, margins, pop_tables, control = tight)
@@ -145,6 +177,8 @@ rep_summary <- function(design) {
 # and its linearised SE is that of the domain difference.
 fit_sex <- svyglm(agree ~ sex, design = raked)
 diff_sex <- list(coef = -unname(coef(fit_sex)["sexmale"]), se = unname(SE(fit_sex)["sexmale"]))
+fit_pooled <- svyglm(agree ~ sex, design = pooled)
+diff_pooled <- list(coef = -unname(coef(fit_pooled)["sexmale"]), se = unname(SE(fit_pooled)["sexmale"]))
 
 fixtures <- list(
   n = n,
@@ -157,7 +191,10 @@ fixtures <- list(
   jk1_base_weighted = rep_summary(jk0),
   jk1_raked = rep_summary(jk_raked),
   jk1_poststratified = rep_summary(jk_post),
-  difference_agree_female_male = list(estimate = diff_sex$coef, se = diff_sex$se)
+  pooled = describe(pooled),
+  jkn_pooled = rep_summary(jkn_pooled),
+  difference_agree_female_male = list(estimate = diff_sex$coef, se = diff_sex$se),
+  pooled_difference_agree_female_male = list(estimate = diff_pooled$coef, se = diff_pooled$se)
 )
 
 shares_out <- lapply(shares, as.list)
@@ -194,4 +231,6 @@ fx$n <- n
 fx$survey_version <- as.character(packageVersion("survey"))
 writeLines(to_json(fx), file.path(here, "fixtures.json"))
 writeLines(to_json(shares_out), file.path(here, "targets.json"))
+writeLines(to_json(list(frames = lapply(frames, function(f) lapply(f, as.list)),
+                        population = as.list(country_share))), file.path(here, "pooled_targets.json"))
 cat("wrote", file.path(here, "fixtures.json"), "\n")
