@@ -38,23 +38,37 @@ class PooledEstimates:
     kish_n: np.ndarray
 
 
-def _stratified_variance(sample: pd.DataFrame, pooled: PooledResult, x: np.ndarray, country: str) -> np.ndarray:
-    """Σ over countries of the with-replacement variance of x residualised on that country's raking."""
+Strata = tuple[tuple[np.ndarray, Design], ...]
+
+
+def strata_of(sample: pd.DataFrame, pooled: PooledResult, *, country: str = "country") -> Strata:
+    """Each country's row positions and its calibration design, built once per weighting.
+
+    Example:
+        >>> strata = strata_of(sample, pooled)  # doctest: +SKIP
+    """
     codes = sample[country].to_numpy()
-    total = np.zeros(x.shape[1])
+    out = []
     for code, result in pooled.by_country.items():
-        mask = codes == code
-        n_c = int(mask.sum())
+        positions = np.flatnonzero(codes == code)
+        out.append((positions, design_of(sample.iloc[positions], result)))
+    return tuple(out)
+
+
+def _stratified_variance(strata: Strata, x: np.ndarray) -> np.ndarray:
+    """Σ over countries of the with-replacement variance of x residualised on that country's raking."""
+    total = np.zeros(x.shape[1])
+    for positions, design in strata:
+        n_c = len(positions)
         if n_c < 2:
             continue
-        part = sample.loc[mask]
-        r = residualize(design_of(part, result), x[mask])
+        r = residualize(design, x[positions])
         total += ((r - r.mean(axis=0)) ** 2).sum(axis=0) * n_c / (n_c - 1)
     return total
 
 
 def pooled_means(sample: pd.DataFrame, pooled: PooledResult, domain: np.ndarray, values: np.ndarray, *,
-                 country: str = "country") -> PooledEstimates:
+                 country: str = "country", strata: Strata | None = None) -> PooledEstimates:
     """Weighted domain means of ``values`` under pooled weights, with stratified linearised SEs.
 
     Args:
@@ -63,6 +77,7 @@ def pooled_means(sample: pd.DataFrame, pooled: PooledResult, domain: np.ndarray,
         domain: n × k 0/1 domain membership.
         values: n × k values (0/1 for proportions).
         country: the country column.
+        strata: :func:`strata_of` the same sample and weighting, to reuse across calls.
 
     Returns:
         A :class:`PooledEstimates`.
@@ -77,7 +92,8 @@ def pooled_means(sample: pd.DataFrame, pooled: PooledResult, domain: np.ndarray,
     design = Design(weights=w, base=np.ones_like(w), calibration="none")
     estimate = point(w, domain, values, "mean")
     x = np.nan_to_num(influence(design, domain, values, "mean"))
-    se = np.sqrt(_stratified_variance(sample, pooled, x, country))
+    strata = strata_of(sample, pooled, country=country) if strata is None else strata
+    se = np.sqrt(_stratified_variance(strata, x))
     wd = w[:, None] * domain
     with np.errstate(invalid="ignore", divide="ignore"):
         kish = wd.sum(axis=0) ** 2 / (wd ** 2).sum(axis=0)
@@ -93,19 +109,21 @@ class PooledDifference:
     p_value: np.ndarray
 
 
-def domain_vs_rest(sample: pd.DataFrame, pooled: PooledResult, member: np.ndarray, values: np.ndarray, *,
-                   country: str = "country") -> PooledDifference:
-    """Test each column's mean in a domain against the rest of the sample (two-sided t, df = n − 2).
+def domain_vs_rest(sample: pd.DataFrame, pooled: PooledResult, members: np.ndarray, values: np.ndarray, *,
+                   country: str = "country", strata: Strata | None = None) -> PooledDifference:
+    """Test each column's mean in each domain against the rest of the sample (two-sided t, df = n − 2).
 
     Args:
         sample: the weighted respondents.
         pooled: their :class:`sampling.pooling.PooledResult`.
-        member: length-n 0/1 membership of the domain.
+        members: 0/1 membership, length n (one domain) or n × m (m domains).
         values: n × k 0/1 values.
         country: the country column.
+        strata: :func:`strata_of` the same sample and weighting, to reuse across calls.
 
     Returns:
-        A :class:`PooledDifference` (NaN where the domain or the rest is empty or the SE is 0).
+        A :class:`PooledDifference`, arrays of m × k (flattened to k for one domain); NaN where
+        the domain or the rest is empty or the SE is 0.
 
     Example:
         >>> domain_vs_rest(sample, pooled, is_us, yes[:, None]).p_value  # doctest: +SKIP
@@ -113,19 +131,25 @@ def domain_vs_rest(sample: pd.DataFrame, pooled: PooledResult, member: np.ndarra
     Reference: R survey ``svycontrast(svyby(~y, ~g, design, svymean, covmat=TRUE), c(1, -1))``, as
     ``sampling.significance.difference``.
     """
-    k = values.shape[1]
-    inside = np.repeat(member.astype(float)[:, None], k, axis=1)
+    single = members.ndim == 1
+    members = members.reshape(len(sample), -1).astype(float)
+    m, k = members.shape[1], values.shape[1]
+    inside = np.repeat(members, k, axis=1)            # column j*k + o: domain j, option o
     outside = 1.0 - inside
+    tiled = np.tile(values, (1, m))
     w = pooled.weights.to_numpy(dtype=float)
     design = Design(weights=w, base=np.ones_like(w), calibration="none")
     both_dom = np.concatenate([inside, outside], axis=1)
-    both_val = np.concatenate([values, values], axis=1)
+    both_val = np.concatenate([tiled, tiled], axis=1)
     means = point(w, both_dom, both_val, "mean")
     x = np.nan_to_num(influence(design, both_dom, both_val, "mean"))
-    var = _stratified_variance(sample, pooled, x[:, :k] - x[:, k:], country)
-    diff = means[:k] - means[k:]
+    strata = strata_of(sample, pooled, country=country) if strata is None else strata
+    var = _stratified_variance(strata, x[:, :m * k] - x[:, m * k:])
+    diff = means[:m * k] - means[m * k:]
     se = np.sqrt(var)
     df = max(len(sample) - 2, 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         t = np.where(se > 0, diff / se, np.nan)
-    return PooledDifference(estimate=diff, se=se, p_value=2 * stats.t.sf(np.abs(t), df))
+    p = 2 * stats.t.sf(np.abs(t), df)
+    shape = (k,) if single else (m, k)
+    return PooledDifference(estimate=diff.reshape(shape), se=se.reshape(shape), p_value=p.reshape(shape))

@@ -63,15 +63,19 @@ def _breakdown_rows(table: Breakdown, locale: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _section(context: ReportContext, mode: str, index: int) -> dict[str, Any]:
+def _section(context: ReportContext, mode: str, index: int, survey: bool = False) -> dict[str, Any]:
+    """One question's block. In a survey document: the headline for all respondents only, one
+    chart (by country when there are several), and the disclosure once at the end."""
     locale = context.locales[0]
     top = context.topline
     charts = []
     if top.estimates and not top.withheld:
-        charts.append(figures.topline_figure(context, locale))
         table = context.breakdown("country")
         lead = max(top.estimates, key=lambda e: e.share or 0).option
-        if table is not None and sum(1 for r in table.rows if not r.withheld) > 1:
+        by_country = table is not None and sum(1 for r in table.rows if not r.withheld) > 1
+        if not (survey and by_country):
+            charts.append(figures.topline_figure(context, locale))
+        if by_country:
             charts.append(figures.breakdown_figure(context, "country", lead, locale))
     rendered = [_svg_img(figures.svg(f)) if mode == "pdf" else figures.figure_div(f, f"chart-{context.meta.poll_id}-{i}")
                 for i, f in enumerate(charts)]
@@ -81,15 +85,25 @@ def _section(context: ReportContext, mode: str, index: int) -> dict[str, Any]:
     return {
         "index": index, "meta": context.meta, "question": context.meta.question_text(locale),
         "fieldwork": f"{wording.date(context.meta.opens_at, locale)} – {wording.date(context.meta.closes_at, locale)}",
-        "sentences": {loc: [s.text for s in context.sentences_in(loc)] for loc in context.locales},
+        "sentences": {loc: [s.text for s in context.sentences_in(loc) if not survey or s.scope == "all"]
+                      for loc in context.locales},
         "charts": rendered, "topline": _topline_rows(context, top, locale), "base": base,
         "topline_withheld": top.withheld,
         "options": [context.meta.option_text(k, locale) for k in context.meta.option_keys],
         "breakdowns": [{"key": b.dimension, "rows": _breakdown_rows(b, locale)} for b in context.breakdowns
                        if b.rows],
-        "disclosure": {loc: context.disclosure_in(loc) for loc in context.locales},
+        "disclosure": {} if survey else {loc: context.disclosure_in(loc) for loc in context.locales},
         "hash": context.input_hash,
     }
+
+
+def _survey_methods(parts: tuple[ReportContext, ...]) -> dict[str, Any]:
+    """The disclosure shared by a survey's questions (from the first; wording is shown per question)."""
+    first = parts[0]
+    note = {"en": "The exact wording and options of each question are shown above its tables.",
+            "es": "La redacción exacta y las opciones de cada pregunta figuran sobre sus tablas."}
+    return {loc: [d if d.key != "question" else type(d)(d.key, d.locale, d.title, note[loc])
+                  for d in first.disclosure_in(loc)] for loc in first.locales}
 
 
 def _svg_img(markup: str) -> str:
@@ -117,7 +131,8 @@ def document_data(context: ReportContext | SurveyContext, mode: str) -> dict[str
     title = context.title if isinstance(context, SurveyContext) else \
         f"{HEADINGS[locale]['poll']} {parts[0].meta.poll_id}: {parts[0].meta.topic}"
     return {"fragment": False, "mode": mode, "lang": locale, "title": title, "h": HEADINGS[locale], "audience": context.audience,
-            "sections": [_section(s, mode, i) for i, s in enumerate(parts)], "hash": context.input_hash,
+            "sections": [_section(s, mode, i, survey=len(parts) > 1) for i, s in enumerate(parts)],
+            "methods": _survey_methods(parts) if len(parts) > 1 else {}, "hash": context.input_hash,
             "plotly_js": _plotly_js() if mode == "html" else "",
             "charts_js": figures.charts_js_path().read_text(encoding="utf-8") if mode == "html" else ""}
 

@@ -104,34 +104,43 @@ def _clean(value: float) -> float | None:
     return None if value is None or not math.isfinite(float(value)) else float(value)
 
 
-def _base(weighting: PollWeighting, meta: PollMeta, key: str, label: dict[str, str], member: np.ndarray,
-          test: bool) -> BaseFigures:
+def _bases(weighting: PollWeighting, meta: PollMeta, rows: list[tuple[str, dict[str, str], np.ndarray]],
+           test: bool) -> list[BaseFigures]:
+    """Figures of several bases at once: one linearisation pass for all rows and options."""
     sample = weighting.sample
     values = sample[[option_column(k) for k in meta.option_keys]].to_numpy(dtype=float)
-    n = int(member.sum())
-    if n == 0:
-        return BaseFigures(key, label, 0, None, None, None, True, None, False, ())
-    domain = np.repeat(member.astype(float)[:, None], values.shape[1], axis=1)
-    est = pooled_means(sample, weighting.pooled, domain, values)
-    deff = n / float(est.kish_n[0])
+    k = values.shape[1]
+    members = np.column_stack([member for _, _, member in rows]).astype(float)
+    domain = np.repeat(members, k, axis=1)
+    est = pooled_means(sample, weighting.pooled, domain, np.tile(values, (1, len(rows))), strata=weighting.strata)
     intervals = proportion_interval(est.estimate, est.se, est.n, method="logit", fallback_n=est.kish_n)
-    raw = values[member.astype(bool)].mean(axis=0)
-    diff = domain_vs_rest(sample, weighting.pooled, member, values) if test and n < len(sample) else None
-    estimates = []
-    for j, key_j in enumerate(meta.option_keys):
-        p = float(est.estimate[j])
-        mark = p_value = difference = None
-        if diff is not None and math.isfinite(diff.p_value[j]):
-            difference, p_value = float(diff.estimate[j]), float(diff.p_value[j])
-            mark = ("higher" if difference > 0 else "lower") if p_value < SIGNIFICANCE_LEVEL else None
-        estimates.append(OptionEstimate(
-            option=key_j, share=p, raw_share=float(raw[j]), ci_low=_clean(intervals.ci_low.iloc[j]),
-            ci_high=_clean(intervals.ci_high.iloc[j]), se=_clean(est.se[j]),
-            moe=margin_of_error(n, p=min(max(p, 0.0), 1.0), deff=deff).value, difference=difference,
-            p_value=p_value, mark=mark))
-    return BaseFigures(key=key, label=label, n=n, effective_n=float(est.kish_n[0]), design_effect=deff,
-                       moe=margin_of_error(n, p=0.5, deff=deff).value, small=n < SMALL_BASE, suppressed=None,
-                       withheld=False, estimates=tuple(estimates))
+    tests = domain_vs_rest(sample, weighting.pooled, members, values, strata=weighting.strata) if test else None
+    out = []
+    for i, (key, label, member) in enumerate(rows):
+        n = int(member.sum())
+        if n == 0:
+            out.append(BaseFigures(key, label, 0, None, None, None, True, None, False, ()))
+            continue
+        kish = float(est.kish_n[i * k])
+        deff = n / kish
+        raw = values[member.astype(bool)].mean(axis=0)
+        estimates = []
+        for j, option in enumerate(meta.option_keys):
+            c = i * k + j
+            p = float(est.estimate[c])
+            mark = p_value = difference = None
+            if tests is not None and math.isfinite(tests.p_value[i, j]) and n < len(sample):
+                difference, p_value = float(tests.estimate[i, j]), float(tests.p_value[i, j])
+                mark = ("higher" if difference > 0 else "lower") if p_value < SIGNIFICANCE_LEVEL else None
+            estimates.append(OptionEstimate(
+                option=option, share=p, raw_share=float(raw[j]), ci_low=_clean(intervals.ci_low.iloc[c]),
+                ci_high=_clean(intervals.ci_high.iloc[c]), se=_clean(est.se[c]),
+                moe=margin_of_error(n, p=min(max(p, 0.0), 1.0), deff=deff).value, difference=difference,
+                p_value=p_value, mark=mark))
+        out.append(BaseFigures(key=key, label=label, n=n, effective_n=kish, design_effect=deff,
+                               moe=margin_of_error(n, p=0.5, deff=deff).value, small=n < SMALL_BASE, suppressed=None,
+                               withheld=False, estimates=tuple(estimates)))
+    return out
 
 
 #: Country names for tables (the sentences use :mod:`reports.wording`).
@@ -169,7 +178,7 @@ def topline(weighting: PollWeighting, meta: PollMeta, *, audience: str = "public
     Reference: Pew methods (margin of error with design effect); R survey ``svyciprop``.
     """
     member = np.ones(len(weighting.sample))
-    base = _base(weighting, meta, "all", ALL_LABEL, member, test=False)
+    base = _bases(weighting, meta, [("all", ALL_LABEL, member)], test=False)[0]
     if base.n is not None and base.n < MIN_CELL:
         base = replace(base, suppressed="fewer than 10 respondents")
         if audience == "public":
@@ -211,7 +220,8 @@ def breakdown(weighting: PollWeighting, meta: PollMeta, dimension: str, *, audie
     values = sample[column].to_numpy()
     present = [k for k in keys if (values == k).any()]
     test = len(present) > 1
-    rows = {k: _base(weighting, meta, k, labels[k], (values == k).astype(float), test) for k in present}
+    figures = _bases(weighting, meta, [(k, labels[k], (values == k).astype(float)) for k in present], test)
+    rows = dict(zip(present, figures))
     plan = suppression_plan({k: r.n or 0 for k, r in rows.items()})
     out = []
     for key, row in rows.items():

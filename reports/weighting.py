@@ -10,11 +10,13 @@ disclosure can say which margins were used and what was collapsed or dropped.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 
+from reports.pooled import Strata, strata_of
 from sampling import pooling, population
 from sampling.taxonomy import SPECIALTIES, group_of
 from sampling.weighting import ConvergenceError, InfeasibleTargetsError, rake
@@ -82,6 +84,7 @@ class PollWeighting:
     pooled: pooling.PooledResult
     countries: tuple[CountryWeighting, ...]
     frames: dict[str, Any] = field(repr=False)
+    strata: Strata = field(default=(), repr=False, compare=False)
 
     @property
     def weights(self) -> pd.Series:
@@ -232,6 +235,25 @@ def weight_poll(responses: pd.DataFrame, specialties: tuple[str, ...] | None = N
     """
     if responses.empty:
         raise ValueError("the poll has no votes: a report needs at least one")
+    # The questions of one survey share their respondents: weight each set of respondents once.
+    demographics = responses[["country", "specialty", "sex", "age_band"]]
+    key = (hashlib.sha256(pd.util.hash_pandas_object(demographics, index=True).to_numpy().tobytes()).hexdigest(),
+           specialties)
+    cached = _CACHE.get(key)
+    if cached is None:
+        cached = _weight(responses, specialties)
+        _CACHE.clear()  # keep one: a survey's questions come one after another
+        _CACHE[key] = cached
+    options = [c for c in responses.columns if c.startswith("option:")]
+    sample = pd.concat([cached.sample.drop(columns=[c for c in cached.sample if c.startswith("option:")]),
+                        responses[options]], axis=1)
+    return replace(cached, sample=sample)
+
+
+_CACHE: dict[tuple, PollWeighting] = {}
+
+
+def _weight(responses: pd.DataFrame, specialties: tuple[str, ...] | None) -> PollWeighting:
     present = list(dict.fromkeys(responses["country"]))
     frames: dict[str, dict[str, dict[str, float]]] = {}
     recoded_parts, plans = [], {}
@@ -262,7 +284,8 @@ def weight_poll(responses: pd.DataFrame, specialties: tuple[str, ...] | None = N
             notes=notes))
     versions = {c.country: {u.variable: {"source": u.source, "year": u.year, "coding": u.coding, "levels": u.levels}
                             for u in c.margins} | {"population": c.population} for c in countries}
-    return PollWeighting(sample=sample, pooled=pooled, countries=tuple(countries), frames=versions)
+    return PollWeighting(sample=sample, pooled=pooled, countries=tuple(countries), frames=versions,
+                         strata=strata_of(sample, pooled))
 
 
 def _converging(targets: dict[str, dict[str, float]], columns: pd.DataFrame, uses: tuple[MarginUse, ...]
