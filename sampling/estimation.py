@@ -104,7 +104,7 @@ def estimands(sample: pd.DataFrame, variable: str, by: str | Sequence[str] | Non
             levels = [lv for lv in column.cat.categories]
         else:
             levels = sorted(column[present].unique().tolist(), key=lambda v: (str(type(v)), v))
-        level_values = [(column == lv).to_numpy(dtype=float) for lv in levels]
+        level_values = [(column == lv).to_numpy(dtype=bool, na_value=False).astype(float) for lv in levels]
         proportion = True
     else:
         y = column.to_numpy(dtype=float, na_value=np.nan)

@@ -92,9 +92,10 @@ def rao_scott(sample: pd.DataFrame, result: Any | None, row: str, column: str, *
     nr, nc = len(r_levels), len(c_levels)
     design = design_of(sample, result)
     n = design.n
-    rv, cv = sample[row].to_numpy(), sample[column].to_numpy()
+    rv, cv = sample[row], sample[column]
     # Cells in R's interaction() order: the row level varies fastest.
-    cells = np.column_stack([(rv == r) & (cv == c) for c in c_levels for r in r_levels]).astype(float)
+    cells = np.column_stack([((rv == r) & (cv == c)).to_numpy(dtype=bool, na_value=False)
+                             for c in c_levels for r in r_levels]).astype(float)
     domain = np.repeat(complete.to_numpy(dtype=float)[:, None], nr * nc, axis=1)
     mean = point(design.weights, domain, cells, "mean")
     x = residualize(design, np.nan_to_num(influence(design, domain, cells, "mean")))

@@ -343,7 +343,9 @@ def replicate_variance(sample: pd.DataFrame, result: Any | None, design: Design,
     ``n/((n−1)(R−1))·Σ(θᵣ − θ̄)²``. Both centre on the mean of the replicates, R's default
     (``options(survey.replicates.mse = FALSE)``). A stratified (pooled) design gets JKn
     (deletion within the stratum, others there ×n_h/(n_h−1), replicate scale (n_h−1)/n_h) and
-    the bootstrap resamples n_h within each stratum, with n the harmonic mean of the n_h.
+    the bootstrap resamples n_h within each stratum, with n the harmonic mean of the n_h. This is
+    survey 4.x's ``bootweights`` (n_h of n_h drawn, variance scaled by n/(n−1)); Rao-Wu's n_h − 1
+    draws give the same variance to O(1/n). R's draws cannot be reproduced (different RNG).
 
     Args:
         sample: the respondents (passed to ``result.reweight``).

@@ -183,3 +183,11 @@ def test_pooled_bootstrap_resamples_within_countries_close_to_linearisation(rake
     boot = estimate(sample, pooled, "agree", variance="bootstrap", replicates=200, seed=5)
     assert boot.se[0] == pytest.approx(lin.se[0], rel=0.2)
     assert lin.ci_method[0] == "logit"
+
+
+def test_nullable_string_and_integer_columns_with_missing_answers():
+    sample = pd.DataFrame({"q": pd.array(["a", "b", None, "a"], dtype="string"),
+                           "i": pd.array([1, None, 0, 1], dtype="Int64")})
+    shares = estimate(sample, None, "q", variance="jackknife")
+    assert shares.estimate.tolist() == pytest.approx([2 / 3, 1 / 3]) and shares.n.tolist() == [3, 3]
+    assert estimate(sample, None, "i").estimate[0] == pytest.approx(2 / 3)

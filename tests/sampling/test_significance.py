@@ -83,3 +83,10 @@ def test_difference_refuses():
         difference(sample, None, "y", "g", "a", "c")
     with pytest.raises(ValueError, match="as a fraction"):
         difference(sample, None, "y", "g", "a", "b", level=95)
+
+
+def test_rao_scott_accepts_nullable_strings_with_missing_answers():
+    sample = pd.DataFrame({"q": pd.array(["a", "b", None, "a", "b", "a"], dtype="string"),
+                           "g": list("xxxzzz")})
+    test = rao_scott(sample, None, "q", "g")
+    assert np.isfinite(test.statistic) and 0 <= test.p_value <= 1
