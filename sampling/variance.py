@@ -13,7 +13,10 @@ per estimate. The design is one stage, each respondent its own sampling unit, as
   as survey does for ``calibrate()`` (its post-stratification formula gives the same residual).
 
 The variance of the residualised influence values is then the with-replacement formula,
-``n/(n−1)·Σ(x − x̄)²``.
+``n/(n−1)·Σ(x − x̄)²``. A pooled weighting (``sampling.pooling.pool``) is a design stratified by
+country: each country's rows are residualised on its own calibration and the formula is summed
+over countries (``svydesign(ids=~1, strata=~country)``); its replicates are JKn and a bootstrap
+within countries.
 """
 from __future__ import annotations
 
