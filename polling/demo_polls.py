@@ -19,7 +19,7 @@ from polling.db import utcnow
 from polling.demo import DOMAIN
 from polling.members.demographics import age_band, practice_band
 from polling.members.models import MemberProfile
-from polling.polls.models import Poll, PollOption, Vote, VoteChoice
+from polling.polls.models import Poll, PollOption, Vote, options_mask
 from polling.polls.service import respondent_key
 
 
@@ -106,7 +106,7 @@ def seed_polls(session: Session, secret: str, *, seed: int) -> int:
                              country=member.country, specialty=member.specialty, sex=member.sex,
                              age_band=age_band(member.birth_year, now.year),
                              practice_band=practice_band(member.licence_year, now.year), cast_at=cast,
-                             choices=[VoteChoice(option_id=poll.options[i].id) for i in _answer(rng, spec, member, now.year)]))
+                             options_mask=options_mask(_answer(rng, spec, member, now.year))))
             added += 1
         session.flush()
     return added

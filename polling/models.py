@@ -4,9 +4,9 @@ from __future__ import annotations
 from polling.accounts.models import ApiToken, ClientOrganisation, User
 from polling.db import Base
 from polling.members.models import IdentityAccess, MemberIdentity, MemberProfile
-from polling.polls.models import Poll, PollOption, Vote, VoteChoice
+from polling.polls.models import Poll, PollOption, Vote
 
 metadata = Base.metadata
 
 __all__ = ["ApiToken", "ClientOrganisation", "IdentityAccess", "MemberIdentity", "MemberProfile", "Poll", "PollOption",
-           "User", "Vote", "VoteChoice", "metadata"]
+           "User", "Vote", "metadata"]

@@ -1,19 +1,19 @@
 """Database rows → what ``reports`` takes: a poll's :class:`~reports.inputs.PollMeta` and one row
 per vote. The only place that turns votes into a DataFrame.
 
-Votes are counted in SQL by demographic cell and chosen option set (each option is a bit of a
-mask), then expanded to one row per vote with ``Index.repeat`` — far cheaper than fetching every
+Votes are counted in SQL by demographic cell and chosen options (one GROUP BY over the votes
+index), then expanded to one row per vote with ``Index.repeat`` — far cheaper than fetching every
 vote.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from polling.members.licences import COUNTRIES
-from polling.polls.models import Poll, Vote, VoteChoice
+from polling.polls.models import Poll, Vote
 from reports.inputs import OPTION_PREFIX, PollMeta
 
 DEMOGRAPHICS = ("country", "specialty", "sex", "age_band", "practice_band")
@@ -29,15 +29,9 @@ def poll_meta(poll: Poll) -> PollMeta:
 
 
 def vote_cells(session: Session, poll: Poll) -> pd.DataFrame:
-    """Votes counted by demographic cell and option mask: columns DEMOGRAPHICS, mask, n."""
-    bits = {option.id: 1 << position for position, option in enumerate(poll.options)}
-    columns = [getattr(Vote, name) for name in DEMOGRAPHICS]
-    mask = func.sum(case(bits, value=VoteChoice.option_id, else_=0)).label("mask")
-    per_vote = (select(Vote.id, *columns, mask).join(VoteChoice, VoteChoice.vote_id == Vote.id)
-                .where(Vote.poll_id == poll.id).group_by(Vote.id, *columns).subquery())
-    grouped = [per_vote.c[name] for name in DEMOGRAPHICS]
-    rows = session.execute(select(*grouped, per_vote.c.mask, func.count().label("n"))
-                           .group_by(*grouped, per_vote.c.mask)).all()
+    """Votes counted by demographic cell and chosen options: columns DEMOGRAPHICS, mask, n."""
+    grouped = [*(getattr(Vote, name) for name in DEMOGRAPHICS), Vote.options_mask]
+    rows = session.execute(select(*grouped, func.count()).where(Vote.poll_id == poll.id).group_by(*grouped)).all()
     return pd.DataFrame(rows, columns=[*DEMOGRAPHICS, "mask", "n"])
 
 

@@ -1,14 +1,18 @@
 """Polls, their options, and anonymous votes.
 
 A vote row holds no member id: only a respondent key (an HMAC of member and poll under a server
-secret) and the member's weighting demographics at the time of the vote. The unique constraint on
-(poll, respondent key) makes "one vote per member" a fact of the database.
+secret), the chosen options and the member's weighting demographics at the time of the vote. The
+unique constraint on (poll, respondent key) makes "one vote per member" a fact of the database.
+
+The chosen options are a bit mask of option positions (bit i = the option at position i). A poll's
+options cannot change once it has votes, so positions are stable, and the results query is one
+GROUP BY over an index of the votes table, with no join.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from polling.db import Base, UTCDateTime, utcnow
@@ -73,7 +77,9 @@ class Vote(Base):
 
     __tablename__ = "votes"
     __table_args__ = (UniqueConstraint("poll_id", "respondent_key"),
-                      Index("ix_votes_poll_cell", "poll_id", "country", "specialty", "sex", "age_band"))
+                      CheckConstraint("options_mask > 0 AND options_mask < 1024", name="options_mask_range"),
+                      Index("ix_votes_poll_cell", "poll_id", "country", "specialty", "sex", "age_band",
+                            "practice_band", "options_mask"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
@@ -83,16 +89,15 @@ class Vote(Base):
     sex: Mapped[str] = mapped_column(String(10))
     age_band: Mapped[str] = mapped_column(String(12))
     practice_band: Mapped[str] = mapped_column(String(12))
+    options_mask: Mapped[int] = mapped_column(Integer)
     cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    choices: Mapped[list[VoteChoice]] = relationship(back_populates="vote", cascade="all, delete-orphan")
+
+def options_mask(positions: list[int]) -> int:
+    """The bit mask of chosen option positions."""
+    return sum(1 << p for p in set(positions))
 
 
-class VoteChoice(Base):
-    __tablename__ = "vote_choices"
-
-    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), primary_key=True)
-    option_id: Mapped[int] = mapped_column(ForeignKey("poll_options.id", ondelete="CASCADE"), primary_key=True,
-                                           index=True)
-
-    vote: Mapped[Vote] = relationship(back_populates="choices")
+def positions_of(mask: int) -> list[int]:
+    """Option positions set in a mask, in order."""
+    return [p for p in range(10) if mask >> p & 1]

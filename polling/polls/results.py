@@ -22,7 +22,6 @@ from polling.errors import Forbidden
 from polling.members.licences import COUNTRIES
 from polling.polls import extract, service
 from polling.polls.models import Poll, Vote
-from reports.inputs import OPTION_PREFIX
 from reports.suppression import MIN_CELL, SMALL_BASE, suppression_plan
 from reports.weighting import weight_poll
 from sampling import diagnostics
@@ -126,71 +125,71 @@ def for_poll(session: Session, poll: Poll, *, audience: str) -> PollResults:
     if key in cache:
         cache.move_to_end(key)
         return cache[key]
-    cells = extract.vote_cells(session, poll)
-    computed = compute(poll, extract.responses(cells, poll), audience=audience)
+    computed = compute(poll, extract.vote_cells(session, poll), audience=audience)
     cache[key] = computed
     while len(cache) > CACHE_SIZE:
         cache.popitem(last=False)
     return computed
 
 
-def compute(poll: Poll, responses: pd.DataFrame, *, audience: str) -> PollResults:
-    """Raw and weighted shares, precision and breakdowns of one poll's votes."""
-    n = len(responses)
-    option_columns = [f"{OPTION_PREFIX}{o.id}" for o in poll.options]
-    chosen = responses[option_columns].to_numpy(dtype=float) if n else np.zeros((0, len(option_columns)))
-    weights, margins, problem = _weights(poll, responses)
-    deff = diagnostics.design_effect(weights) if weights is not None else None
-    effective = diagnostics.effective_n(weights) if weights is not None else None
-    moe = margin_of_error(n, deff=deff or 1.0).points if n else None
-    options = tuple(
-        OptionResult(o.id, o.label_en, o.label_es, int(chosen[:, j].sum()), float(chosen[:, j].mean()) if n else 0.0,
-                     _share(chosen[:, j], weights))
-        for j, o in enumerate(poll.options))
+def compute(poll: Poll, cells: pd.DataFrame, *, audience: str) -> PollResults:
+    """Raw and weighted shares, precision and breakdowns from :func:`extract.vote_cells`.
+
+    Weights come per vote from ``reports.weighting``; every vote of a cell gets the same weight,
+    so shares and breakdowns are computed over the cells (a few thousand rows at most).
+    """
+    counts = cells["n"].to_numpy(dtype=float)
+    n = int(counts.sum())
+    chosen = ((cells["mask"].to_numpy(dtype=np.int64)[:, None] >> np.arange(len(poll.options))) & 1).astype(float)
     public = audience != "staff"
     if public and 0 < n < MIN_CELL:  # too few votes to show anyone but staff without exposing voters
-        options = tuple(OptionResult(o.option_id, o.label_en, o.label_es, 0, 0.0, None) for o in options)
+        options = tuple(OptionResult(o.id, o.label_en, o.label_es, 0, 0.0, None) for o in poll.options)
         return PollResults(poll.id, service.state(poll), n, None, None, None, options, (), (), {}, None, True)
-    by_country = _breakdown(poll, chosen, weights, responses["country"] if n else pd.Series(dtype=str),
-                            {c: COUNTRIES[c] for c in COUNTRIES}, public)
-    groups = responses["specialty"].map(group_of) if n else pd.Series(dtype=str)
-    by_group = _breakdown(poll, chosen, weights, groups, GROUPS, public)
+    vote_weights, margins, problem = _weights(poll, cells)
+    if vote_weights is None:
+        cell_weights, deff, effective = counts, None, None
+    else:
+        starts = (np.cumsum(counts) - counts).astype(np.intp)
+        cell_weights = np.add.reduceat(vote_weights, starts)
+        deff, effective = diagnostics.design_effect(vote_weights), diagnostics.effective_n(vote_weights)
+    moe = margin_of_error(n, deff=deff or 1.0).points if n else None
+    votes = counts @ chosen if n else np.zeros(len(poll.options))
+    weighted = cell_weights @ chosen / cell_weights.sum() if n and vote_weights is not None else None
+    options = tuple(OptionResult(o.id, o.label_en, o.label_es, int(votes[j]), float(votes[j] / n) if n else 0.0,
+                                 None if weighted is None else float(weighted[j]))
+                    for j, o in enumerate(poll.options))
+    by_country = _breakdown(poll, chosen, counts, cell_weights, cells["country"].to_numpy(), COUNTRIES, public)
+    groups = cells["specialty"].map(group_of).to_numpy() if n else np.array([], dtype=object)
+    by_group = _breakdown(poll, chosen, counts, cell_weights, groups, GROUPS, public)
     return PollResults(poll.id, service.state(poll), n, effective, deff, moe, options, by_country, by_group, margins,
                        problem)
 
 
-def _weights(poll: Poll, responses: pd.DataFrame) -> tuple[np.ndarray | None, dict[str, tuple[str, ...]], str | None]:
-    if responses.empty:
+def _weights(poll: Poll, cells: pd.DataFrame) -> tuple[np.ndarray | None, dict[str, tuple[str, ...]], str | None]:
+    if cells.empty:
         return None, {}, None
+    responses = extract.responses(cells, poll)
     try:
         weighting = weight_poll(responses, poll.specialty_codes or None)
     except (ConvergenceError, InfeasibleTargetsError) as exc:
         current_app.logger.warning("poll %s: weighting failed: %s", poll.id, exc)
         return None, {}, str(_l("Weighting was not possible for these votes; raw shares are shown."))
     margins = {c.country: tuple(m.variable for m in c.margins if m.used) for c in weighting.countries}
-    return weighting.weights.to_numpy(), margins, None
+    return weighting.weights.reindex(responses.index).to_numpy(), margins, None
 
 
-def _share(chosen: np.ndarray, weights: np.ndarray | None) -> float | None:
-    if weights is None or not len(chosen):
-        return None
-    return float(np.dot(weights, chosen) / weights.sum())
-
-
-def _breakdown(poll: Poll, chosen: np.ndarray, weights: np.ndarray | None, groups: pd.Series,
+def _breakdown(poll: Poll, chosen: np.ndarray, counts: np.ndarray, cell_weights: np.ndarray, groups: np.ndarray,
                names: dict[str, tuple[str, str]], public: bool) -> tuple[GroupRow, ...]:
-    bases = groups.value_counts()
-    plan = suppression_plan({str(k): int(v) for k, v in bases.items()}) if public else {}
+    bases = {code: int(counts[groups == code].sum()) for code in names}
+    bases = {code: base for code, base in bases.items() if base}
+    plan = suppression_plan(bases) if public else {}
     rows = []
-    for code in names:
-        if code not in bases.index:
-            continue
-        inside = (groups == code).to_numpy()
+    for code, base in bases.items():
+        inside = groups == code
         withheld = plan.get(code) is not None
-        w = weights[inside] if weights is not None else np.ones(int(inside.sum()))
-        shares = {o.id: (None if withheld else float(np.dot(w, chosen[inside, j]) / w.sum()))
-                  for j, o in enumerate(poll.options)}
-        base = int(bases[code])
+        w = cell_weights[inside]
+        shares = w @ chosen[inside] / w.sum()
         rows.append(GroupRow(code, names[code][0], names[code][1], None if withheld else base, withheld,
-                             base < SMALL_BASE, shares))
+                             base < SMALL_BASE,
+                             {o.id: (None if withheld else float(shares[j])) for j, o in enumerate(poll.options)}))
     return tuple(rows)

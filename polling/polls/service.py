@@ -23,7 +23,7 @@ from polling.i18n import country_name, specialty_name
 from polling.members.demographics import age_band, practice_band
 from polling.members.licences import COUNTRIES
 from polling.members.models import MemberProfile
-from polling.polls.models import TOPICS, Poll, PollOption, Vote, VoteChoice
+from polling.polls.models import TOPICS, Poll, PollOption, Vote, options_mask
 from sampling.taxonomy import SPECIALTIES
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
@@ -314,7 +314,7 @@ def cast_vote(session: Session, secret: str, user: User, poll_id: int, option_id
     vote = Vote(poll_id=poll.id, respondent_key=key, country=member.country, specialty=member.specialty,
                 sex=member.sex, age_band=age_band(member.birth_year, year),
                 practice_band=practice_band(member.licence_year, year),
-                choices=[VoteChoice(option_id=option.id) for option in chosen])
+                options_mask=options_mask([option.position for option in chosen]))
     session.add(vote)
     try:
         session.flush()

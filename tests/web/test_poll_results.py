@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import inspect
 
 from polling.polls import results, service
-from polling.polls.models import Vote, VoteChoice
+from polling.polls.models import Vote
 from tests.factories import make_member, make_poll, make_user
 
 
@@ -19,7 +19,7 @@ def add_votes(session, poll, cells) -> None:  # type: ignore[no-untyped-def]
         for _ in range(count):
             session.add(Vote(poll_id=poll.id, respondent_key=secrets.token_hex(32), country=country, specialty=specialty,
                              sex=sex, age_band=band, practice_band="10-19",
-                             choices=[VoteChoice(option_id=poll.options[option].id)]))
+                             options_mask=1 << option))
     session.commit()
 
 
