@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from polling.accounts.models import ROLES, ApiToken, ClientOrganisation, User
 from polling.accounts.passwords import Hasher, password_problem
@@ -97,10 +97,10 @@ def issue_token(session: Session, user: User) -> IssuedToken:
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if row is None or row.expires_at <= utcnow():
-        return None
-    return row.user
+    """The user of an unexpired token, with their member profile, in one query."""
+    return session.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id)
+                          .where(ApiToken.token_hash == _digest(token), ApiToken.expires_at > utcnow())
+                          .options(joinedload(User.member), joinedload(User.organisation)))
 
 
 def set_locale(session: Session, user: User, locale: str) -> None:

@@ -8,7 +8,6 @@ from flask_smorest import Blueprint
 
 from polling.db import get_session
 from polling.polls import results, service
-from polling.polls.models import positions_of
 from polling.polls.schemas import PollSchema, ResultsSchema, VoteRequestSchema, VoteSchema
 
 bp = Blueprint("polls_api", __name__, description="Polls: the feed, voting and results")
@@ -65,9 +64,7 @@ class Votes(MethodView):
         session = get_session()
         vote = service.cast_vote(session, str(current_app.config["SECRET_KEY"]), g.api_user, poll_id, body["options"])
         session.commit()
-        poll = service.get_poll(session, poll_id)
-        chosen = [poll.options[p].id for p in positions_of(vote.options_mask)]
-        return {"poll_id": poll_id, "options": chosen, "cast_at": vote.cast_at}
+        return {"poll_id": vote.poll_id, "options": list(vote.option_ids), "cast_at": vote.cast_at}
 
 
 @bp.route(f"/polls/{POLL_ID}/results")
