@@ -1,13 +1,17 @@
 """The numbers of a poll report: topline and breakdowns, with precision, tests and suppression.
 
 Every share is a weighted domain mean of the option's 0/1 column under the pooled weights
-(:mod:`reports.weighting`). Standard errors are Taylor-linearised and calibration-aware
-(:mod:`reports.pooled`, R ``svymean`` after ``rake``); intervals are R's ``svyciprop`` logit
-intervals from :func:`sampling.intervals.proportion_interval`; margins of error are Pew's
-``1.96·√(deff·p(1−p)/n)`` with Kish's design effect from :func:`sampling.intervals.margin_of_error`.
-Breakdown rows are tested against the rest of the sample (linearised t test on the difference,
-as :func:`sampling.significance.difference`), two-sided at 5%, not adjusted for multiple
-comparisons.
+(:mod:`reports.weighting`). Standard errors are Taylor-linearised and calibration-aware on the
+pooled design of :func:`sampling.variance.design_of` (countries as strata, each raked to its own
+frame: R ``svymean`` on ``svydesign(ids=~1, strata=~country)`` after ``rake``), computed for every
+base and option in one pass, exactly as :func:`sampling.estimate` computes them one at a time;
+intervals are R's ``svyciprop`` logit intervals from :func:`sampling.intervals.proportion_interval`
+on R's design degrees of freedom (respondents in the base less the countries they come from);
+margins of error are Pew's ``1.96·√(deff·p(1−p)/n)`` with Kish's design effect from
+:func:`sampling.intervals.margin_of_error`. Breakdown rows are tested against the rest of the
+sample (linearised t test on the difference, as :func:`sampling.significance.difference`, on
+n − countries − 1 degrees of freedom), two-sided at 5%, not adjusted for multiple comparisons.
+A country with a single respondent adds no variance (R's ``survey.lonely.psu="certainty"``).
 """
 from __future__ import annotations
 
@@ -15,14 +19,15 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy import stats
 
 from reports.inputs import PollMeta, option_column
-from reports.pooled import domain_vs_rest, pooled_means
 from reports.suppression import MIN_CELL, SMALL_BASE, suppression_plan
 from reports.weighting import PollWeighting
 from sampling.intervals import margin_of_error, proportion_interval
 from sampling.population import COUNTRIES
 from sampling.taxonomy import GROUPS
+from sampling.variance import Design, design_of, influence, point, residualize, with_replacement_var
 
 SIGNIFICANCE_LEVEL = 0.05
 INTERVAL_LABEL = ("95% logit interval on the Taylor-linearised standard error after raking "
@@ -104,37 +109,83 @@ def _clean(value: float) -> float | None:
     return None if value is None or not math.isfinite(float(value)) else float(value)
 
 
+def _variance(design: Design, x: np.ndarray) -> np.ndarray:
+    """:func:`sampling.variance.with_replacement_var` of residualised influence values ``x``, a
+    country with a single respondent adding nothing, as R's ``options(survey.lonely.psu="certainty")``.
+
+    sampling gives NaN for every estimate then (R's default, "fail"); a poll with one vote from
+    some country must still publish its other figures.
+    """
+    lonely = [rows for rows in design.stratum_rows() if rows.size < 2]
+    if not lonely or design.strata is None:
+        return with_replacement_var(x, design)
+    keep = np.flatnonzero(~np.isin(np.arange(design.n), np.concatenate(lonely)))
+    if keep.size == 0:
+        return np.full(x.shape[1], np.nan)
+    rest = replace(design, weights=design.weights[keep], base=design.base[keep], strata=design.strata[keep],
+                   parts=())
+    return with_replacement_var(x[keep], rest)
+
+
+def _against_rest(design: Design, members: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each domain's mean minus the rest's, per option (m × k), and the two-sided p-values.
+
+    The same linearisation as :func:`sampling.significance.difference` with ``by`` = in the domain
+    or not, for all domains and options at once.
+    """
+    m, k = members.shape[1], values.shape[1]
+    inside = np.repeat(members, k, axis=1)            # column j*k + o: domain j, option o
+    both = np.concatenate([inside, 1.0 - inside], axis=1)
+    tiled = np.tile(values, (1, 2 * m))
+    means = point(design.weights, both, tiled, "mean")
+    x = np.nan_to_num(influence(design, both, tiled, "mean"))
+    se = np.sqrt(_variance(design, residualize(design, x[:, :m * k] - x[:, m * k:])))
+    diff = means[:m * k] - means[m * k:]
+    df = float(design.degrees_of_freedom(np.ones((design.n, 1)))[0]) - 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(se > 0, diff / se, np.nan)
+    p = 2 * stats.t.sf(np.abs(t), max(df, 1.0))
+    return diff.reshape(m, k), p.reshape(m, k)
+
+
 def _bases(weighting: PollWeighting, meta: PollMeta, rows: list[tuple[str, dict[str, str], np.ndarray]],
            test: bool) -> list[BaseFigures]:
     """Figures of several bases at once: one linearisation pass for all rows and options."""
     sample = weighting.sample
+    design = weighting.design or design_of(sample, weighting.pooled)
     values = sample[[option_column(k) for k in meta.option_keys]].to_numpy(dtype=float)
     k = values.shape[1]
     members = np.column_stack([member for _, _, member in rows]).astype(float)
     domain = np.repeat(members, k, axis=1)
-    est = pooled_means(sample, weighting.pooled, domain, np.tile(values, (1, len(rows))), strata=weighting.strata)
-    intervals = proportion_interval(est.estimate, est.se, est.n, method="logit", fallback_n=est.kish_n)
-    tests = domain_vs_rest(sample, weighting.pooled, members, values, strata=weighting.strata) if test else None
+    tiled = np.tile(values, (1, len(rows)))
+    shares = point(design.weights, domain, tiled, "mean")
+    se = np.sqrt(_variance(design, residualize(design, np.nan_to_num(influence(design, domain, tiled, "mean")))))
+    wd = design.weights[:, None] * members
+    with np.errstate(invalid="ignore", divide="ignore"):
+        kish_n = np.repeat(wd.sum(axis=0) ** 2 / (wd ** 2).sum(axis=0), k)
+    intervals = proportion_interval(shares, se, domain.sum(axis=0), method="logit",
+                                    df=design.degrees_of_freedom(domain), fallback_n=kish_n)
+    differences, p_values = _against_rest(design, members, values) if test else (None, None)
     out = []
     for i, (key, label, member) in enumerate(rows):
         n = int(member.sum())
         if n == 0:
             out.append(BaseFigures(key, label, 0, None, None, None, True, None, False, ()))
             continue
-        kish = float(est.kish_n[i * k])
+        kish = float(kish_n[i * k])
         deff = n / kish
         raw = values[member.astype(bool)].mean(axis=0)
         estimates = []
         for j, option in enumerate(meta.option_keys):
             c = i * k + j
-            p = float(est.estimate[c])
+            p = float(shares[c])
             mark = p_value = difference = None
-            if tests is not None and math.isfinite(tests.p_value[i, j]) and n < len(sample):
-                difference, p_value = float(tests.estimate[i, j]), float(tests.p_value[i, j])
+            if p_values is not None and math.isfinite(p_values[i, j]) and n < len(sample):
+                difference, p_value = float(differences[i, j]), float(p_values[i, j])
                 mark = ("higher" if difference > 0 else "lower") if p_value < SIGNIFICANCE_LEVEL else None
             estimates.append(OptionEstimate(
                 option=option, share=p, raw_share=float(raw[j]), ci_low=_clean(intervals.ci_low.iloc[c]),
-                ci_high=_clean(intervals.ci_high.iloc[c]), se=_clean(est.se[c]),
+                ci_high=_clean(intervals.ci_high.iloc[c]), se=_clean(se[c]),
                 moe=margin_of_error(n, p=min(max(p, 0.0), 1.0), deff=deff).value, difference=difference,
                 p_value=p_value, mark=mark))
         out.append(BaseFigures(key=key, label=label, n=n, effective_n=kish, design_effect=deff,

@@ -16,9 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from reports.pooled import Strata, strata_of
 from sampling import pooling, population
 from sampling.taxonomy import SPECIALTIES, group_of
+from sampling.variance import Design, design_of
 from sampling.weighting import ConvergenceError, InfeasibleTargetsError, rake
 
 #: Fewest respondents a margin level may have before the margin is coarsened.
@@ -78,13 +78,15 @@ class PollWeighting:
         pooled: :class:`sampling.pooling.PooledResult` of the pooled weights.
         countries: each country's :class:`CountryWeighting`, in the poll's order.
         frames: frame versions used (for the input hash and the JSON).
+        design: the variance design of ``sample`` under ``pooled`` (:func:`sampling.variance.design_of`:
+            countries as strata, each raked to its own frame), built once and reused by every question.
     """
 
     sample: pd.DataFrame
     pooled: pooling.PooledResult
     countries: tuple[CountryWeighting, ...]
     frames: dict[str, Any] = field(repr=False)
-    strata: Strata = field(default=(), repr=False, compare=False)
+    design: Design | None = field(default=None, repr=False, compare=False)
 
     @property
     def weights(self) -> pd.Series:
@@ -285,7 +287,7 @@ def _weight(responses: pd.DataFrame, specialties: tuple[str, ...] | None) -> Pol
     versions = {c.country: {u.variable: {"source": u.source, "year": u.year, "coding": u.coding, "levels": u.levels}
                             for u in c.margins} | {"population": c.population} for c in countries}
     return PollWeighting(sample=sample, pooled=pooled, countries=tuple(countries), frames=versions,
-                         strata=strata_of(sample, pooled))
+                         design=design_of(sample, pooled))
 
 
 def _converging(targets: dict[str, dict[str, float]], columns: pd.DataFrame, uses: tuple[MarginUse, ...]

@@ -7,7 +7,6 @@ import pytest
 
 from reports.build import build_context
 from reports.inputs import check_responses
-from reports.pooled import domain_vs_rest, pooled_means
 from reports.statistics import breakdown, topline
 from reports.synthetic import synthetic_meta, synthetic_responses
 from reports.weighting import weight_poll
@@ -43,28 +42,63 @@ def test_single_country_equals_sampling_estimate(us_poll) -> None:
 
 
 def test_group_vs_rest_equals_sampling_difference(us_poll) -> None:
-    _, w = us_poll
+    meta, w = us_poll
     s = w.sample.assign(y=w.sample["option:valuable"].astype(float),
                         g=np.where(w.sample["group"] == "surgical", "in", "out"))
     ref = difference(s, w.pooled.by_country["US"], "y", "g", "in", "out")
-    ours = domain_vs_rest(w.sample, w.pooled, (w.sample["group"] == "surgical").to_numpy(),
-                          s[["y"]].to_numpy())
-    assert ours.estimate[0] == pytest.approx(ref.estimate)
-    assert ours.se[0] == pytest.approx(ref.se)
-    assert ours.p_value[0] == pytest.approx(ref.p_value)
+    row = next(r for r in breakdown(w, meta, "specialty_group", audience="staff").rows if r.key == "surgical")
+    ours = next(e for e in row.estimates if e.option == "valuable")
+    assert ours.difference == pytest.approx(ref.estimate)
+    assert ours.p_value == pytest.approx(ref.p_value)
 
 
-def test_pooled_share_is_population_weighted_and_strata_add_variances() -> None:
+@pytest.fixture(scope="module")
+def two_countries():
     meta = synthetic_meta(countries=("US", "NZ"))
     votes = check_responses(meta, synthetic_responses(meta, 600, seed=2))
-    w = weight_poll(votes)
+    return meta, weight_poll(votes)
+
+
+def test_pooled_topline_equals_sampling_estimate_on_the_pooled_design(two_countries) -> None:
+    meta, w = two_countries
+    top = topline(w, meta)
+    for e in top.estimates:
+        ref = estimate(w.sample, w.pooled, f"option:{e.option}").iloc[0]  # df = n − 2 countries, as R's degf
+        assert e.share == pytest.approx(ref.estimate, rel=1e-12)
+        assert e.se == pytest.approx(ref.se, rel=1e-9)
+        assert (e.ci_low, e.ci_high) == pytest.approx((ref.ci_low, ref.ci_high), rel=1e-9)
+
+
+def test_pooled_share_is_population_weighted_and_strata_add_variances(two_countries) -> None:
+    meta, w = two_countries
     per = {c: estimate(w.sample[w.sample["country"] == c], w.pooled.by_country[c], "option:valuable").iloc[0]
            for c in ("US", "NZ")}
     shares = w.pooled.population_shares
-    y = w.sample[["option:valuable"]].to_numpy(dtype=float)
-    pooled = pooled_means(w.sample, w.pooled, np.ones_like(y), y)
-    assert pooled.estimate[0] == pytest.approx(sum(shares[c] * per[c].estimate for c in per))
-    assert pooled.se[0] ** 2 == pytest.approx(sum(shares[c] ** 2 * per[c].se ** 2 for c in per), rel=1e-9)
+    pooled = next(e for e in topline(w, meta).estimates if e.option == "valuable")
+    assert pooled.share == pytest.approx(sum(shares[c] * per[c].estimate for c in per))
+    assert pooled.se ** 2 == pytest.approx(sum(shares[c] ** 2 * per[c].se ** 2 for c in per), rel=1e-9)
+
+
+def test_pooled_country_vs_rest_equals_sampling_difference(two_countries) -> None:
+    meta, w = two_countries
+    s = w.sample.assign(y=w.sample["option:valuable"].astype(float))
+    ref = difference(s, w.pooled, "y", "country", "NZ", "US")  # df = n − 2 countries − 1
+    row = next(r for r in breakdown(w, meta, "country", audience="staff").rows if r.key == "NZ")
+    ours = next(e for e in row.estimates if e.option == "valuable")
+    assert ours.difference == pytest.approx(ref.estimate)
+    assert ours.p_value == pytest.approx(ref.p_value)
+
+
+def test_a_country_with_one_respondent_adds_no_variance() -> None:
+    # R: options(survey.lonely.psu="certainty"); sampling alone gives NaN (R's default "fail").
+    meta = synthetic_meta(countries=("US", "IE"))
+    votes = check_responses(meta, synthetic_responses(meta, 0, country_n={"US": 300, "IE": 1}, seed=3))
+    w = weight_poll(votes)
+    us = w.sample["country"] == "US"
+    ref = estimate(w.sample[us], w.pooled.by_country["US"], "option:valuable").iloc[0]
+    share = w.pooled.population_shares["US"]
+    top = next(e for e in topline(w, meta).estimates if e.option == "valuable")
+    assert top.se == pytest.approx(share * ref.se, rel=1e-9)
 
 
 def test_breakdown_rows_flags_and_marks() -> None:
