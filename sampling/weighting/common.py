@@ -129,9 +129,11 @@ def finish(prep: Prepared, weights: np.ndarray, *, method: str, settings: dict[s
         notes.append(message)
     index = prep.sample.index
     table = _margin_table(plan, prep.cell_base(), plan.cell_base(final) if cell_final is None else cell_final)
+    # The final weights are the method's own new array: wrapping it without pandas' defensive copy
+    # saves a pass over the respondents. Base weights may be a view of the caller's column: copied.
     return WeightingResult(
-        weights=pd.Series(final, index=index, name="weight"),
-        base_weights=pd.Series(prep.base, index=index, name="base_weight"),
+        weights=pd.Series(final, index=index, name="weight", copy=False),
+        base_weights=pd.Series(prep.base, index=index, name="base_weight", copy=not prep.unit_base),
         method=method,
         variables=variables_of(plan.keys),
         targets={k: dict(v) for k, v in prep.targets.items()},

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sampling.weighting.coding import column_codes, lookup_table
+
 #: Largest margin-total disagreement tolerated between count margins (relative).
 COUNT_TOTAL_RTOL = 1e-6
 #: How close to 1 the levels of a share margin must sum.
@@ -139,43 +141,45 @@ class CellPlan:
         return np.bincount(self.cell_of, weights=base, minlength=len(self.cell_count))
 
 
-def _factorize_column(sample: pd.DataFrame, column: str, mapping: Mapping[Any, Any] | None) -> tuple[np.ndarray, list]:
+def _column_codes(sample: pd.DataFrame, column: str, coded: dict[str, tuple[np.ndarray, list]] | None = None,
+                  ) -> tuple[np.ndarray, list]:
+    """A column's codes and distinct values, coded once per call (``coded`` caches them by column)."""
+    if coded is not None and column in coded:
+        return coded[column]
     if column not in sample.columns:
         raise KeyError(f"the sample has no column {column!r}, which the targets name: add it, or leave that margin out")
-    series = sample[column]
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = np.asarray(series.array.codes)  # a view: Series.cat.codes would copy
-        uniques = list(series.cat.categories)
-    else:
-        codes, uniq = pd.factorize(series, sort=False)
-        uniques = list(uniq)
+    codes, uniques = column_codes(sample[column])
     if len(codes) and codes.min() < 0:
         missing = int((codes < 0).sum())
         raise ValueError(f"{missing} respondent(s) have no value for {column!r}: impute or drop them before weighting")
-    if mapping:
-        uniques = [mapping.get(u, u) for u in uniques]
+    if coded is not None:
+        coded[column] = (codes, uniques)
     return codes, uniques
 
 
-def margin_codes(sample: pd.DataFrame, key: MarginKey, levels: list, collapse: Mapping[str, Mapping]) -> np.ndarray:
+def margin_codes(sample: pd.DataFrame, key: MarginKey, levels: list, collapse: Mapping[str, Mapping],
+                 coded: dict[str, tuple[np.ndarray, list]] | None = None) -> np.ndarray:
     """Each respondent's position in ``levels`` for one margin (after ``collapse``).
+
+    ``coded`` caches each column's codes across the margins of one call, so a column that appears
+    in several margins (a joint table and its own margin) is coded once.
 
     Raises:
         InfeasibleTargetsError: a respondent's level (or joint cell) is not in ``levels``.
     """
     columns = key if isinstance(key, tuple) else (key,)
     index = {lvl: i for i, lvl in enumerate(levels)}
-    per_column = [_factorize_column(sample, c, collapse.get(c)) for c in columns]
+    per_column = [_column_codes(sample, c, coded) for c in columns]
     if len(columns) == 1:
         codes, uniques = per_column[0]
-        lut = np.empty(len(uniques), dtype=np.intp)
-        for i, u in enumerate(uniques):
-            if u not in index:
-                raise InfeasibleTargetsError(
-                    f"respondents have {_label(key)}={u!r}, a level with no target: add it to the targets, "
-                    f"recode it with collapse={{{_label(key)!r}: {{{u!r}: <neighbour>}}}}, or remove those respondents")
-            lut[i] = index[u]
-        if len(lut) and np.array_equal(lut, np.arange(len(lut))):
+        mapping = collapse.get(columns[0])
+        lut = lookup_table(uniques, index, mapping)
+        if (lut < 0).any():
+            u = uniques[int(np.argmax(lut < 0))]
+            raise InfeasibleTargetsError(
+                f"respondents have {_label(key)}={u!r}, a level with no target: add it to the targets, "
+                f"recode it with collapse={{{_label(key)!r}: {{{u!r}: <neighbour>}}}}, or remove those respondents")
+        if len(lut) and lut.dtype.itemsize >= codes.dtype.itemsize and np.array_equal(lut, np.arange(len(lut))):
             return codes  # the column's codes are already the target levels' positions
         return lut[codes] if len(lut) else codes
     # A joint table: combine the columns' codes, then look up each observed combination.
@@ -186,9 +190,10 @@ def margin_codes(sample: pd.DataFrame, key: MarginKey, levels: list, collapse: M
     lut = np.empty(len(comb_uniques), dtype=np.intp)
     for i, value in enumerate(np.asarray(comb_uniques)):
         parts = []
-        for codes, uniques in reversed(per_column):
+        for (codes, uniques), column in zip(reversed(per_column), reversed(columns)):
             value, r = divmod(int(value), len(uniques))
-            parts.append(uniques[r])
+            mapping = collapse.get(column)
+            parts.append(mapping.get(uniques[r], uniques[r]) if mapping else uniques[r])
         combo = tuple(reversed(parts))
         if combo not in index:
             raise InfeasibleTargetsError(
@@ -245,7 +250,8 @@ def build_plan(sample: pd.DataFrame, targets: NormalisedTargets, *, sparse: str 
         raise ValueError("the sample has no respondents")
     keys = tuple(targets.shares)
     levels = [list(targets.shares[k]) for k in keys]
-    codes = [margin_codes(sample, k, lv, targets.collapse) for k, lv in zip(keys, levels)]
+    coded: dict[str, tuple[np.ndarray, list]] = {}
+    codes = [margin_codes(sample, k, lv, targets.collapse, coded) for k, lv in zip(keys, levels)]
     sizes = [len(lv) for lv in levels]
     cell_of, cell_levels, cell_count = _cells(codes, sizes, n)
     base_cell = None if base is None else np.bincount(cell_of, weights=base, minlength=len(cell_count))
