@@ -13,6 +13,8 @@ from sampling.weighting.plan import CellPlan
 
 CALIBRATION_METHODS = ("linear", "logit")
 NEGATIVE_POLICIES = ("report", "error")
+#: R's grake scales the design weights first when every target total exceeds the sample's by this.
+R_RESCALE_THRESHOLD = 20.0
 
 
 def _design(plan: CellPlan) -> np.ndarray:
@@ -47,6 +49,22 @@ def _logit(u: np.ndarray, bounds: tuple[float, float]) -> tuple[np.ndarray, np.n
     return g - 1, deriv
 
 
+def _design_scale(x: np.ndarray, cell_base: np.ndarray, population: np.ndarray) -> float:
+    """Factor the design weights are scaled by before calibrating: 1, unless R would rescale.
+
+    R's ``grake`` keeps the design weights as given, except when every population total is more
+    than 20 times the design-weighted sample total; then it multiplies them by the mean of those
+    ratios (warning that bounds are read after the rescaling).
+    """
+    scales = population / (x.T @ cell_base)
+    return float(scales.mean()) if scales.min() > R_RESCALE_THRESHOLD else 1.0
+
+
+def _calibration_error(plan: CellPlan, cell_w: np.ndarray, total: float) -> float:
+    """Largest share error, or relative error of the weights' total, whichever is larger."""
+    return max(margin_error(plan, cell_w), abs(cell_w.sum() / total - 1))
+
+
 def _check_bounds(method: str, bounds: Any) -> tuple[float, float] | None:
     if bounds is None:
         if method == "logit":
@@ -73,14 +91,21 @@ def calibrate(sample: pd.DataFrame, targets: Any, *, weights: str | pd.Series | 
     reached in one step; its weights can be negative. ``bounds=(L, U)`` keeps every g-weight in
     [L, U]: truncated for "linear", smoothly for "logit".
 
+    As in R, ``g = w/d`` with ``d`` the base weights *as given*, and the weights ``w`` sum to the
+    target total (n for share targets). So base weights whose total is far from it need bounds
+    wide enough for the ratio: with share targets and base weights summing to a population N,
+    g is near n/N; give count targets of that population, or base weights scaled to n. Only
+    when every target total exceeds the base-weighted sample total more than 20-fold are the
+    base weights first scaled by the mean ratio, as R's ``grake`` does (noted in ``notes``).
+
     Args:
         sample: respondents.
         targets: ``{column: {level: share or count}}`` or a ``population.Targets``.
         weights: base weights (column name or Series).
         method: "linear" (R ``calfun="linear"``) or "logit" (R ``calfun="logit"``, bounds required).
-        bounds: (L, U) on g = final / base weight, the base weights first rescaled to the
-            target total (so this equals R's bounds when design weights sum to the population).
-        tol: largest absolute margin error (share units) to stop at.
+        bounds: (L, U) on g = final / base weight, base weights as given (R's ``bounds``).
+        tol: largest absolute margin error (share units), and relative error of the weights'
+            total, to stop at.
         max_iter: most Newton steps.
         sparse: "error", "collapse" or "drop" (see ``rake``).
         collapse: ``{column: {rare_level: neighbour_level}}``.
@@ -115,12 +140,13 @@ def calibrate(sample: pd.DataFrame, targets: Any, *, weights: str | pd.Series | 
     prep = prepare(sample, targets, weights, sparse=sparse, collapse=collapse, min_cell=min_cell)
     plan = prep.plan
     cell_base = prep.cell_base()
-    cell_d = cell_base * (prep.scale_total / cell_base.sum())
     x = _design(plan)
     population = np.concatenate([[prep.scale_total], *[s[1:] * prep.scale_total for s in plan.shares]])
+    scale = _design_scale(x, cell_base, population)
+    cell_d = cell_base * scale
     distance = _logit if method == "logit" else _linear
     eta = np.zeros(x.shape[1])
-    history = [margin_error(plan, cell_d)]
+    history = [_calibration_error(plan, cell_d, prep.scale_total)]
     iterations = 0
     converged = history[-1] <= tol
     while not converged and iterations < max_iter:
@@ -137,12 +163,16 @@ def calibrate(sample: pd.DataFrame, targets: Any, *, weights: str | pd.Series | 
             f, _ = distance(x @ eta, checked_bounds)
             halvings += 1
         iterations += 1
-        history.append(margin_error(plan, cell_d * (1 + f)))
+        history.append(_calibration_error(plan, cell_d * (1 + f), prep.scale_total))
         converged = history[-1] <= tol
     f, _ = distance(x @ eta, checked_bounds)
     g = 1 + f
-    final = prep.base * (prep.scale_total / prep.base.sum()) * g[plan.cell_of]
+    final = prep.base * (scale * g)[plan.cell_of]
     notes = []
+    if scale != 1.0:
+        notes.append(f"base weights scaled by {scale:.6g} before calibrating (every target total is over "
+                     f"{R_RESCALE_THRESHOLD:g}× the base-weighted sample total, as R's calibrate does); "
+                     "bounds apply to g after that scaling")
     n_negative = int((final < 0).sum())
     if n_negative:
         if negative == "error":

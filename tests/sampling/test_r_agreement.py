@@ -60,6 +60,24 @@ def test_weights(design, results, fixtures):
     assert rel(results[design].weights, fixtures[design]["weights"]) < 1e-8
 
 
+@pytest.mark.parametrize(("key", "scaled", "method", "bounds"), [
+    ("logit", False, "logit", (0.5, 2.0)),  # design weights as given (they sum to about 1.06 n)
+    ("logit_scaled", True, "logit", (0.5, 2.0)),  # design weights scaled to sum to n first
+    ("linear_bounded", False, "linear", (0.6, 1.8)),  # truncated linear
+])
+def test_bounds_apply_to_g_over_the_design_weights_as_given(key, scaled, method, bounds, sample, targets,
+                                                            fixtures):
+    base = sample["base_weight"] * (len(sample) / sample["base_weight"].sum() if scaled else 1.0)
+    result = sampling.calibrate(sample, targets, weights=base, method=method, bounds=bounds, **TIGHT)
+    theirs = fixtures[key]
+    assert rel(result.weights, theirs["weights"]) < 1e-8
+    g = result.weights / base
+    assert bounds[0] - 1e-9 <= g.min() and g.max() <= bounds[1] + 1e-9
+    ours = estimate(sample, result, "agree")
+    assert rel(ours.estimate, theirs["agree"]["estimate"]) < 1e-8
+    assert rel(ours.se, theirs["agree"]["se"]) < 1e-6
+
+
 @pytest.mark.parametrize("design", DESIGNS)
 @pytest.mark.parametrize("variable", ["agree", "score", "opinion"])
 def test_means_ses_and_deffs(design, variable, sample, results, fixtures):

@@ -247,3 +247,15 @@ def test_docstring_examples_run(module):
 
     outcome = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
     assert outcome.failed == 0
+
+
+def test_calibration_bounds_read_after_r_rescaling_of_small_design_weights(two_by_two, even_targets):
+    # Count targets 1000× the sample: as R's grake, the design weights are first scaled by the mean ratio.
+    counts = {v: {lvl: share * 6000 for lvl, share in m.items()} for v, m in even_targets.items()}
+    r = sampling.calibrate(two_by_two, counts, method="logit", bounds=(0.5, 2.0), tol=1e-12)
+    assert r.weights.sum() == pytest.approx(6000)
+    assert any("scaled by" in note and "as R's calibrate does" in note for note in r.notes)
+    # Share targets and design weights summing to 10 n: g must be near 1/10, outside the bounds.
+    with pytest.raises(ConvergenceError, match="calibrate did not converge"):
+        sampling.calibrate(two_by_two, even_targets, weights=pd.Series(10.0, index=two_by_two.index),
+                           method="logit", bounds=(0.5, 2.0))

@@ -78,11 +78,16 @@ cal_totals <- local({
 })
 linear <- calibrate(des0, ~country + specialty + sex + age_band, cal_totals, calfun = "linear",
                     epsilon = 1e-13, maxit = 200)
-# Bounded calibration: R bounds g = w / base as given, while sampling.calibrate first scales the base
-# weights to the population total. Start from base weights scaled to n so that both bound the same g.
-des_n <- svydesign(ids = ~1, weights = ~I(base_weight * n / sum(base_weight)), data = sample_df)
-logit <- calibrate(des_n, ~country + specialty + sex + age_band, cal_totals, calfun = "logit",
+# Bounded calibration: R bounds g = w / d with d the design weights as given (here summing to about
+# 1.06 n, so g averages about 0.94), and so does sampling.calibrate. The scaled case starts from base
+# weights scaled to sum to n; the bounded linear case truncates g.
+logit <- calibrate(des0, ~country + specialty + sex + age_band, cal_totals, calfun = "logit",
                    bounds = c(0.5, 2), epsilon = 1e-13, maxit = 200)
+des_n <- svydesign(ids = ~1, weights = ~I(base_weight * n / sum(base_weight)), data = sample_df)
+logit_scaled <- calibrate(des_n, ~country + specialty + sex + age_band, cal_totals, calfun = "logit",
+                          bounds = c(0.5, 2), epsilon = 1e-13, maxit = 200)
+linear_bounded <- calibrate(des0, ~country + specialty + sex + age_band, cal_totals, calfun = "linear",
+                            bounds = c(0.6, 1.8), epsilon = 1e-13, maxit = 200)
 post <- postStratify(des0, ~country, pop_tables$country)
 
 est_mean <- function(formula, design, deff = TRUE) {
@@ -187,6 +192,9 @@ fixtures <- list(
   raked = describe(raked),
   linear = describe(linear),
   logit = describe(logit),
+  logit_scaled = list(weights = unname(weights(logit_scaled)), agree = est_mean(~agree, logit_scaled)),
+  linear_bounded = list(weights = unname(weights(linear_bounded)), agree = est_mean(~agree, linear_bounded),
+                        g_range = range(weights(linear_bounded) / sample_df$base_weight)),
   poststratified = describe(post),
   jk1_base_weighted = rep_summary(jk0),
   jk1_raked = rep_summary(jk_raked),
