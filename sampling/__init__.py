@@ -1,15 +1,26 @@
 """Pulse's survey-weighting library: population frames, weighting methods, diagnostics, pooling.
 
 Pandas in, pandas out; results are frozen dataclasses. See ``sampling.weighting`` for the
-methods, ``sampling.population`` for the reference frames and ``sampling.diagnostics`` for the
-Kish design effect Pulse reports everywhere.
+methods, ``sampling.population`` for the reference frames, ``sampling.diagnostics`` for the
+Kish design effect Pulse reports everywhere, ``sampling.estimation`` for weighted estimates with
+design-based SEs, ``sampling.intervals`` for intervals and published precision figures, and
+``sampling.significance`` for Rao-Scott tests and domain differences.
 """
 from __future__ import annotations
 
-from sampling import diagnostics, population, pooling, weighting
+from sampling import diagnostics, pooling, population, weighting
 from sampling.estimation import estimate
+from sampling.intervals import PrecisionFigure, credibility_interval, margin_of_error, proportion_interval
 from sampling.result import WeightingResult
+from sampling.significance import DomainDifference, RaoScottTest, difference, rao_scott
 from sampling.weighting import calibrate, poststratify, rake, trim
 
-__all__ = ["rake", "poststratify", "calibrate", "trim", "WeightingResult", "population", "weighting",
-           "diagnostics", "pooling", "estimate"]
+__all__ = [
+    # weighting
+    "rake", "poststratify", "calibrate", "trim", "WeightingResult",
+    # estimates, intervals and tests
+    "estimate", "proportion_interval", "margin_of_error", "credibility_interval", "PrecisionFigure",
+    "rao_scott", "RaoScottTest", "difference", "DomainDifference",
+    # modules
+    "population", "weighting", "diagnostics", "pooling",
+]
