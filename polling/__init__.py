@@ -106,11 +106,14 @@ def _register_blueprints(app: Flask) -> None:
     from polling.members.routes import bp as members_bp
     from polling.polls.api import bp as polls_api_bp
     from polling.polls.routes import bp as polls_bp
+    from polling.press.api import bp as press_api_bp
+    from polling.press.routes import bp as press_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(members_bp)
     app.register_blueprint(polls_bp)
-    for bp in (tokens_bp, me_bp, polls_api_bp):
+    app.register_blueprint(press_bp)
+    for bp in (tokens_bp, me_bp, polls_api_bp, press_api_bp):
         csrf.exempt(bp)  # the API authenticates with bearer tokens, never cookies
         api.register_blueprint(bp, url_prefix="/api/v1")

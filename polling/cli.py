@@ -40,7 +40,7 @@ def main() -> None:
 
 def init_app(app: Flask) -> None:
     """Add Pulse's commands to the app's CLI (``pulse ...`` and the tests' CLI runner)."""
-    for command in (db, verify_licence, create_account, seed_demo):
+    for command in (db, verify_licence, create_account, seed_demo, report, worker):
         app.cli.add_command(command)
 
 
@@ -133,6 +133,54 @@ def seed_demo(members_n: int, seed: int) -> None:
         demo.seed_accounts(session, current_app.extensions["pulse.hasher"])
         added = demo.seed_membership(session, members_n=members_n, seed=seed)
         votes = demo_polls.seed_polls(session, str(current_app.config["SECRET_KEY"]), seed=seed)
-    click.echo(f"Demo ready: {added} physicians and {votes} poll votes added. Log-ins:")
+        published = demo_polls.seed_reports(session)
+    click.echo(f"Demo ready: {added} physicians, {votes} poll votes and {published} published reports added. Log-ins:")
     for account in demo.ACCOUNTS:
         click.echo(f"  {account.role:<10} {account.email:<26} {account.password:<22} {account.note}")
+
+
+@click.group()
+def report() -> None:
+    """Poll reports."""
+
+
+@report.command("build")
+@click.argument("poll_id", type=int)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the files.")
+@with_appcontext
+def report_build(poll_id: int, out_dir: str) -> None:
+    """Write a closed poll's public report: report.pdf, report.html, report.json, tables.csv, tables.xlsx."""
+    from polling.errors import PulseError
+    from polling.polls import extract
+    from polling.polls import service as polls
+    from reports.build import build_poll_report
+
+    try:
+        with session_scope(current_app) as session:
+            poll = polls.get_poll(session, poll_id)
+            responses = extract.responses(extract.vote_cells(session, poll), poll)
+            if responses.empty:
+                raise click.ClickException(f"poll {poll_id} has no votes: there is nothing to report")
+            built = build_poll_report(extract.poll_meta(poll), responses, out_dir=out_dir)
+    except PulseError as exc:
+        raise click.ClickException(str(exc)) from None
+    for path in sorted(built.paths.values()):
+        click.echo(str(path))
+    click.echo(f"input hash {built.context.input_hash}")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@with_appcontext
+def worker(burst: bool) -> None:
+    """Run background jobs (report building) from the Redis queue at REDIS_URL."""
+    from redis import Redis
+    from rq import Queue, Worker
+
+    from polling.jobs import QUEUE
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException("REDIS_URL is not set: without it jobs run inline and no worker is needed")
+    connection = Redis.from_url(str(url))
+    Worker([Queue(QUEUE, connection=connection)], connection=connection).work(burst=burst)

@@ -110,3 +110,22 @@ def seed_polls(session: Session, secret: str, *, seed: int) -> int:
             added += 1
         session.flush()
     return added
+
+
+def seed_reports(session: Session) -> int:
+    """Build and publish the report of every closed demo poll that has none; returns how many."""
+    from polling.polls.service import state
+    from polling.press.models import Report
+    from polling.press.service import build_report
+
+    built = 0
+    for spec in POLLS:
+        poll = session.scalar(select(Poll).where(Poll.question_en == spec.question_en))
+        if poll is None or state(poll) != "closed":
+            continue
+        if session.scalar(select(Report.id).where(Report.poll_id == poll.id)) is not None:
+            continue
+        report = build_report(session, poll.id)
+        report.status, report.published_at = "published", poll.closes_at + timedelta(days=1)
+        built += 1
+    return built

@@ -5,8 +5,9 @@ from polling.accounts.models import ApiToken, ClientOrganisation, User
 from polling.db import Base
 from polling.members.models import IdentityAccess, MemberIdentity, MemberProfile
 from polling.polls.models import Poll, PollOption, Vote
+from polling.press.models import Report, ReportFile, TopicFollow
 
 metadata = Base.metadata
 
 __all__ = ["ApiToken", "ClientOrganisation", "IdentityAccess", "MemberIdentity", "MemberProfile", "Poll", "PollOption",
-           "User", "Vote", "metadata"]
+           "Report", "ReportFile", "TopicFollow", "User", "Vote", "metadata"]

@@ -129,7 +129,7 @@ def document_data(context: ReportContext | SurveyContext, mode: str) -> dict[str
     parts = sections(context)
     locale = context.locales[0]
     title = context.title if isinstance(context, SurveyContext) else \
-        f"{HEADINGS[locale]['poll']} {parts[0].meta.poll_id}: {parts[0].meta.topic}"
+        f"Pulse · {HEADINGS[locale]['poll']} {parts[0].meta.poll_id}"
     return {"fragment": False, "mode": mode, "lang": locale, "title": title, "h": HEADINGS[locale], "audience": context.audience,
             "sections": [_section(s, mode, i, survey=len(parts) > 1) for i, s in enumerate(parts)],
             "methods": _survey_methods(parts) if len(parts) > 1 else {}, "hash": context.input_hash,
@@ -154,4 +154,10 @@ def html_fragment(context: ReportContext, locale: str | None = None) -> str:
 
     env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html"]))
     data = document_data(context, "html") | {"fragment": True, "plotly_js": "", "charts_js": ""}
+    main = context.locales[0] if locale is None else locale
+    # The page around the fragment shows the title and the headline sentences; the fragment keeps
+    # the figures, tables and the disclosure, in the page's language only.
+    for section in data["sections"]:
+        section["sentences"] = {}
+        section["disclosure"] = {k: v for k, v in section["disclosure"].items() if k == main}
     return env.get_template("report.html").render(**data)

@@ -78,7 +78,7 @@ def proportion_interval(estimate: Any, se: Any, n: Any, *, method: str = "logit"
     dof = n_ - 1 if df is None else np.broadcast_to(np.asarray(df, dtype=float), p.shape)
     alpha = 1 - level
     inner = (p > 0) & (p < 1) & (se_ > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         # n/deff with deff = v/(p(1−p)/(n−1)): equals n for an unweighted sample.
         n_eff = np.where(inner, n_ * p * (1 - p) / ((n_ - 1) * se_ ** 2), fb)
         t = stats.t.ppf(1 - alpha / 2, np.maximum(dof, 1))

@@ -39,6 +39,7 @@ class User(Base):
     outlet: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_press_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[ClientOrganisation | None] = relationship(back_populates="users")
     member: Mapped[MemberProfile | None] = relationship(back_populates="user", uselist=False,

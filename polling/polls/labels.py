@@ -12,7 +12,7 @@ TOPIC_NAMES = {
 }
 STATE_NAMES = {
     "proposed": _l("proposed"), "declined": _l("declined"), "draft": _l("draft"), "scheduled": _l("scheduled"),
-    "open": _l("open"), "closed": _l("closed"),
+    "open": _l("open"), "closed": _l("closed"), "published": _l("published"), "withdrawn": _l("withdrawn"),
 }
 
 

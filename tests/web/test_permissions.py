@@ -11,6 +11,7 @@ import pytest
 
 from polling.permissions import PRINCIPALS, RULES
 from polling.db import utcnow
+from polling.press.models import Report, ReportFile
 from tests.factories import make_member, make_poll, make_user
 
 
@@ -47,14 +48,22 @@ def test_each_route_admits_exactly_the_principals_in_the_table(principal, app, c
     now = utcnow()
     closed = make_poll(session, hasher, opens_at=(now - timedelta(days=3)).isoformat(),
                        closes_at=(now - timedelta(days=1)).isoformat())  # closed: results open to all allowed
-    values = {"handle": target.handle, "member_id": pending.id, "filename": "pulse.css", "poll_id": closed.id}
+    report = Report(poll_id=closed.id, status="published", input_hash="0" * 64, version="test", topic="other",
+                    countries="US", n=0, title_en="t", title_es="t", sentences={}, fieldwork_start=now,
+                    fieldwork_end=now, published_at=now,
+                    files=[ReportFile(name=name, media_type="text/plain", content=b"x")
+                           for name in ("fragment.en.html", "report.pdf")])
+    session.add(report)
+    session.commit()
+    values = {"handle": target.handle, "member_id": pending.id, "filename": "pulse.css", "poll_id": closed.id,
+              "report_id": report.id, "name": "report.pdf"}
     headers = _log_in_as(principal, client, session, hasher, auth)
     checked = 0
     for rule in app.url_map.iter_rules():
         method = "GET" if "GET" in rule.methods else "POST"
         if rule.endpoint in {"accounts.logout", "main.set_language", "tokens.Tokens"}:
             continue  # state-changing without side effects on access; covered by their own tests
-        url = _url(app, rule, values)
+        url = _url(app, rule, values | ({"name": "plotly.min.js"} if rule.endpoint == "press.asset" else {}))
         answer = client.open(url, method=method, headers=headers if url.startswith("/api/") else {},
                              json={} if url.startswith("/api/") and method == "POST" else None)
         answer.close()  # static files are streamed

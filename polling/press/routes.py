@@ -1,0 +1,136 @@
+"""The press room (public) and the staff's report workflow."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from polling.db import get_session
+from polling.errors import InvalidInput
+from polling.jobs import submit
+from polling.members.licences import COUNTRIES
+from polling.polls import service as polls
+from polling.polls.models import TOPICS
+from polling.press import feed, service
+from reports.figures import charts_js_path, plotly_js_path
+
+bp = Blueprint("press", __name__)
+ID = "<int(max=2147483647):report_id>"
+ASSETS = {"plotly.min.js": plotly_js_path, "pulse-charts.js": charts_js_path}
+
+
+def _journalist():  # type: ignore[no-untyped-def]
+    return current_user if current_user.is_authenticated and current_user.role == "journalist" else None
+
+
+@bp.get("/press")
+def index():  # type: ignore[no-untyped-def]
+    """Published poll reports, newest first, filterable by country, topic and date."""
+    session = get_session()
+    journalist = _journalist()
+    errors: dict[str, list[object]] = {}
+    try:
+        wanted = service.parse_filter(request.args.to_dict())
+    except InvalidInput as exc:
+        errors, wanted = exc.fields, service.PressFilter()
+    reports = service.published(session, wanted, user=journalist)
+    since = None
+    follows: list[str] = []
+    if journalist is not None:
+        follows = service.followed_topics(session, journalist)
+        since = service.mark_visit(session, journalist)
+        session.commit()
+    return render_template("press/index.html", reports=reports, wanted=wanted, errors=errors, since=since,
+                           follows=follows, countries=COUNTRIES, topics=TOPICS), (400 if errors else 200)
+
+
+@bp.post("/press/follow")
+def follow():  # type: ignore[no-untyped-def]
+    """A journalist chooses the topics to follow."""
+    session = get_session()
+    service.set_follows(session, current_user, request.form.getlist("topics"))
+    session.commit()
+    flash(_("Your followed topics are saved."))
+    return redirect(url_for("press.index"))
+
+
+@bp.get(f"/press/{ID}")
+def show(report_id: int):  # type: ignore[no-untyped-def]
+    """One report: headline sentences, interactive chart, tables, disclosure, downloads."""
+    session = get_session()
+    report = service.public_report(session, report_id)
+    locale = "es" if str(get_locale()).startswith("es") else "en"
+    fragment = service.report_file(session, report, f"fragment.{locale}.html").content.decode()
+    return render_template("press/show.html", report=report, fragment=fragment, locale=locale)
+
+
+@bp.get(f"/press/{ID}/<any({','.join(repr(n) for n in service.DOWNLOADS)}):name>")
+def download(report_id: int, name: str):  # type: ignore[no-untyped-def]
+    """A report's file: PDF, CSV, XLSX, JSON or the standalone HTML."""
+    session = get_session()
+    found = service.report_file(session, service.public_report(session, report_id), name)
+    response = Response(found.content, mimetype=found.media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="pulse-poll-{report_id}-{name}"'
+    return response
+
+
+@bp.get("/press/feed.atom")
+def atom():  # type: ignore[no-untyped-def]
+    """An Atom feed of newly published reports."""
+    reports = service.published(get_session(), limit=50)
+    return Response(feed.atom(reports, base_url=request.host_url.rstrip("/")),
+                    mimetype="application/atom+xml; charset=utf-8")
+
+
+@bp.get("/press/assets/<any('plotly.min.js', 'pulse-charts.js'):name>")
+def asset(name: str):  # type: ignore[no-untyped-def]
+    """The charts' scripts, served from Pulse's own origin (the CSP allows only 'self')."""
+    return send_file(ASSETS[name](), mimetype="text/javascript", max_age=86400)
+
+
+@bp.get("/staff/reports")
+def manage():  # type: ignore[no-untyped-def]
+    """Closed polls and their reports: build, preview, publish, withdraw."""
+    session = get_session()
+    closed = [p for p in polls.all_polls(session) if polls.state(p) == "closed"]
+    return render_template("press/manage.html", polls=closed, reports=service.reports_of_poll(session))
+
+
+@bp.post("/staff/polls/<int(max=2147483647):poll_id>/report")
+def build(poll_id: int):  # type: ignore[no-untyped-def]
+    """Build the poll's report: now, or on the worker queue when Redis is configured."""
+    done = submit(current_app._get_current_object(), "build_report", poll_id)  # type: ignore[attr-defined]
+    if done.inline:
+        flash(_("The report is built: check the preview, then publish it."))
+        return redirect(url_for("press.preview", report_id=done.result))
+    flash(_("The report is being built by a worker; refresh this page in a minute."))
+    return redirect(url_for("press.manage"))
+
+
+@bp.get(f"/staff/reports/{ID}")
+def preview(report_id: int):  # type: ignore[no-untyped-def]
+    """Staff preview: exactly what the press room will show, with its input hash."""
+    session = get_session()
+    report = service.get_report(session, report_id)
+    locale = "es" if str(get_locale()).startswith("es") else "en"
+    fragment = service.report_file(session, report, f"fragment.{locale}.html").content.decode()
+    return render_template("press/show.html", report=report, fragment=fragment, locale=locale, preview=True)
+
+
+@bp.post(f"/staff/reports/{ID}/status")
+def set_status(report_id: int):  # type: ignore[no-untyped-def]
+    """Publish or withdraw a report."""
+    session = get_session()
+    action = request.form.get("action", "")
+    if action == "publish":
+        service.publish(session, current_user, report_id)
+        message = _("The report is published in the press room.")
+    elif action == "withdraw":
+        service.withdraw(session, current_user, report_id)
+        message = _("The report is withdrawn from the press room.")
+    else:
+        raise InvalidInput.for_field("action", _("Choose publish or withdraw."))
+    session.commit()
+    flash(message)
+    return redirect(url_for("press.manage"))

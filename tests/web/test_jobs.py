@@ -1,0 +1,48 @@
+"""Report building on the Redis queue: the request enqueues, a worker builds."""
+from __future__ import annotations
+
+import pytest
+
+from polling import create_app
+from polling.press.models import Report
+from tests.conftest import FAST_HASH
+from tests.factories import make_user
+from tests.redis_server import RedisUnavailable, redis_url
+from tests.web.test_press import closed_poll
+
+
+@pytest.fixture(scope="module")
+def redis():  # type: ignore[no-untyped-def]
+    try:
+        with redis_url() as url:
+            yield url
+    except RedisUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+def test_build_is_queued_then_done_by_the_worker(redis, database_url, session, hasher, monkeypatch):
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    from polling.jobs import QUEUE
+
+    poll = closed_poll(session, hasher)
+    staff = make_user(session, hasher, "staff")
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False,
+                      "ARGON2_COST": FAST_HASH, "RATELIMIT_ENABLED": False, "REDIS_URL": redis})
+    client = app.test_client()
+    client.post("/login", data={"email": staff.email, "password": "correct horse battery"})
+    answer = client.post(f"/staff/polls/{poll.id}/report", follow_redirects=True)
+    assert "being built by a worker" in answer.text
+    assert session.query(Report).count() == 0  # nothing built in the request
+
+    # The worker builds the app from the environment, as `pulse worker` does.
+    for name, value in {"PULSE_ENV": "testing", "DATABASE_URL": database_url, "SECRET_KEY": "test-secret"}.items():
+        monkeypatch.setenv(name, value)
+    connection = Redis.from_url(redis)
+    SimpleWorker([Queue(QUEUE, connection=connection)], connection=connection).work(burst=True)
+    connection.close()
+    session.expire_all()
+    report = session.query(Report).one()
+    assert (report.poll_id, report.status, report.n) == (poll.id, "draft", 109)
+    app.extensions["pulse.engine"].dispose()

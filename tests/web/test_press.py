@@ -1,0 +1,185 @@
+"""The press room and the staff's report workflow: build, preview, publish, withdraw; downloads,
+filters, feed, JSON; small cells nowhere in public files."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+from xml.etree import ElementTree as ET
+
+import openpyxl
+import pytest
+from pypdf import PdfReader
+
+from polling.db import utcnow
+from tests.factories import make_poll, make_user
+from tests.web.test_poll_results import add_votes
+
+VOTES = [("US", "family_medicine", "male", "35-44", 0, 50), ("US", "cardiology", "female", "55-64", 1, 30),
+         ("UK", "family_medicine", "female", "35-44", 0, 25), ("IE", "family_medicine", "female", "45-54", 1, 4)]
+
+
+def closed_poll(session, hasher, **overrides):  # type: ignore[no-untyped-def]
+    now = utcnow()
+    poll = make_poll(session, hasher, countries=["US", "UK", "IE"], opens_at=(now - timedelta(days=5)).isoformat(),
+                     closes_at=(now + timedelta(days=1)).isoformat(), **overrides)
+    add_votes(session, poll, VOTES)
+    poll.closes_at = now - timedelta(hours=1)  # votes were cast while it was open
+    session.commit()
+    return poll
+
+
+@pytest.fixture
+def staff_client(client, session, hasher, auth):  # type: ignore[no-untyped-def]
+    staff = make_user(session, hasher, "staff")
+    auth.login(staff.email)
+    return client
+
+
+def test_report_journey_build_preview_publish_download_withdraw(staff_client, session, hasher, auth, app):
+    client = staff_client
+    poll = closed_poll(session, hasher)
+    built = client.post(f"/staff/polls/{poll.id}/report")
+    assert built.status_code == 302
+    report_id = int(built.headers["Location"].rsplit("/", 1)[1])
+    preview = client.get(f"/staff/reports/{report_id}")
+    assert preview.status_code == 200 and "Preview" in preview.text
+    auth.logout()
+    assert client.get(f"/press/{report_id}").status_code == 404  # a draft is not public
+    assert str(report_id) not in "".join(r["url"] for r in client.get("/api/v1/press/reports").json)
+    make_user_and_login = make_user(session, hasher, "staff")
+    auth.login(make_user_and_login.email)
+    client.post(f"/staff/reports/{report_id}/status", data={"action": "publish"})
+    auth.logout()
+
+    page = client.get(f"/press/{report_id}")
+    assert page.status_code == 200
+    assert poll.question_en in page.text
+    assert '<script src="/press/assets/plotly.min.js">' in page.text and "pulse-chart" in page.text
+    script = client.get("/press/assets/plotly.min.js")
+    assert script.status_code == 200 and script.mimetype == "text/javascript"
+    script.close()
+    listing = client.get("/press").text
+    assert f'href="/press/{report_id}"' in listing
+
+    numbers = json.loads(client.get(f"/press/{report_id}/report.json").data)
+    topline = numbers["topline"]
+    assert topline["n"] == 109
+    pdf = client.get(f"/press/{report_id}/report.pdf")
+    assert pdf.headers["Content-Type"] == "application/pdf"
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "109" in text
+    share = round(100 * topline["estimates"][0]["share"], 1)
+    assert f"{share:.1f}" in text  # the PDF's weighted share is the JSON's
+    spanish = client.get(f"/press/{report_id}/report.es.pdf")
+    assert "médicos" in " ".join(p.extract_text() for p in PdfReader(io.BytesIO(spanish.data)).pages)
+
+    # Ireland has 4 respondents: withheld everywhere, and the UK's 25 with it (complementary).
+    by_country = {row["key"]: row for b in numbers["breakdowns"] if b["dimension"] == "country" for row in b["rows"]}
+    assert by_country["IE"]["n"] is None and by_country["UK"]["n"] is None
+    rows = [r for r in csv.reader(io.StringIO(client.get(f"/press/{report_id}/tables.csv").data.decode("utf-8-sig")))
+            if r and not r[0].startswith("#")]
+    header = rows[0]
+    ireland = [dict(zip(header, r)) for r in rows[1:] if "Ireland" in r]
+    assert len(ireland) == 3  # one row per option, every figure blank
+    figures = [k for k in header if k not in ("question", "table", "row", "option", "note")]
+    assert all(row[k] == "" for row in ireland for k in figures if k in row), ireland
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/press/{report_id}/tables.xlsx").data))
+    values = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert 4 not in values and 25 not in values
+    assert "25 UK" not in text and "4 Irish" not in text
+
+    auth.login(make_user_and_login.email)
+    client.post(f"/staff/reports/{report_id}/status", data={"action": "withdraw"})
+    auth.logout()
+    gone = client.get(f"/press/{report_id}")
+    assert gone.status_code == 410 and "withdrawn" in gone.text
+    assert client.get(f"/press/{report_id}/report.pdf").status_code == 410
+    assert client.get("/api/v1/press/reports").json == []
+
+
+def test_reports_only_for_closed_polls_with_votes(staff_client, session, hasher):
+    open_poll = make_poll(session, hasher)
+    answer = staff_client.post(f"/staff/polls/{open_poll.id}/report")
+    assert answer.status_code == 409
+    assert "once a poll has closed" in answer.text
+    now = utcnow()
+    empty = make_poll(session, hasher, opens_at=(now - timedelta(days=3)).isoformat(), closes_at=(now - timedelta(days=1)).isoformat())
+    answer = staff_client.post(f"/staff/polls/{empty.id}/report")
+    assert answer.status_code == 409 and "no votes" in answer.text
+
+
+def test_same_votes_same_numbers_and_hash(staff_client, session, hasher):
+    poll = closed_poll(session, hasher)
+    first = staff_client.post(f"/staff/polls/{poll.id}/report").headers["Location"]
+    report_id = int(first.rsplit("/", 1)[1])
+    from polling.press.models import Report
+
+    session.expire_all()
+    before = session.get(Report, report_id)
+    hash_before, json_before = before.input_hash, next(f.content for f in before.files if f.name == "report.json")
+    staff_client.post(f"/staff/polls/{poll.id}/report")
+    session.expire_all()
+    after = session.get(Report, report_id)
+    assert after.input_hash == hash_before
+    assert next(f.content for f in after.files if f.name == "report.json") == json_before
+
+
+def test_filters_feed_api_and_bad_filter(client, session, hasher, app):
+    from polling.press.service import build_report
+
+    poll = closed_poll(session, hasher, topic="burnout")
+    report = build_report(session, poll.id)
+    report.status, report.published_at = "published", utcnow()
+    session.commit()
+    assert f"/press/{report.id}" in client.get("/press?country=UK&topic=burnout").text
+    assert f"/press/{report.id}" not in client.get("/press?country=ES").text
+    assert f"/press/{report.id}" not in client.get("/press?topic=telemedicine").text
+    assert f"/press/{report.id}" not in client.get("/press?until=2001-01-01").text
+    bad = client.get("/press?since=yesterday")
+    assert bad.status_code == 400 and "Enter a date as YYYY-MM-DD" in bad.text
+    api_bad = client.get("/api/v1/press/reports?since=yesterday")
+    assert api_bad.status_code == 422 and "since" in api_bad.json["errors"]
+    feed = ET.fromstring(client.get("/press/feed.atom").data)
+    entries = feed.findall("{http://www.w3.org/2005/Atom}entry")
+    assert [e.find("{http://www.w3.org/2005/Atom}title").text for e in entries] == [poll.question_en]
+    listed = client.get("/api/v1/press/reports?topic=burnout").json
+    assert listed[0]["n"] == 109 and listed[0]["headline_sentences"]["es"]
+    assert listed[0]["downloads"]["report.pdf"].endswith(f"/press/{report.id}/report.pdf")
+
+
+def test_journalist_follows_topics_and_sees_what_is_new(client, session, hasher, auth):
+    from polling.press.service import build_report
+
+    journalist = make_user(session, hasher, "journalist")
+    auth.login(journalist.email)
+    client.post("/press/follow", data={"topics": ["burnout"]})
+    assert "New since your last visit" not in client.get("/press").text  # first visit: nothing yet
+    poll = closed_poll(session, hasher, topic="burnout")
+    report = build_report(session, poll.id)
+    report.status, report.published_at = "published", utcnow()
+    session.commit()
+    page = client.get("/press").text
+    assert "New since your last visit" in page
+    assert "New since your last visit" not in client.get("/press").text  # seen now
+    assert f"/press/{report.id}" in client.get("/press?followed=1").text
+    bad = client.post("/press/follow", data={"topics": ["gossip"]})
+    assert bad.status_code == 422 and "Unknown topic gossip" in bad.text
+
+
+def test_cli_report_build_writes_the_five_files(runner, session, hasher, tmp_path):
+    poll = closed_poll(session, hasher)
+    out = tmp_path / "out"
+    result = runner.invoke(args=["report", "build", str(poll.id), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.json", "report.pdf", "tables.csv",
+                                                           "tables.xlsx"]
+    assert "input hash" in result.output
+    missing = runner.invoke(args=["report", "build", "999999", "--out", str(out)])
+    assert missing.exit_code == 1 and "No poll with this number." in missing.output
+
+
+def test_unknown_report_file_is_404(client):
+    assert client.get("/press/1/../../etc/passwd").status_code == 404
+    assert client.get("/press/99999").status_code == 404
