@@ -6,9 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian 12 packages: venv support, WeasyPrint's text layout and font subsetting, Chromium for
 # plotly's static images and the browser tests (with Playwright's libatomic1), PostgreSQL's
-# binaries for the test database, fonts for PDFs.
+# binaries for the test database, Redis for the job-queue test, fonts for PDFs.
 APT_PACKAGES := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium libatomic1 \
-	postgresql fonts-dejavu-core
+	postgresql redis-server fonts-dejavu-core
 DEV_ENV := PULSE_ENV=development
 
 .PHONY: run test install system-packages clean

@@ -1,30 +1,21 @@
 """Pulse: the web app. ``create_app`` is the only way to get one."""
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
-from pathlib import Path
 
 from flask import Flask, g, request
 from sqlalchemy.orm import selectinload
 
+from reports.templates import templates_root
+
 __version__ = "0.1.0"
-
-
-def template_folder() -> str:
-    """Top-level ``templates/`` of the checkout, or its installed copy under ``share/pulse``."""
-    for candidate in (Path(__file__).resolve().parent.parent / "templates",
-                      Path(sys.prefix) / "share" / "pulse" / "templates"):
-        if candidate.is_dir():
-            return str(candidate)
-    raise RuntimeError("Pulse's templates/ folder is missing: reinstall Pulse (pip install .).")
 
 
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Build the app from ``config`` (tests pass a mapping), else from the environment."""
     from polling import config as settings
 
-    app = Flask(__name__, template_folder=template_folder())
+    app = Flask(__name__, template_folder=str(templates_root()))
     app.json.sort_keys = False
     if config is None:
         app.config.update(settings.from_env())

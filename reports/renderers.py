@@ -14,10 +14,11 @@ from typing import Any
 
 from reports import wording
 from reports.context import ReportContext, SurveyContext
+from reports.templates import templates_root
 
 Context = ReportContext | SurveyContext
 Renderer = Callable[[Context, Path], Path]
-TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates" / "reports"
+TEMPLATE_DIR = templates_root() / "reports"
 FILE_NAMES = {"pdf": "report.pdf", "html": "report.html", "json": "report.json", "csv": "tables.csv",
               "xlsx": "tables.xlsx"}
 
