@@ -21,6 +21,7 @@ from polling.errors import Conflict, Forbidden, InvalidInput, NotFound
 from polling.members.licences import COUNTRIES
 from polling.polls import extract
 from polling.polls import service as polls
+from polling.polls.labels import state_name
 from polling.polls.models import TOPICS
 from polling.press.models import Report, ReportFile, TopicFollow
 from reports import __version__ as reports_version
@@ -43,7 +44,8 @@ def build_report(session: Session, poll_id: int) -> Report:
     """Build (or rebuild) the public report of a closed poll as a draft; returns it."""
     poll = polls.get_poll(session, poll_id)
     if polls.state(poll) != "closed":
-        raise Conflict(_l("Reports are built once a poll has closed; this one is %(state)s.", state=polls.state(poll)))
+        raise Conflict(_l("Reports are built once a poll has closed; this one is %(state)s.",
+                          state=state_name(polls.state(poll))))
     responses = extract.responses(extract.vote_cells(session, poll), poll)
     if responses.empty:
         raise Conflict(_l("This poll has no votes, so there is nothing to report."))
