@@ -22,15 +22,13 @@ import numpy as np
 import pandas as pd
 
 from sampling.intervals import PROPORTION_METHODS, mean_interval, proportion_interval
+from sampling.replicates import replicate_variance
 from sampling.variance import (
     VARIANCE_METHODS,
     Design,
     design_of,
-    influence,
+    linearized_se,
     point,
-    replicate_variance,
-    residualize,
-    with_replacement_var,
 )
 
 STATISTICS = ("mean", "total")
@@ -146,8 +144,7 @@ def _srs_variance(design: Design, est: Estimands, theta: np.ndarray, statistic: 
 
 def linearized_variance(design: Design, est: Estimands, statistic: str) -> np.ndarray:
     """Diagonal of the linearised covariance, without forming the m × m matrix."""
-    x = residualize(design, np.nan_to_num(influence(design, est.domain, est.values, statistic)))
-    return with_replacement_var(x, design)
+    return linearized_se(design, est.domain, est.values, statistic) ** 2
 
 
 def estimate(sample: pd.DataFrame, result: Any | None, variable: str, *,

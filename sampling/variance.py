@@ -15,17 +15,17 @@ per estimate. The design is one stage, each respondent its own sampling unit, as
 The variance of the residualised influence values is then the with-replacement formula,
 ``n/(n−1)·Σ(x − x̄)²``. A pooled weighting (``sampling.pooling.pool``) is a design stratified by
 country: each country's rows are residualised on its own calibration and the formula is summed
-over countries (``svydesign(ids=~1, strata=~country)``); its replicates are JKn and a bootstrap
-within countries.
+over countries (``svydesign(ids=~1, strata=~country)``). Replicate variances (JK1, JKn and the
+bootstrap, each replicate re-weighted) are in :mod:`sampling.replicates`.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 #: Backfitting sweeps R's ``svyrecvar`` runs for a raked design (survey 4.x).
 RAKING_SWEEPS = 10
@@ -33,8 +33,6 @@ VARIANCE_METHODS = {
     "linearization": "linearization", "linearisation": "linearization", "taylor": "linearization",
     "jackknife": "jackknife", "jk1": "jackknife", "bootstrap": "bootstrap",
 }
-#: Replicates computed together; bounds memory at n × block floats.
-REPLICATE_BLOCK = 128
 
 
 @dataclass(frozen=True)
@@ -59,6 +57,8 @@ class Design:
     model: np.ndarray | None = None
     strata: np.ndarray | None = None
     parts: tuple[tuple[np.ndarray, Design], ...] = ()
+    # What residualising needs from the margins or the model alone, built on first use.
+    _calibration_basis: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def n(self) -> int:
@@ -195,22 +195,51 @@ def residualize(design: Design, x: np.ndarray) -> np.ndarray:
     w = design.weights
     if design.calibration == "raking":
         psw = np.where(w == 0, 1.0, w)[:, None]
-        x = x.copy()
-        for _ in range(RAKING_SWEEPS):
-            for codes in design.margins:
-                counts = np.bincount(codes).astype(float)
-                z = x / psw
-                means = np.stack([np.bincount(codes, weights=z[:, j], minlength=counts.size) for j in
-                                  range(x.shape[1])], axis=1) / np.maximum(counts, 1.0)[:, None]
-                x = x - psw * means[codes]
-        return x
+        return _backfit(design, x / psw) * psw
     root = np.sqrt(np.clip(design.base, 0.0, None))
     scale = np.divide(w, root, out=np.zeros_like(w), where=root > 0)[:, None]
-    a = design.model * root[:, None]
-    u, s, _ = np.linalg.svd(a, full_matrices=False)
-    q = u[:, s > s[0] * max(a.shape) * np.finfo(float).eps] if s.size else u[:, :0]
+    q = _greg_basis(design, root)
     z = np.divide(x, scale, out=np.zeros_like(x), where=scale > 0)
     return (z - q @ (q.T @ z)) * scale
+
+
+def _backfit(design: Design, z: np.ndarray) -> np.ndarray:
+    """R's raking backfitting, ``z − ave(z, margin)`` margin after margin for ten sweeps, on all columns.
+
+    Every sweep subtracts level means, so the result is ``z − Σⱼ Mⱼaⱼ`` (``Mⱼ`` the indicators of
+    margin j, ``aⱼ`` a correction per level and column). The sweeps are run on the corrections:
+    margin j's level sums are ``Mⱼᵀz − Σᵢ MⱼᵀMᵢaᵢ``, which needs only the level sums of ``z`` and the
+    cross-counts of the margins' levels. So the respondents are visited twice (level sums, then the
+    corrections), not twice per margin per sweep, and the arithmetic is R's sweep for sweep.
+    """
+    basis = design._calibration_basis
+    if "indicators" not in basis:
+        sizes = [int(codes.max(initial=-1)) + 1 for codes in design.margins]
+        offsets = np.concatenate([[0], np.cumsum(sizes)])
+        columns = np.stack([codes + offset for codes, offset in zip(design.margins, offsets)], axis=1)
+        indicators = sparse.csr_array((np.ones(columns.size), columns.ravel(),
+                                       np.arange(0, columns.size + 1, len(sizes))),
+                                      shape=(design.n, int(offsets[-1])))
+        cross = (indicators.T @ indicators).toarray()
+        basis.update(indicators=indicators, cross=cross, counts=np.maximum(np.diag(cross), 1.0),
+                     blocks=list(zip(offsets[:-1], offsets[1:])))
+    indicators, cross, counts = basis["indicators"], basis["cross"], basis["counts"]
+    sums = indicators.T @ z
+    corrections = np.zeros_like(sums)
+    for _ in range(RAKING_SWEEPS):
+        for lo, hi in basis["blocks"]:
+            corrections[lo:hi] += (sums[lo:hi] - cross[lo:hi] @ corrections) / counts[lo:hi, None]
+    return z - indicators @ corrections
+
+
+def _greg_basis(design: Design, root: np.ndarray) -> np.ndarray:
+    """Orthonormal basis of the columns of ``√d·X`` (the GREG regression), computed once per design."""
+    basis = design._calibration_basis
+    if "q" not in basis:
+        a = design.model * root[:, None]
+        u, s, _ = np.linalg.svd(a, full_matrices=False)
+        basis["q"] = u[:, s > s[0] * max(a.shape) * np.finfo(float).eps] if s.size else u[:, :0]
+    return basis["q"]
 
 
 def with_replacement_cov(x: np.ndarray, design: Design | None = None) -> np.ndarray:
@@ -244,11 +273,13 @@ def with_replacement_cov(x: np.ndarray, design: Design | None = None) -> np.ndar
 def with_replacement_var(x: np.ndarray, design: Design) -> np.ndarray:
     """Diagonal of :func:`with_replacement_cov`, without forming the k × k matrix."""
     var = np.zeros(x.shape[1])
-    for rows in design.stratum_rows():
-        n = rows.size
+    strata = [slice(None)] if design.strata is None else design.stratum_rows()
+    for rows in strata:
+        centred = x[rows] - x[rows].mean(axis=0)
+        n = centred.shape[0]
         if n < 2:
             return np.full(x.shape[1], np.nan)
-        var += ((x[rows] - x[rows].mean(axis=0)) ** 2).sum(axis=0) * n / (n - 1)
+        var += np.einsum("ij,ij->j", centred, centred) * (n / (n - 1))  # no n × k temporary for the squares
     return var
 
 
@@ -266,164 +297,48 @@ def influence(design: Design, domain: np.ndarray, values: np.ndarray, statistic:
     w = design.weights[:, None]
     if statistic == "total":
         return w * domain * values
-    denom = (design.weights @ domain)
-    estimate = point(design.weights, domain, values, "mean")
+    denom = design.weights @ domain
     with np.errstate(invalid="ignore", divide="ignore"):
-        return w * domain * (values - estimate) / denom
+        estimate = (design.weights @ (domain * values)) / denom
+        # In place: n × k arrays are a survey's whole answer matrix; one is allocated, not four.
+        x = values - estimate
+        x *= domain
+        x *= w
+        x /= denom
+    return x
+
+
+def linearized_se(design: Design, domain: np.ndarray, values: np.ndarray, statistic: str = "mean") -> np.ndarray:
+    """Linearised standard errors of many domain means or totals in one pass, calibration accounted for.
+
+    All columns are residualised together (one backfitting or one projection for the lot), so a
+    survey's every question, option and breakdown costs about as much as a few.
+
+    Args:
+        design: from :func:`design_of` (build it once per weighting and reuse it: the margins'
+            indicators are kept on it after the first call).
+        domain: n × k membership, 1 where the respondent is in the estimate's domain and answered.
+        values: n × k values (0/1 for an option's share); 0 where missing.
+        statistic: "mean" (shares and means) or "total".
+
+    Returns:
+        The k standard errors, as :func:`sampling.estimate` reports them one variable at a time.
+
+    Example:
+        >>> import numpy as np, pandas as pd
+        >>> s = pd.DataFrame({"a": [1.0, 0.0, 1.0, 1.0], "b": [0.0, 0.0, 1.0, 1.0]})
+        >>> se = linearized_se(design_of(s, None), np.ones((4, 2)), s.to_numpy())
+        >>> se.round(4).tolist()  # sqrt(p(1−p)/(n−1)): sqrt(.1875/3), sqrt(.25/3)
+        [0.25, 0.2887]
+
+    Reference: R survey ``svymean``/``svytotal`` (``svyrecvar``) on a raked or calibrated design,
+    for several variables in one call.
+    """
+    x = np.nan_to_num(influence(design, domain, values, statistic))
+    return np.sqrt(with_replacement_var(residualize(design, x), design))
 
 
 def linearized_cov(design: Design, domain: np.ndarray, values: np.ndarray, statistic: str) -> np.ndarray:
     """Linearised covariance matrix of the estimates (k × k), calibration accounted for."""
     x = np.nan_to_num(influence(design, domain, values, statistic))
     return with_replacement_cov(residualize(design, x), design)
-
-
-def _jackknife_blocks(design: Design) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Delete-one factors (n × block) and each replicate's scale (n_h − 1)/n_h: JK1, or JKn by stratum."""
-    n = design.n
-    stratum_of = np.zeros(n, dtype=np.intp) if design.strata is None else np.unique(design.strata,
-                                                                                   return_inverse=True)[1]
-    sizes = np.bincount(stratum_of).astype(float)
-    for start in range(0, n, REPLICATE_BLOCK):
-        stop = min(start + REPLICATE_BLOCK, n)
-        deleted = np.arange(start, stop)
-        same = stratum_of[:, None] == stratum_of[deleted][None, :]
-        factors = np.where(same, (sizes / (sizes - 1))[stratum_of][:, None], 1.0)
-        factors[deleted, np.arange(stop - start)] = 0.0
-        nh = sizes[stratum_of[deleted]]
-        yield factors, (nh - 1) / nh
-
-
-def _bootstrap_blocks(design: Design, replicates: int,
-                      seed: int | None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Resampling counts (n × block), n_h draws with replacement within each stratum; scales of 1."""
-    rng = np.random.default_rng(seed)
-    n = design.n
-    strata = design.stratum_rows()
-    for start in range(0, replicates, REPLICATE_BLOCK):
-        size = min(REPLICATE_BLOCK, replicates - start)
-        draws = np.concatenate([rows[rng.integers(0, rows.size, size=(size, rows.size))] for rows in strata],
-                               axis=1) + (np.arange(size) * n)[:, None]
-        # Times each respondent is drawn, per replicate (a multinomial(n_h, 1/n_h) vector per stratum).
-        counts = np.bincount(draws.ravel(), minlength=size * n).reshape(size, n).T.astype(float)
-        yield counts, np.ones(size)
-
-
-def _margin_frame(sample: pd.DataFrame, result: Any) -> pd.DataFrame:
-    """The margin columns as categoricals, so each replicate's re-weighting skips re-factorising text."""
-    columns = [c for c in getattr(result, "variables", ()) if c in sample.columns]
-    if not columns:
-        return sample
-    return pd.DataFrame({c: sample[c] if isinstance(sample[c].dtype, pd.CategoricalDtype)
-                         else sample[c].astype("category") for c in columns}, index=sample.index)
-
-
-@dataclass(frozen=True)
-class ReplicateVariance:
-    """Replicate estimates and the variance they give.
-
-    Attributes:
-        method: "jackknife" (JK1) or "bootstrap".
-        replicates: fewest replicates any estimate used (replicates without an estimate are dropped,
-            as R does with NA).
-        dropped: most replicates any estimate lost (a level or domain left without respondents).
-        variance: variance of each estimate.
-    """
-
-    method: str
-    replicates: int
-    dropped: int
-    variance: np.ndarray
-
-
-def replicate_variance(sample: pd.DataFrame, result: Any | None, design: Design, domain: np.ndarray,
-                       values: np.ndarray, statistic: str, *, method: str, replicates: int = 200,
-                       seed: int | None = None) -> ReplicateVariance:
-    """Variance from replicate weights, each replicate re-weighted by ``result.reweight``.
-
-    JK1 deletes one respondent at a time (others ×n/(n−1)), variance ``(n−1)/n·Σ(θᵣ − θ̄)²``; the
-    bootstrap draws n respondents with replacement (weights × counts), variance
-    ``n/((n−1)(R−1))·Σ(θᵣ − θ̄)²``. Both centre on the mean of the replicates, R's default
-    (``options(survey.replicates.mse = FALSE)``). A stratified (pooled) design gets JKn
-    (deletion within the stratum, others there ×n_h/(n_h−1), replicate scale (n_h−1)/n_h) and
-    the bootstrap resamples n_h within each stratum, with n the harmonic mean of the n_h. This is
-    survey 4.x's ``bootweights`` (n_h of n_h drawn, variance scaled by n/(n−1)); Rao-Wu's n_h − 1
-    draws give the same variance to O(1/n). R's draws cannot be reproduced (different RNG).
-
-    Args:
-        sample: the respondents (passed to ``result.reweight``).
-        result: the WeightingResult whose method and targets each replicate re-runs; a Series of
-            fixed design weights or None (replicates are then not re-weighted).
-        design: the full-sample design.
-        domain: domain membership, n × k.
-        values: values, n × k.
-        statistic: "mean" or "total".
-        method: "jackknife" or "bootstrap".
-        replicates: bootstrap replicates (ignored by the jackknife, which has n).
-        seed: seed of the bootstrap's random draws.
-
-    Returns:
-        A :class:`ReplicateVariance`.
-
-    Raises:
-        ValueError: fewer than two replicates gave an estimate.
-        RuntimeError: the weighting method failed to converge on a replicate.
-
-    Example:
-        >>> import numpy as np, pandas as pd
-        >>> s = pd.DataFrame({"y": [0.0, 1.0, 1.0]})
-        >>> d = design_of(s, None)
-        >>> y = s[["y"]].to_numpy()
-        >>> rv = replicate_variance(s, None, d, np.ones((3, 1)), y, "mean", method="jackknife")
-        >>> round(float(rv.variance[0]), 6)  # p(1−p)/(n−1) = (2/9)/2
-        0.111111
-
-    Reference: R survey ``as.svrepdesign(type="JK1"|"JKn"|"bootstrap", compress=FALSE)`` then ``rake``.
-    """
-    n = design.n
-    reweighted = result is not None and not isinstance(result, pd.Series)
-    frame = _margin_frame(sample, result) if reweighted else sample
-    if method == "jackknife":
-        blocks = _jackknife_blocks(design)
-    else:
-        blocks = _bootstrap_blocks(design, replicates, seed)
-    thetas: list[np.ndarray] = []
-    scales: list[np.ndarray] = []
-    for factors, rscales in blocks:
-        scales.append(rscales)
-        base = design.base[:, None] * factors
-        if not reweighted:
-            weights = base
-        else:
-            columns = []
-            for r in range(base.shape[1]):
-                try:
-                    columns.append(np.asarray(result.reweight(frame, base[:, r]).weights, dtype=float))
-                except ValueError:  # a replicate that empties a target level cannot be re-weighted
-                    columns.append(np.full(n, np.nan))
-                except RuntimeError as error:  # the method did not converge on this replicate
-                    number = len(thetas) * REPLICATE_BLOCK + r + 1
-                    raise RuntimeError(f"{method} replicate {number} could not be re-weighted by "
-                                       f"{result.method!r}: {error}. Use variance='linearization', "
-                                       "or loosen the weighting options") from error
-            weights = np.stack(columns, axis=1)
-        thetas.append(point(weights, domain, values, statistic))
-    theta = np.concatenate(thetas, axis=0)
-    valid = ~np.isnan(theta)
-    used = valid.sum(axis=0)
-    if used.min(initial=n) < 2:
-        raise ValueError(f"only {int(used.min())} replicate(s) gave an estimate: "
-                         "use variance='linearization', or merge sparse levels of the weighting margins "
-                         "or of by=")
-    # As R's svrVar, a replicate without an estimate (NA) is dropped, estimate by estimate.
-    mean = np.nanmean(theta, axis=0)
-    rscales = np.concatenate(scales)[:, None]
-    if method == "jackknife":
-        scale = np.ones(theta.shape[1])
-    else:
-        sizes = np.array([rows.size for rows in design.stratum_rows()], dtype=float)
-        psu = 1 / np.mean(1 / sizes)  # R's psu.per.strata
-        scale = psu / ((psu - 1) * (used - 1))
-    variance = np.nansum(rscales * (theta - mean) ** 2, axis=0) * scale
-    dropped = int((~valid).sum(axis=0).max())
-    return ReplicateVariance(method=method, replicates=int(used.min()), dropped=dropped, variance=variance)

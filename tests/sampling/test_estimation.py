@@ -12,13 +12,13 @@ import pytest
 from scipy import stats
 
 import sampling
-from sampling import estimation, intervals, significance, variance
+from sampling import estimation, intervals, replicates, significance, variance
 from sampling.estimation import estimate
 
 R_DIR = Path(__file__).parent / "r"
 
 
-@pytest.mark.parametrize("module", [estimation, variance, intervals, significance])
+@pytest.mark.parametrize("module", [estimation, variance, replicates, intervals, significance])
 def test_docstring_examples_hold(module):
     failures, _ = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert failures == 0
