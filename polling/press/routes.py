@@ -59,10 +59,13 @@ def follow():  # type: ignore[no-untyped-def]
 def show(report_id: int):  # type: ignore[no-untyped-def]
     """One report: headline sentences, interactive chart, tables, disclosure, downloads."""
     session = get_session()
-    report = service.public_report(session, report_id)
+    return _report_page(session, service.public_report(session, report_id), preview=False)
+
+
+def _report_page(session, report, *, preview: bool):  # type: ignore[no-untyped-def]
     locale = "es" if str(get_locale()).startswith("es") else "en"
     fragment = service.report_file(session, report, f"fragment.{locale}.html").content.decode()
-    return render_template("press/show.html", report=report, fragment=fragment, locale=locale)
+    return render_template("press/show.html", report=report, fragment=fragment, locale=locale, preview=preview)
 
 
 @bp.get(f"/press/{ID}/<any({','.join(repr(n) for n in service.DOWNLOADS)}):name>")
@@ -112,10 +115,7 @@ def build(poll_id: int):  # type: ignore[no-untyped-def]
 def preview(report_id: int):  # type: ignore[no-untyped-def]
     """Staff preview: exactly what the press room will show, with its input hash."""
     session = get_session()
-    report = service.get_report(session, report_id)
-    locale = "es" if str(get_locale()).startswith("es") else "en"
-    fragment = service.report_file(session, report, f"fragment.{locale}.html").content.decode()
-    return render_template("press/show.html", report=report, fragment=fragment, locale=locale, preview=True)
+    return _report_page(session, service.get_report(session, report_id), preview=True)
 
 
 @bp.post(f"/staff/reports/{ID}/status")
