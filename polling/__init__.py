@@ -75,11 +75,17 @@ def _init_extensions(app: Flask) -> None:
     app.after_request(_security_headers)
 
 
+def content_security_policy(*, inline_styles: bool = False) -> str:
+    """Scripts only from Pulse's origin, always. Pages with plotly charts must allow inline styles:
+    plotly.js injects a <style> element and sets style attributes (plotly/plotly.js#2355)."""
+    style = "'self' 'unsafe-inline'" if inline_styles else "'self'"
+    return (f"default-src 'self'; img-src 'self' data:; style-src {style}; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
+
+
 def _security_headers(response):  # type: ignore[no-untyped-def]
     headers = response.headers
-    headers.setdefault("Content-Security-Policy",
-                       "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                       "frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
+    headers.setdefault("Content-Security-Policy", content_security_policy())
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")

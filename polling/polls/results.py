@@ -30,6 +30,7 @@ from sampling.taxonomy import GROUPS, group_of
 from sampling.weighting import ConvergenceError, InfeasibleTargetsError
 
 CACHE_SIZE = 64
+MARGIN_NAMES = {"specialty": _l("specialty"), "sex": _l("sex"), "age_band": _l("age")}
 MOE_LABEL = ("95% margin of error at p = 0.5, including the Kish design effect of the weights (Pew practice); "
              "members self-select, so it is a guide to precision, not a sampling error")
 
@@ -79,10 +80,15 @@ class PollResults:
     withheld: bool = False
 
     def margins_label(self, locale: str) -> str:
-        """Which margins each country was weighted on, e.g. 'US: specialty, sex; UK: sex'."""
+        """Which margins each country was weighted on, e.g. 'US: specialty, sex, age; NZ: none'.
+
+        Rendered within a request, so the names follow the page's language; ``locale`` is kept
+        for callers that format outside one.
+        """
         if self.weighting_problem:
             return self.weighting_problem
-        return "; ".join(f"{code}: {', '.join(names) or '—'}" for code, names in self.margins.items())
+        return "; ".join(f"{code}: {', '.join(str(MARGIN_NAMES.get(n, n)) for n in names) or _l('none, too few votes')}"
+                         for code, names in self.margins.items())
 
     def as_api(self, locale: str) -> dict[str, Any]:
         def row(r: GroupRow) -> dict[str, Any]:

@@ -1,11 +1,13 @@
 """The press room (public) and the staff's report workflow."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (Blueprint, Response, current_app, flash, make_response, redirect, render_template, request,
+                   send_file, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from polling import content_security_policy
 from polling.db import get_session
 from polling.errors import InvalidInput
 from polling.jobs import submit
@@ -65,7 +67,10 @@ def show(report_id: int):  # type: ignore[no-untyped-def]
 def _report_page(session, report, *, preview: bool):  # type: ignore[no-untyped-def]
     locale = "es" if str(get_locale()).startswith("es") else "en"
     fragment = service.report_file(session, report, f"fragment.{locale}.html").content.decode()
-    return render_template("press/show.html", report=report, fragment=fragment, locale=locale, preview=preview)
+    response = make_response(render_template("press/show.html", report=report, fragment=fragment, locale=locale,
+                                             preview=preview))
+    response.headers["Content-Security-Policy"] = content_security_policy(inline_styles=True)
+    return response
 
 
 @bp.get(f"/press/{ID}/<any({','.join(repr(n) for n in service.DOWNLOADS)}):name>")

@@ -193,8 +193,6 @@ def test_demo_journalist_reads_a_published_report(demo_page: Page, tmp_path: Pat
     assert not others, "\n".join(others)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG for the lead: style-src 'self' blocks the <style> plotly.js adds "
-                   "(plotly/plotly.js#2355, #7543), so its overlay SVG (chart titles) drops below the plot")
 def test_demo_report_chart_is_not_broken_by_the_csp(demo_page: Page) -> None:
     page = demo_page
     errors = console_errors(page)
