@@ -31,6 +31,7 @@ from sampling.weighting import ConvergenceError, InfeasibleTargetsError
 
 CACHE_SIZE = 64
 MARGIN_NAMES = {"specialty": _l("specialty"), "sex": _l("sex"), "age_band": _l("age")}
+NO_MARGIN = _l("none, too few votes")
 MOE_LABEL = ("95% margin of error at p = 0.5, including the Kish design effect of the weights (Pew practice); "
              "members self-select, so it is a guide to precision, not a sampling error")
 
@@ -87,8 +88,11 @@ class PollResults:
         """
         if self.weighting_problem:
             return self.weighting_problem
-        return "; ".join(f"{code}: {', '.join(str(MARGIN_NAMES.get(n, n)) for n in names) or _l('none, too few votes')}"
-                         for code, names in self.margins.items())
+        parts = []
+        for code, names in self.margins.items():
+            used = ", ".join(str(MARGIN_NAMES.get(name, name)) for name in names) or str(NO_MARGIN)
+            parts.append(f"{code}: {used}")
+        return "; ".join(parts)
 
     def as_api(self, locale: str) -> dict[str, Any]:
         def row(r: GroupRow) -> dict[str, Any]:
