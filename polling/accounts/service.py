@@ -100,7 +100,7 @@ def user_for_token(session: Session, token: str) -> User | None:
     """The user of an unexpired token, with their member profile, in one query."""
     return session.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id)
                           .where(ApiToken.token_hash == _digest(token), ApiToken.expires_at > utcnow())
-                          .options(joinedload(User.member), joinedload(User.organisation)))
+                          .options(joinedload(User.member)))
 
 
 def set_locale(session: Session, user: User, locale: str) -> None:
