@@ -174,6 +174,19 @@ def peers(n: int, ours: float) -> None:
               f"{took / ours:7.1f}× (goal ≥ 6× for the fastest)")
 
 
+def peak_memory(rows: int) -> int:
+    """Peak bytes Python allocates while raking ``rows`` respondents from categorical columns."""
+    import tracemalloc
+
+    sample, targets = skewed_sample(rows)
+    categorical = sample.astype("category")
+    tracemalloc.start()
+    sampling.rake(categorical, targets, tol=1e-6)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -205,6 +218,10 @@ def main() -> None:
     print(f"rake, string columns, one object per row:  {t_unshared * 1e3:8.1f} ms  (worst case for the coding)")
     t_rep = reweight_benchmark()
     print(f"200 re-rakes at 10,000 rows (result.reweight): {t_rep:.3f} s (goal < 1 s)")
+    peaks = {rows: peak_memory(rows) for rows in (n // 4, n)}
+    print(f"peak memory of rake (tracemalloc): {peaks[n // 4] / 1e6:.1f} MB at {n // 4:,} rows, "
+          f"{peaks[n] / 1e6:.1f} MB at {n:,} rows: ×{peaks[n] / peaks[n // 4]:.2f} for ×4 rows "
+          "(linear in rows; rows squared would be ×16)")
     residualize_benchmark()
     if not args.no_peers:
         peers(n, t_str)
