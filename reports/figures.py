@@ -13,6 +13,7 @@ import html
 import json
 import threading
 import warnings
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import plotly
@@ -27,6 +28,9 @@ GREYS = ("#1f1f1f", "#5c5c5c", "#8c8c8c", "#b5b5b5", "#d4d4d4", "#3d3d3d", "#707
 FONT = {"family": "DejaVu Sans, Arial, sans-serif", "size": 12, "color": "#111"}
 _server_lock = threading.Lock()
 _server_started = False
+_pending_lock = threading.Lock()
+_pending: dict[str, Future[str]] = {}
+_executor: ThreadPoolExecutor | None = None
 
 
 def plotly_js_path() -> Path:
@@ -155,8 +159,30 @@ def _start_server() -> None:
         import kaleido
 
         kaleido.start_sync_server(mathjax=False, silence_warnings=True)
+        # plotly passes kopts on every call and the server warns about it (STACK.md); filtered
+        # once here because figures may be drawn on a background thread.
+        warnings.filterwarnings("ignore", message=".*kopts.*")
         atexit.register(kaleido.stop_sync_server, silence_warnings=True)
         _server_started = True
+
+
+def _render_svg(fig: go.Figure) -> str:
+    _start_server()
+    data = fig.to_image(format="svg", width=fig.layout.width, height=fig.layout.height)
+    text = data.decode("utf-8")
+    return text[text.index("<svg"):]
+
+
+def prefetch_svg(fig: go.Figure) -> None:
+    """Start drawing ``fig``'s SVG in the background; a later :func:`svg` of the same figure
+    returns it. One drawing thread: the kaleido server draws one figure at a time anyway."""
+    global _executor
+    key = fig.to_json()
+    with _pending_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pulse-svg")
+        if key not in _pending:
+            _pending[key] = _executor.submit(_render_svg, fig)
 
 
 def svg(fig: go.Figure) -> str:
@@ -171,9 +197,6 @@ def svg(fig: go.Figure) -> str:
 
     Reference: plotly ``Figure.to_image(format="svg")`` with kaleido 1.x (STACK.md).
     """
-    _start_server()
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*kopts.*")
-        data = fig.to_image(format="svg", width=fig.layout.width, height=fig.layout.height)
-    text = data.decode("utf-8")
-    return text[text.index("<svg"):]
+    with _pending_lock:
+        pending = _pending.pop(fig.to_json(), None) if _pending else None
+    return pending.result() if pending is not None else _render_svg(fig)

@@ -68,15 +68,7 @@ def _section(context: ReportContext, mode: str, index: int, survey: bool = False
     chart (by country when there are several), and the disclosure once at the end."""
     locale = context.locales[0]
     top = context.topline
-    charts = []
-    if top.estimates and not top.withheld:
-        table = context.breakdown("country")
-        lead = max(top.estimates, key=lambda e: e.share or 0).option
-        by_country = table is not None and sum(1 for r in table.rows if not r.withheld) > 1
-        if not (survey and by_country):
-            charts.append(figures.topline_figure(context, locale))
-        if by_country:
-            charts.append(figures.breakdown_figure(context, "country", lead, locale))
+    charts = chart_figures(context, survey=survey)
     rendered = [_svg_img(figures.svg(f)) if mode == "pdf" else figures.figure_div(f, f"chart-{context.meta.poll_id}-{i}")
                 for i, f in enumerate(charts)]
     base = {"n": "" if top.n is None else wording.integer(top.n, locale),
@@ -95,6 +87,23 @@ def _section(context: ReportContext, mode: str, index: int, survey: bool = False
         "disclosure": {} if survey else {loc: context.disclosure_in(loc) for loc in context.locales},
         "hash": context.input_hash,
     }
+
+
+def chart_figures(context: ReportContext, *, survey: bool = False) -> list[Any]:
+    """The figures of one question's block: the topline, and the leading option by country when
+    several countries are published (a survey's block keeps only the latter)."""
+    locale = context.locales[0]
+    top = context.topline
+    charts = []
+    if top.estimates and not top.withheld:
+        table = context.breakdown("country")
+        lead = max(top.estimates, key=lambda e: e.share or 0).option
+        by_country = table is not None and sum(1 for r in table.rows if not r.withheld) > 1
+        if not (survey and by_country):
+            charts.append(figures.topline_figure(context, locale))
+        if by_country:
+            charts.append(figures.breakdown_figure(context, "country", lead, locale))
+    return charts
 
 
 def _survey_methods(parts: tuple[ReportContext, ...]) -> dict[str, Any]:
