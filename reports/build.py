@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from reports import __version__, figures, wording
+from reports import __version__, wording
 from reports.context import AUDIENCES, ReportContext, SurveyContext, WeightingRow
 from reports.disclosure import disclosure
 from reports.inputs import PollMeta, check_responses, input_hash
-from reports.presentation import chart_figures
 from reports.press import press_sentences
 from reports.renderers import FILE_NAMES, get_renderer
 from reports.statistics import DIMENSIONS, breakdown, topline
@@ -170,14 +169,8 @@ def build_survey_report(questions: Sequence[tuple[PollMeta, pd.DataFrame]], *, t
     if not questions:
         raise ValueError("a survey report needs at least one (meta, responses) question")
     _check_options(audience, locale, formats, dimensions)
-    contexts = []
-    for m, r in questions:
-        contexts.append(build_context(m, r, audience=audience, locale=locale, version=version, dimensions=dimensions))
-        if out_dir is not None and "pdf" in formats:
-            # Chromium draws this question's charts on the other core while the next question's
-            # statistics are computed; the PDF renderer then collects them.
-            for figure in chart_figures(contexts[-1], survey=len(questions) > 1):
-                figures.prefetch_svg(figure)
+    contexts = tuple(build_context(m, r, audience=audience, locale=locale, version=version, dimensions=dimensions)
+                     for m, r in questions)
     digest = hashlib.sha256("".join(c.input_hash for c in contexts).encode()).hexdigest()
-    context = SurveyContext(title=title, sections=tuple(contexts), input_hash=digest)
+    context = SurveyContext(title=title, sections=contexts, input_hash=digest)
     return BuiltReport(context, write(context, out_dir, formats) if out_dir is not None else {})

@@ -63,14 +63,18 @@ def _breakdown_rows(table: Breakdown, locale: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _section(context: ReportContext, mode: str, index: int, survey: bool = False) -> dict[str, Any]:
+def _section(context: ReportContext, mode: str, index: int, survey: bool = False,
+             svgs: list[str] | None = None) -> dict[str, Any]:
     """One question's block. In a survey document: the headline for all respondents only, one
     chart (by country when there are several), and the disclosure once at the end."""
     locale = context.locales[0]
     top = context.topline
-    charts = chart_figures(context, survey=survey)
-    rendered = [_svg_img(figures.svg(f)) if mode == "pdf" else figures.figure_div(f, f"chart-{context.meta.poll_id}-{i}")
-                for i, f in enumerate(charts)]
+    if mode == "pdf":
+        rendered = [_svg_img(markup) for markup in (svgs if svgs is not None else
+                                                    figures.svgs(chart_figures(context, survey=survey)))]
+    else:
+        rendered = [figures.figure_div(f, f"chart-{context.meta.poll_id}-{i}")
+                    for i, f in enumerate(chart_figures(context, survey=survey))]
     base = {"n": "" if top.n is None else wording.integer(top.n, locale),
             "neff": _num(top.effective_n, locale, 1), "deff": _num(top.design_effect, locale, 2),
             "moe": "" if top.moe is None else wording.points(top.moe, locale)}
@@ -139,8 +143,14 @@ def document_data(context: ReportContext | SurveyContext, mode: str) -> dict[str
     locale = context.locales[0]
     title = context.title if isinstance(context, SurveyContext) else \
         f"Pulse · {HEADINGS[locale]['poll']} {parts[0].meta.poll_id}"
+    drawn: list[list[str]] = []
+    if mode == "pdf":  # every chart of the document in one batch: Chromium draws several at once
+        per_section = [chart_figures(s, survey=len(parts) > 1) for s in parts]
+        markups = iter(figures.svgs([f for fs in per_section for f in fs]))
+        drawn = [[next(markups) for _ in fs] for fs in per_section]
     return {"fragment": False, "mode": mode, "lang": locale, "title": title, "h": HEADINGS[locale], "audience": context.audience,
-            "sections": [_section(s, mode, i, survey=len(parts) > 1) for i, s in enumerate(parts)],
+            "sections": [_section(s, mode, i, survey=len(parts) > 1, svgs=drawn[i] if drawn else None)
+                         for i, s in enumerate(parts)],
             "methods": _survey_methods(parts) if len(parts) > 1 else {}, "hash": context.input_hash,
             "plotly_js": _plotly_js() if mode == "html" else "",
             "charts_js": figures.charts_js_path().read_text(encoding="utf-8") if mode == "html" else ""}
