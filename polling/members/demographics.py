@@ -1,21 +1,25 @@
 """Weighting demographics derived from what a member enters: age band and years-in-practice band.
 
-Age bands follow the bands ``sampling.population`` uses for frames.
+Age bands and sexes are the codes of ``sampling.population``'s frames, so votes match the targets.
 """
 from __future__ import annotations
 
-AGE_BANDS = ("under 35", "35-44", "45-54", "55-64", "65 and over")
+from sampling.population import AGE_BANDS, SEXES
+
 PRACTICE_BANDS = ("under 5", "5-9", "10-19", "20-29", "30 and over")
-SEXES = ("female", "male")
 PRACTICE_SETTINGS = ("hospital", "office", "academic", "community", "other")
 
 
+__all__ = ["AGE_BANDS", "PRACTICE_BANDS", "PRACTICE_SETTINGS", "SEXES", "age_band", "practice_band"]
+
+
 def age_band(birth_year: int, year: int) -> str:
+    """The frame's age band (``AGE_BANDS``) of someone born in ``birth_year``, in ``year``."""
     age = year - birth_year
-    for limit, band in ((35, "under 35"), (45, "35-44"), (55, "45-54"), (65, "55-64")):
+    for limit, band in zip((35, 45, 55, 65), AGE_BANDS):
         if age < limit:
             return band
-    return "65 and over"
+    return AGE_BANDS[-1]
 
 
 def practice_band(licence_year: int, year: int) -> str:
