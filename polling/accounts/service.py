@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 from polling.accounts.models import ROLES, ApiToken, ClientOrganisation, User
 from polling.accounts.passwords import Hasher, password_problem
 from polling.db import utcnow
-from polling.errors import Conflict, InvalidInput, NotAuthenticated
+from polling.errors import InvalidInput, NotAuthenticated
 
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[A-Za-z]{2,}")
 TOKEN_LIFETIME = timedelta(days=30)
@@ -111,8 +111,3 @@ def set_locale(session: Session, user: User, locale: str) -> None:
 
 def find_user(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
-
-
-def ensure_unique_email(session: Session, email: str) -> None:
-    if find_user(session, email) is not None:
-        raise Conflict(_l("An account with this e-mail address already exists: log in instead."))

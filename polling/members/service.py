@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from polling.accounts.models import User
@@ -132,10 +132,6 @@ def pending_queue(session: Session) -> list[MemberProfile]:
     """Members waiting for verification, oldest first."""
     return list(session.scalars(select(MemberProfile).where(MemberProfile.status == "pending")
                                 .order_by(MemberProfile.created_at, MemberProfile.id)))
-
-
-def queue_size(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(MemberProfile).where(MemberProfile.status == "pending")) or 0
 
 
 def _require_staff(user: User) -> None:

@@ -96,8 +96,3 @@ class Vote(Base):
 def options_mask(positions: list[int]) -> int:
     """The bit mask of chosen option positions."""
     return sum(1 << p for p in set(positions))
-
-
-def positions_of(mask: int) -> list[int]:
-    """Option positions set in a mask, in order."""
-    return [p for p in range(10) if mask >> p & 1]
