@@ -161,7 +161,8 @@ def report_build(poll_id: int, out_dir: str) -> None:
             responses = extract.responses(extract.vote_cells(session, poll), poll)
             if responses.empty:
                 raise click.ClickException(f"poll {poll_id} has no votes: there is nothing to report")
-            built = build_poll_report(extract.poll_meta(poll), responses, out_dir=out_dir)
+            built = build_poll_report(extract.poll_meta(poll), responses, out_dir=out_dir,
+                                      statements=extract.statements(poll))
     except PulseError as exc:
         raise click.ClickException(str(exc)) from None
     for path in sorted(built.paths.values()):

@@ -34,12 +34,17 @@ class DemoPoll:
     featured: bool = False
     multiple: bool = False
     countries: tuple[str, ...] = ()
+    statements: tuple[tuple[str, str], ...] = ()
 
 
 POLLS = (
     DemoPoll("network", "Would collaborating through a global network of physicians help you treat difficult cases more effectively?",
              "¿Le ayudaría colaborar a través de una red mundial de médicos a tratar con más eficacia los casos difíciles?",
-             (("Yes", "Sí"), ("No", "No"), ("Not sure", "No estoy seguro")), (30, -16), 0.55),
+             (("Yes", "Sí"), ("No", "No"), ("Not sure", "No estoy seguro")), (30, -16), 0.55,
+             statements=(("say collaborating through a global network of physicians would help them treat difficult "
+                          "cases more effectively",
+                          "considera que colaborar a través de una red mundial de médicos le ayudaría a tratar con más "
+                          "eficacia los casos difíciles"),)),
     DemoPoll("diagnosis", "What share of your cases fall into a diagnostic grey zone, where the diagnosis stays uncertain?",
              "¿Qué proporción de sus casos cae en una zona gris diagnóstica, en la que el diagnóstico sigue siendo incierto?",
              (("Under 10%", "Menos del 10 %"), ("10–25%", "10–25 %"), ("26–50%", "26–50 %"), ("Over 50%", "Más del 50 %")),
@@ -94,7 +99,10 @@ def seed_polls(session: Session, secret: str, *, seed: int) -> int:
         poll = Poll(question_en=spec.question_en, question_es=spec.question_es, multiple=spec.multiple, topic=spec.topic,
                     countries=" ".join(spec.countries), specialties="", featured=spec.featured, status="published",
                     opens_at=now - timedelta(days=opened), closes_at=now + timedelta(days=closes),
-                    options=[PollOption(position=i, label_en=en, label_es=es) for i, (en, es) in enumerate(spec.options)])
+                    options=[PollOption(position=i, label_en=en, label_es=es,
+                                        statement_en=spec.statements[i][0] if i < len(spec.statements) else None,
+                                        statement_es=spec.statements[i][1] if i < len(spec.statements) else None)
+                             for i, (en, es) in enumerate(spec.options)])
         session.add(poll)
         session.flush()
         eligible = [m for m in members if not spec.countries or m.country in spec.countries]

@@ -19,6 +19,12 @@ from reports.inputs import OPTION_PREFIX, PollMeta
 DEMOGRAPHICS = ("country", "specialty", "sex", "age_band", "practice_band")
 
 
+def statements(poll: Poll) -> dict[str, dict[str, str]]:
+    """The options' press wording, keyed like :func:`poll_meta`'s options, for ``reports``."""
+    return {str(o.id): {"en": o.statement_en, "es": o.statement_es} for o in poll.options
+            if o.statement_en and o.statement_es}
+
+
 def poll_meta(poll: Poll) -> PollMeta:
     """The poll as reports describe it; option keys are the options' ids as text."""
     return PollMeta(

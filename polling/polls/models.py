@@ -65,6 +65,10 @@ class PollOption(Base):
     position: Mapped[int] = mapped_column(Integer)
     label_en: Mapped[str] = mapped_column(String(200))
     label_es: Mapped[str] = mapped_column(String(200))
+    # Optional press wording, a predicate the report's sentence uses: "83% of UK physicians
+    # <say collaborating through a global network would help them>". Not shown to voters.
+    statement_en: Mapped[str | None] = mapped_column(String(300))
+    statement_es: Mapped[str | None] = mapped_column(String(300))
 
     poll: Mapped[Poll] = relationship(back_populates="options")
 

@@ -131,7 +131,9 @@ def _form_of(poll) -> dict[str, object]:  # type: ignore[no-untyped-def]
             "topic": poll.topic, "countries": poll.country_codes, "specialties": poll.specialty_codes,
             "opens_at": poll.opens_at.strftime("%Y-%m-%dT%H:%M"), "closes_at": poll.closes_at.strftime("%Y-%m-%dT%H:%M"),
             "featured": poll.featured, "option_en": [o.label_en for o in poll.options],
-            "option_es": [o.label_es for o in poll.options]}
+            "option_es": [o.label_es for o in poll.options],
+            "statement_en": [o.statement_en or "" for o in poll.options],
+            "statement_es": [o.statement_es or "" for o in poll.options]}
 
 
 @bp.route(f"/staff/polls/{POLL_ID}/edit", methods=["GET", "POST"])

@@ -58,6 +58,7 @@ class PollInput:
     question_en: str
     question_es: str
     options: tuple[tuple[str, str], ...]
+    statements: tuple[tuple[str, str], ...]
     multiple: bool
     topic: str
     countries: tuple[str, ...]
@@ -108,6 +109,7 @@ def validate_poll(raw: Mapping[str, object]) -> PollInput:
         errors["options"] = [_l("Keep each option under 200 characters.")]
     elif len(set(label.lower() for label in labels_en)) != len(labels_en):
         errors["options"] = [_l("Two options have the same English wording.")]
+    statements = _statements(raw, len(labels_en), errors)
     topic = _text(raw, "topic") or "other"
     if topic not in TOPICS:
         errors["topic"] = [_l("Choose a topic from the list.")]
@@ -122,9 +124,25 @@ def validate_poll(raw: Mapping[str, object]) -> PollInput:
         errors["closes_at"] = [_l("The poll must close after it opens.")]
     if errors:
         raise InvalidInput(_l("The poll was not saved: correct the fields below."), fields=errors)
-    return PollInput(question_en, question_es, tuple(zip(labels_en, labels_es)), _flag(raw, "multiple"), topic,
+    return PollInput(question_en, question_es, tuple(zip(labels_en, labels_es)), statements, _flag(raw, "multiple"), topic,
                      tuple(dict.fromkeys(countries)), tuple(dict.fromkeys(specialties)), opens_at, closes_at,  # type: ignore[arg-type]
                      _flag(raw, "featured"))
+
+
+def _statements(raw: Mapping[str, object], count: int, errors: dict[str, list[object]]) -> tuple[tuple[str, str], ...]:
+    """Optional press wording per option, in both languages or neither; '' where none."""
+    def padded(name: str) -> list[str]:
+        getlist = getattr(raw, "getlist", None)
+        values = getlist(name) if getlist else raw.get(name) or []
+        values = [str(v).strip() for v in ([values] if isinstance(values, str) else values)]
+        return (values + [""] * count)[:count]
+
+    pairs = tuple(zip(padded("statement_en"), padded("statement_es")))
+    if any(bool(en) != bool(es) for en, es in pairs):
+        errors["statements"] = [_l("Give an option's press wording in both English and Spanish, or leave both empty.")]
+    elif any(len(en) > 300 or len(es) > 300 for en, es in pairs):
+        errors["statements"] = [_l("Keep each press wording under 300 characters.")]
+    return pairs
 
 
 def _flag(raw: Mapping[str, object], name: str) -> bool:
@@ -136,6 +154,8 @@ def _apply(poll: Poll, data: PollInput, *, wording: bool) -> None:
     if wording:
         poll.question_en, poll.question_es, poll.multiple = data.question_en, data.question_es, data.multiple
         poll.options = [PollOption(position=i, label_en=en, label_es=es) for i, (en, es) in enumerate(data.options)]
+    for option, (statement_en, statement_es) in zip(poll.options, data.statements):  # editable after votes too
+        option.statement_en, option.statement_es = statement_en or None, statement_es or None
     poll.topic, poll.featured = data.topic, data.featured
     poll.countries, poll.specialties = " ".join(data.countries), " ".join(data.specialties)
     poll.opens_at, poll.closes_at = data.opens_at, data.closes_at

@@ -52,8 +52,10 @@ def build_report(session: Session, poll_id: int) -> Report:
     meta = extract.poll_meta(poll)
     files: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        english = build_poll_report(meta, responses, locale=("en", "es"), out_dir=Path(tmp) / "en")
-        spanish = build_poll_report(meta, responses, locale=("es", "en"), out_dir=Path(tmp) / "es", formats=("pdf", "html"))
+        wording = extract.statements(poll)
+        english = build_poll_report(meta, responses, locale=("en", "es"), out_dir=Path(tmp) / "en", statements=wording)
+        spanish = build_poll_report(meta, responses, locale=("es", "en"), out_dir=Path(tmp) / "es",
+                                    formats=("pdf", "html"), statements=wording)
         for built, suffix in ((english, ""), (spanish, ".es")):
             for path in built.paths.values():
                 name = path.name if not suffix else path.name.replace(".", f"{suffix}.", 1)

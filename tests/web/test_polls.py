@@ -202,3 +202,25 @@ def test_drafts_and_others_proposals_are_invisible(client, session, hasher, auth
     member = make_member(session, hasher)
     auth.login(member.user.email)
     assert client.get(f"/polls/{draft.id}").status_code == 404
+
+
+def test_press_wording_needs_both_languages(client, session, hasher, auth):
+    staff = make_user(session, hasher, "staff")
+    auth.login(staff.email)
+    answer = client.post("/staff/polls/new", data=poll_form(statement_en=["say yes"], statement_es=[""]))
+    assert answer.status_code == 422
+    assert 'id="statements-error"' in answer.text and "both English and Spanish" in answer.text
+    assert session.scalar(select(func.count()).select_from(Poll)) == 0
+
+
+def test_press_wording_can_change_after_votes(client, session, hasher, auth):
+    staff = make_user(session, hasher, "staff")
+    poll = make_poll(session, staff=staff)
+    service.cast_vote(session, "test-secret", make_member(session, hasher).user, poll.id, [poll.options[0].id])
+    session.commit()
+    auth.login(staff.email)
+    form = poll_form(statement_en=["say a network would help them"], statement_es=["considera que una red le ayudaría"])
+    assert client.post(f"/staff/polls/{poll.id}/edit", data=form).status_code == 302
+    session.expire_all()
+    first = session.get(Poll, poll.id).options[0]
+    assert (first.statement_en, first.statement_es) == ("say a network would help them", "considera que una red le ayudaría")

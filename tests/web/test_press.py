@@ -183,3 +183,16 @@ def test_cli_report_build_writes_the_five_files(runner, session, hasher, tmp_pat
 def test_unknown_report_file_is_404(client):
     assert client.get("/press/1/../../etc/passwd").status_code == 404
     assert client.get("/press/99999").status_code == 404
+
+
+def test_press_wording_makes_the_headline(session, hasher, app):
+    from polling.press.service import build_report
+
+    poll = closed_poll(session, hasher, statement_en=["say a global network would help them", "say it would not help them"],
+                       statement_es=["considera que una red mundial le ayudaría", "considera que no le ayudaría"])
+    with app.app_context():
+        report = build_report(session, poll.id)
+    english, spanish = report.sentences["en"][0], report.sentences["es"][0]
+    assert "of physicians in the US, the UK and Ireland say it would not help them (109 physicians" in english
+    assert "when asked" not in english
+    assert "de los médicos" in spanish and "considera que no le ayudaría (109 médicos" in spanish
