@@ -29,8 +29,9 @@ from polling.db import session_scope  # noqa: E402
 from polling.members.models import MemberProfile  # noqa: E402
 from polling.polls.models import Vote  # noqa: E402
 from tests.factories import make_poll, make_user  # noqa: E402
-from tests.live.conftest import start_gunicorn, stop  # noqa: E402
+from tests.live.conftest import start_pulse  # noqa: E402
 from tests.postgres import postgres_url  # noqa: E402
+from tests.servers import stop  # noqa: E402
 
 SECRET = "bench-secret"
 LUA = """
@@ -122,7 +123,7 @@ def main() -> None:
         data, capacity = seed(url, args.members, args.polls)
         script = data.with_name("votes.lua")
         script.write_text(LUA)
-        process, base = start_gunicorn(url, SECRET, workers=2)
+        process, base = start_pulse(url, SECRET, workers=2)
         try:
             ceiling = wrk(base, "/healthz", args.seconds)
             votes = wrk(base, "/api/v1/polls/1/votes", args.seconds, script, data)

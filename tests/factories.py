@@ -66,3 +66,18 @@ def make_poll(session, hasher=None, *, staff=None, publish: bool = True, **overr
     poll = create_poll(session, staff, poll_form(**overrides), publish=publish)
     session.commit()
     return poll
+
+
+def make_published_report(session, poll, files: dict[str, bytes]):  # type: ignore[no-untyped-def]
+    """A published report row with the given files, without building documents (for access tests)."""
+    from polling.db import utcnow
+    from polling.press.models import Report, ReportFile
+
+    now = utcnow()
+    report = Report(poll_id=poll.id, status="published", input_hash="0" * 64, version="test", topic="other",
+                    countries="US", n=0, title_en="t", title_es="t", sentences={}, fieldwork_start=now,
+                    fieldwork_end=now, published_at=now,
+                    files=[ReportFile(name=name, media_type="text/html", content=content) for name, content in files.items()])
+    session.add(report)
+    session.commit()
+    return report

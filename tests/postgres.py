@@ -8,21 +8,16 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from tests.servers import free_port
+
 
 class PostgresUnavailable(RuntimeError):
     pass
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _binaries() -> str:
@@ -42,7 +37,7 @@ def throwaway_cluster() -> Iterator[str]:
         shutil.chown(root, "postgres", "postgres")
         os.chmod(root, 0o700)
     data = os.path.join(root, "data")
-    port = _free_port()
+    port = free_port()
     try:
         subprocess.run(prefix + [f"{bindir}/initdb", "--no-sync", "-A", "trust", "-U", "postgres", "-E", "UTF8",
                                  "-D", data], check=True, capture_output=True)

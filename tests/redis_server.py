@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tests.postgres import _free_port
+from tests.servers import free_port
 
 
 class RedisUnavailable(RuntimeError):
@@ -25,7 +25,7 @@ def redis_url() -> Iterator[str]:
     binary = shutil.which("redis-server")
     if binary is None:
         raise RedisUnavailable("no redis-server on PATH (apt-get install redis-server) and no TEST_REDIS_URL")
-    port = _free_port()
+    port = free_port()
     folder = tempfile.mkdtemp(prefix="pulse-redis-")
     process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                                 "--dir", folder], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

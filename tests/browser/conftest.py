@@ -11,26 +11,21 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.servers import BIN, free_port, start_gunicorn, stop, wait_until_up
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-BIN = Path(sys.executable).parent
 STAFF_EMAIL = "staff@example.org"
 STAFF_PASSWORD = "verification desk 2024 key"
-START_TIMEOUT = 30.0
 SEED_TIMEOUT = 180.0
 DEMO_MEMBERS = 400  # small, so that seeding (mostly the two demo reports' PDFs) stays under ~20 s
 DEMO_STAFF_EMAIL = "staff@demo.pulse"
@@ -62,26 +57,6 @@ class LiveServer:
         return self.finish(self.start_pulse(*args))
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"The app server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as answer:
-                if answer.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.1)
-    raise RuntimeError(f"The app server did not answer /healthz within {START_TIMEOUT:.0f} s:\n{log.read_text()}")
-
-
 def _server_env(work: Path) -> dict[str, str]:
     env = {**os.environ,
            "PULSE_ENV": "production",
@@ -95,28 +70,14 @@ def _server_env(work: Path) -> dict[str, str]:
 
 def _start_gunicorn(work: Path, port: int, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], Path]:
     log = work / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", "1", "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5",
-             "polling:create_app()"],
-            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=work)
-    return process, log
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown; TERM waits for the workers
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    return start_gunicorn(env, port, log, cwd=work), log
 
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The real app (gunicorn, one worker) on a free 127.0.0.1 port, stopped at the end of the session."""
     work = tmp_path_factory.mktemp("live")
-    port = _free_port()
+    port = free_port()
     env = _server_env(work)
     server = LiveServer(url=f"http://127.0.0.1:{port}", env=env)
     server.pulse("db", "upgrade")
@@ -124,14 +85,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
     process, log = _start_gunicorn(work, port, env)
     try:
-        _wait_until_up(server.url, process, log)
+        wait_until_up(server.url, process, log)
         server.finish(create_staff)
         yield server
     finally:
         if create_staff.poll() is None:
             create_staff.kill()
             create_staff.communicate()
-        _stop(process)
+        stop(process)
 
 
 # ``pulse db upgrade`` then ``pulse seed-demo`` through the CLI's entry point, in one process: the app's
@@ -160,11 +121,11 @@ class DemoStart:
         if self.seed.poll() is None:
             self.seed.kill()
             self.seed.wait()
-        _stop(self.server)
+        stop(self.server)
 
 
 def _start_demo(work: Path) -> DemoStart:
-    env, port = _server_env(work), _free_port()
+    env, port = _server_env(work), free_port()
     seed_log = work / "seed.log"
     with seed_log.open("wb") as out:
         seed = subprocess.Popen([sys.executable, "-c", SEED_SCRIPT, str(DEMO_MEMBERS)], env=env, stdout=out,
@@ -205,7 +166,7 @@ def demo_server(demo_start: DemoStart) -> LiveServer:
         raise RuntimeError(f"Seeding the demo failed ({seed.returncode}):\n{demo_start.seed_log.read_text()}")
     server = LiveServer(url=f"http://127.0.0.1:{demo_start.port}", env=demo_start.env,
                         staff_email=DEMO_STAFF_EMAIL, staff_password=DEMO_STAFF_PASSWORD)
-    _wait_until_up(server.url, demo_start.server, demo_start.server_log)
+    wait_until_up(server.url, demo_start.server, demo_start.server_log)
     return server
 
 

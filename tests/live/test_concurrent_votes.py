@@ -16,7 +16,8 @@ from polling.polls.models import Vote
 from polling.polls.service import respondent_key
 from tests.conftest import FAST_HASH
 from tests.factories import make_poll, make_user, physician_form
-from tests.live.conftest import start_gunicorn, stop
+from tests.live.conftest import start_pulse
+from tests.servers import stop
 
 SECRET = "live-test-secret"
 MEMBERS = 200
@@ -38,7 +39,7 @@ def test_racing_duplicate_votes_store_exactly_one_each(live_postgres):
             members.append((member.id, issue_token(session, member.user).token))
     app.extensions["pulse.engine"].dispose()
 
-    process, base = start_gunicorn(live_postgres, SECRET, workers=4)
+    process, base = start_pulse(live_postgres, SECRET, workers=4)
     try:
         start = threading.Barrier(100)
 

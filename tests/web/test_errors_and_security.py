@@ -5,7 +5,7 @@ import pytest
 
 from polling import create_app
 from tests.conftest import FAST_HASH
-from tests.factories import PASSWORD, make_member, make_poll
+from tests.factories import PASSWORD, make_member, make_poll, make_published_report
 
 
 def test_unknown_page_is_a_friendly_html_404(client):
@@ -67,15 +67,10 @@ def test_chart_pages_allow_inline_styles_but_never_inline_scripts(client, sessio
     from datetime import timedelta
 
     from polling.db import utcnow
-    from polling.press.models import Report, ReportFile
 
     now = utcnow()
     poll = make_poll(session, hasher, opens_at=(now - timedelta(days=2)).isoformat(), closes_at=(now - timedelta(days=1)).isoformat())
-    report = Report(poll_id=poll.id, status="published", input_hash="0" * 64, version="t", topic="other", countries="US",
-                    n=0, title_en="t", title_es="t", sentences={}, fieldwork_start=now, fieldwork_end=now, published_at=now,
-                    files=[ReportFile(name="fragment.en.html", media_type="text/html", content=b"<p>x</p>")])
-    session.add(report)
-    session.commit()
+    report = make_published_report(session, poll, {"fragment.en.html": b"<p>x</p>"})
     policy = client.get(f"/press/{report.id}").headers["Content-Security-Policy"]
     assert "style-src 'self' 'unsafe-inline'" in policy and "script-src 'self';" in policy
     assert "style-src 'self';" in client.get("/press").headers["Content-Security-Policy"]

@@ -11,8 +11,7 @@ import pytest
 
 from polling.permissions import PRINCIPALS, RULES
 from polling.db import utcnow
-from polling.press.models import Report, ReportFile
-from tests.factories import make_member, make_poll, make_user
+from tests.factories import make_member, make_poll, make_published_report, make_user
 
 
 def test_every_route_has_a_rule_and_every_rule_a_route(app):
@@ -48,13 +47,7 @@ def test_each_route_admits_exactly_the_principals_in_the_table(principal, app, c
     now = utcnow()
     closed = make_poll(session, hasher, opens_at=(now - timedelta(days=3)).isoformat(),
                        closes_at=(now - timedelta(days=1)).isoformat())  # closed: results open to all allowed
-    report = Report(poll_id=closed.id, status="published", input_hash="0" * 64, version="test", topic="other",
-                    countries="US", n=0, title_en="t", title_es="t", sentences={}, fieldwork_start=now,
-                    fieldwork_end=now, published_at=now,
-                    files=[ReportFile(name=name, media_type="text/plain", content=b"x")
-                           for name in ("fragment.en.html", "report.pdf")])
-    session.add(report)
-    session.commit()
+    report = make_published_report(session, closed, {"fragment.en.html": b"x", "report.pdf": b"x"})
     values = {"handle": target.handle, "member_id": pending.id, "filename": "pulse.css", "poll_id": closed.id,
               "report_id": report.id, "name": "report.pdf"}
     headers = _log_in_as(principal, client, session, hasher, auth)
