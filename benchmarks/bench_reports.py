@@ -4,6 +4,7 @@ Run: ``.venv/bin/python benchmarks/bench_reports.py`` (``--questions``/``--respo
 Prints seconds per stage next to the bare WeasyPrint time of the same HTML, measured in the same
 run; nothing here is a timed assertion. Goals (issue): poll < 2 s warm, survey < 15 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,9 +19,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reports.build import build_context, build_poll_report, build_survey_report  # noqa: E402
-from reports.renderers import TEMPLATE_DIR, _document  # noqa: E402
-from reports.synthetic import synthetic_meta, synthetic_responses  # noqa: E402
+from reports.build import build_context, build_poll_report, build_survey_report
+from reports.renderers import TEMPLATE_DIR, _document
+from reports.synthetic import synthetic_meta, synthetic_responses
 
 COUNTRIES = ("US", "UK", "CA", "AU", "IE", "NZ", "ZA", "MX", "ES")
 
@@ -53,12 +54,18 @@ def main() -> None:
     print(f"Poll: {args.votes} votes in {len(COUNTRIES)} countries")
     meta = synthetic_meta(1, COUNTRIES)
     votes = synthetic_responses(meta, args.votes, seed=1)
-    _timed("cold build (statistics, charts, all formats)", lambda: build_poll_report(meta, votes, out_dir=out / "cold"))
+    _timed(
+        "cold build (statistics, charts, all formats)",
+        lambda: build_poll_report(meta, votes, out_dir=out / "cold"),
+    )
     context, _ = _timed("statistics only (context)", lambda: build_context(meta, votes))
     html = _document(context, "pdf")
     _, bare = _timed("bare WeasyPrint of the same HTML", lambda: _weasyprint(html, out / "bare.pdf"))
-    _timed("warm build: statistics + charts + PDF", lambda: build_poll_report(meta, votes, out_dir=out / "pdf",
-                                                                              formats=("pdf",)), bare)
+    _timed(
+        "warm build: statistics + charts + PDF",
+        lambda: build_poll_report(meta, votes, out_dir=out / "pdf", formats=("pdf",)),
+        bare,
+    )
     _timed("warm build: all five formats", lambda: build_poll_report(meta, votes, out_dir=out / "warm"), bare)
 
     print(f"\nSurvey: {args.respondents} respondents × {args.questions} questions, breakdown by country")
@@ -72,8 +79,11 @@ def main() -> None:
     survey, _ = _timed("statistics only (contexts)", lambda: build_survey_report(questions))
     html = _document(survey.context, "pdf")
     _, bare = _timed("bare WeasyPrint of the same HTML", lambda: _weasyprint(html, out / "survey-bare.pdf"))
-    _timed("whole survey report (statistics, charts, PDF)",
-           lambda: build_survey_report(questions, out_dir=out / "survey", formats=("pdf",)), bare)
+    _timed(
+        "whole survey report (statistics, charts, PDF)",
+        lambda: build_survey_report(questions, out_dir=out / "survey", formats=("pdf",)),
+        bare,
+    )
     print(f"\nfiles in {out}")
 
 

@@ -7,6 +7,7 @@ Every request is a new vote of a distinct (member, poll) pair, so none is refuse
 (the script checks that every answer was 201). Goals (issue 4): vote throughput at least 50% of the
 ceiling; p99 under 50 ms. Needs wrk (apt-get install wrk).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,18 +21,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import func, insert, select
 
-from polling import create_app, migrate  # noqa: E402
-from polling.accounts.models import User  # noqa: E402
-from polling.accounts.service import issue_token  # noqa: E402
-from polling.db import session_scope  # noqa: E402
-from polling.members.models import MemberProfile  # noqa: E402
-from polling.polls.models import Vote  # noqa: E402
-from tests.factories import make_poll, make_user  # noqa: E402
-from tests.live.conftest import start_pulse  # noqa: E402
-from tests.postgres import postgres_url  # noqa: E402
-from tests.servers import stop  # noqa: E402
+from polling import create_app, migrate
+from polling.accounts.models import User
+from polling.accounts.service import issue_token
+from polling.db import session_scope
+from polling.members.models import MemberProfile
+from polling.polls.models import Vote
+from tests.factories import make_poll, make_user
+from tests.live.conftest import start_pulse
+from tests.postgres import postgres_url
+from tests.servers import stop
 
 SECRET = "bench-secret"
 LUA = """
@@ -69,15 +70,35 @@ def seed(url: str, members: int, polls: int) -> tuple[Path, int]:
     lines = []
     with session_scope(app) as session:
         staff = make_user(session, hasher, "staff")
-        poll_rows = [make_poll(session, staff=staff, question_en=f"Benchmark poll number {i:02d}, open now") for i in range(polls)]
+        poll_rows = [
+            make_poll(session, staff=staff, question_en=f"Benchmark poll number {i:02d}, open now")
+            for i in range(polls)
+        ]
         locked = hasher.hash("not-used-in-benchmarks")
-        users = session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True),
-                                [{"email": f"bench{i}@example.org", "password_hash": locked, "role": "member"}
-                                 for i in range(members)]).all()
-        session.execute(insert(MemberProfile), [
-            {"user_id": uid, "handle": f"dr-bench-{i:05d}", "country": "US", "specialty": "family_medicine", "sex": "female",
-             "birth_year": 1980, "licence_year": 2006, "practice_setting": "hospital", "status": "verified"}
-            for i, uid in enumerate(users)])
+        users = session.scalars(
+            insert(User).returning(User.id, sort_by_parameter_order=True),
+            [
+                {"email": f"bench{i}@example.org", "password_hash": locked, "role": "member"}
+                for i in range(members)
+            ],
+        ).all()
+        session.execute(
+            insert(MemberProfile),
+            [
+                {
+                    "user_id": uid,
+                    "handle": f"dr-bench-{i:05d}",
+                    "country": "US",
+                    "specialty": "family_medicine",
+                    "sex": "female",
+                    "birth_year": 1980,
+                    "licence_year": 2006,
+                    "practice_setting": "hospital",
+                    "status": "verified",
+                }
+                for i, uid in enumerate(users)
+            ],
+        )
         tokens = [issue_token(session, session.get(User, uid)).token for uid in users]
         # Interleave polls so that consecutive requests hit different members and polls.
         for poll in poll_rows:
@@ -89,7 +110,9 @@ def seed(url: str, members: int, polls: int) -> tuple[Path, int]:
     return path, len(lines)
 
 
-def wrk(base: str, path: str, seconds: int, script: Path | None = None, data: Path | None = None) -> dict[str, float]:
+def wrk(
+    base: str, path: str, seconds: int, script: Path | None = None, data: Path | None = None
+) -> dict[str, float]:
     command = ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency"]
     if script is not None:
         command += ["-s", str(script)]
@@ -101,10 +124,16 @@ def wrk(base: str, path: str, seconds: int, script: Path | None = None, data: Pa
     p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", output)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-    result = {"rate": rate, "p50": float(p50.group(1)) * scale[p50.group(2)], "p99": float(p99.group(1)) * scale[p99.group(2)]}  # type: ignore[union-attr]
+    result = {
+        "rate": rate,
+        "p50": float(p50.group(1)) * scale[p50.group(2)],
+        "p99": float(p99.group(1)) * scale[p99.group(2)],
+    }  # type: ignore[union-attr]
     summary = re.search(r"JSON (\{.*\})", output)
     if summary:
-        result.update({k: float(v) for k, v in json.loads(summary.group(1)).items() if k in ("requests", "non2xx")})
+        result.update(
+            {k: float(v) for k, v in json.loads(summary.group(1)).items() if k in ("requests", "non2xx")}
+        )
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     result["non2xx"] = float(non2xx.group(1)) if non2xx else 0.0
     return result
@@ -133,14 +162,24 @@ def main() -> None:
         with session_scope(app) as session:
             stored = session.scalar(select(func.count()).select_from(Vote))
         app.extensions["pulse.engine"].dispose()
-    print(f"gunicorn -w 2 -k sync on PostgreSQL, wrk -t2 -c32 for {args.seconds} s each ({capacity:,} distinct votes available)")
-    print(f"  ceiling  GET /healthz:             {ceiling['rate']:8.0f} req/s  p50 {ceiling['p50']:6.2f} ms  p99 {ceiling['p99']:6.2f} ms")
-    print(f"  votes    POST /api/v1/polls/N/votes: {votes['rate']:6.0f} req/s  p50 {votes['p50']:6.2f} ms  p99 {votes['p99']:6.2f} ms")
-    print(f"  ratio to ceiling: {votes['rate'] / ceiling['rate']:.0%} (goal >= 50%); p99 goal < 50 ms: "
-          f"{'met' if votes['p99'] < 50 else 'NOT met'}")
+    print(
+        f"gunicorn -w 2 -k sync on PostgreSQL, wrk -t2 -c32 for {args.seconds} s each ({capacity:,} distinct votes available)"
+    )
+    print(
+        f"  ceiling  GET /healthz:             {ceiling['rate']:8.0f} req/s  p50 {ceiling['p50']:6.2f} ms  p99 {ceiling['p99']:6.2f} ms"
+    )
+    print(
+        f"  votes    POST /api/v1/polls/N/votes: {votes['rate']:6.0f} req/s  p50 {votes['p50']:6.2f} ms  p99 {votes['p99']:6.2f} ms"
+    )
+    print(
+        f"  ratio to ceiling: {votes['rate'] / ceiling['rate']:.0%} (goal >= 50%); p99 goal < 50 ms: "
+        f"{'met' if votes['p99'] < 50 else 'NOT met'}"
+    )
     print(f"  votes stored: {stored:,}; answers other than 201: {int(votes['non2xx'])}")
     if votes["non2xx"] or stored == 0:
-        sys.exit("some votes were refused: the benchmark ran out of distinct (member, poll) pairs or hit errors")
+        sys.exit(
+            "some votes were refused: the benchmark ran out of distinct (member, poll) pairs or hit errors"
+        )
 
 
 if __name__ == "__main__":

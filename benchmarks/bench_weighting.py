@@ -10,6 +10,7 @@ at least 6× faster than the fastest peer. Text columns are coded by string obje
 Then the survey-sized linearisation: residualising 2,000 influence columns after raking, against
 the column-by-column backfitting it replaced. Peers (rimpy, weightipy, balance) are timed only if importable from /tmp/peers-venv.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,9 +25,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import sampling  # noqa: E402
-from sampling.variance import RAKING_SWEEPS, Design, design_of, influence, linearized_se, residualize  # noqa: E402
-from sampling.weighting.coding import column_codes  # noqa: E402
+import sampling
+from sampling.variance import RAKING_SWEEPS, Design, design_of, influence, linearized_se, residualize
+from sampling.weighting.coding import column_codes
 
 PEERS_PYTHON = Path("/tmp/peers-venv/bin/python")
 
@@ -62,8 +63,12 @@ def best_of(fn, repeat: int = 5) -> float:
 
 def distinct_objects(sample: pd.DataFrame) -> pd.DataFrame:
     """The same text, but every row holding its own string object (as text built row by row would)."""
-    return pd.DataFrame({c: np.array([v.encode().decode() for v in sample[c].to_numpy()], dtype=object)
-                         for c in sample.columns}).astype("str")
+    return pd.DataFrame(
+        {
+            c: np.array([v.encode().decode() for v in sample[c].to_numpy()], dtype=object)
+            for c in sample.columns
+        }
+    ).astype("str")
 
 
 def lower_bound(codes: list[np.ndarray], weights: np.ndarray) -> float:
@@ -90,8 +95,13 @@ def backfit_by_column(design: Design, x: np.ndarray) -> np.ndarray:
         for codes in design.margins:
             counts = np.bincount(codes).astype(float)
             z = x / psw
-            means = np.stack([np.bincount(codes, weights=z[:, j], minlength=counts.size)
-                              for j in range(x.shape[1])], axis=1) / np.maximum(counts, 1.0)[:, None]
+            means = (
+                np.stack(
+                    [np.bincount(codes, weights=z[:, j], minlength=counts.size) for j in range(x.shape[1])],
+                    axis=1,
+                )
+                / np.maximum(counts, 1.0)[:, None]
+            )
             x = x - psw * means[codes]
     return x
 
@@ -113,11 +123,15 @@ def residualize_benchmark() -> None:
     cold = best_of(lambda: residualize(replace(design), x), repeat=3)
     warm = best_of(lambda: residualize(design, x), repeat=3)
     diff = np.max(np.abs(residualize(design, x) - backfit_by_column(design, x))) / np.max(np.abs(x))
-    print(f"residualize after raking, {x.shape[0]:,} respondents × {x.shape[1]:,} estimates: column by column "
-          f"{before * 1e3:.0f} ms, vectorised {cold * 1e3:.1f} ms ({before / cold:.0f}×; {warm * 1e3:.1f} ms "
-          f"with the design's indicators already built); largest difference {diff:.1e} of max |x|")
+    print(
+        f"residualize after raking, {x.shape[0]:,} respondents × {x.shape[1]:,} estimates: column by column "
+        f"{before * 1e3:.0f} ms, vectorised {cold * 1e3:.1f} ms ({before / cold:.0f}×; {warm * 1e3:.1f} ms "
+        f"with the design's indicators already built); largest difference {diff:.1e} of max |x|"
+    )
     t_se = best_of(lambda: linearized_se(design, domain, values), repeat=3)
-    print(f"linearized_se for the same {x.shape[1]:,} estimates (influence, residuals, variance): {t_se * 1e3:.1f} ms")
+    print(
+        f"linearized_se for the same {x.shape[1]:,} estimates (influence, residuals, variance): {t_se * 1e3:.1f} ms"
+    )
 
 
 # Run inside /tmp/peers-venv (never Pulse's venv): builds the same sample and times each peer once.
@@ -156,12 +170,19 @@ print(took)
 def peers(n: int, ours: float) -> None:
     """Time rimpy, weightipy and balance on the same sample, each in /tmp/peers-venv."""
     if not PEERS_PYTHON.exists():
-        print("peers: /tmp/peers-venv not found (create it and pip install weightipy balance rimpy to compare)")
+        print(
+            "peers: /tmp/peers-venv not found (create it and pip install weightipy balance rimpy to compare)"
+        )
         return
     for name in ("rimpy", "weightipy", "balance"):
         try:
-            out = subprocess.run([str(PEERS_PYTHON), "-c", PEER_SCRIPT, str(n), name], capture_output=True,
-                                 text=True, timeout=900)
+            out = subprocess.run(
+                [str(PEERS_PYTHON), "-c", PEER_SCRIPT, str(n), name],
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=900,
+            )
         except subprocess.TimeoutExpired:
             print(f"peer {name}: no answer within 900 s")
             continue
@@ -170,8 +191,10 @@ def peers(n: int, ours: float) -> None:
             print(f"peer {name}: could not run ({last[:160]})")
             continue
         took = float(out.stdout.strip().splitlines()[-1])
-        print(f"peer {name:<10} (strings in): {took * 1e3:10.1f} ms  ratio to Pulse's rake from strings "
-              f"{took / ours:7.1f}× (goal ≥ 6× for the fastest)")
+        print(
+            f"peer {name:<10} (strings in): {took * 1e3:10.1f} ms  ratio to Pulse's rake from strings "
+            f"{took / ours:7.1f}× (goal ≥ 6× for the fastest)"
+        )
 
 
 def peak_memory(rows: int) -> int:
@@ -207,21 +230,33 @@ def main() -> None:
     unshared = distinct_objects(sample)
     t_unshared = best_of(lambda: sampling.rake(unshared, targets, tol=1e-6), repeat=3)
     print(f"rows: {n:,}; margins: country 9, specialty 40, sex 2, age band 5; tol 1e-6")
-    print(f"raking: {result.iterations} sweeps, max margin error {result.error_history[-1]:.2e}, "
-          f"deff {result.design_effect:.3f}")
+    print(
+        f"raking: {result.iterations} sweeps, max margin error {result.error_history[-1]:.2e}, "
+        f"deff {result.design_effect:.3f}"
+    )
     print(f"one-pass lower bound (4 weighted bincounts): {bound * 1e3:8.1f} ms")
-    print(f"rake, categorical columns:                 {t_cat * 1e3:8.1f} ms  ratio {t_cat / bound:5.2f}× (goal ≤ 2×)")
-    print(f"rake, pandas string columns:               {t_str * 1e3:8.1f} ms  ratio {t_str / bound:5.2f}× "
-          f"(goal < 60 ms)")
-    print(f"  of which coding the 4 string columns: {t_coding * 1e3:.1f} ms "
-          f"(pd.factorize of the same columns: {t_factorize * 1e3:.1f} ms, {t_factorize / t_coding:.1f}×)")
-    print(f"rake, string columns, one object per row:  {t_unshared * 1e3:8.1f} ms  (worst case for the coding)")
+    print(
+        f"rake, categorical columns:                 {t_cat * 1e3:8.1f} ms  ratio {t_cat / bound:5.2f}× (goal ≤ 2×)"
+    )
+    print(
+        f"rake, pandas string columns:               {t_str * 1e3:8.1f} ms  ratio {t_str / bound:5.2f}× "
+        f"(goal < 60 ms)"
+    )
+    print(
+        f"  of which coding the 4 string columns: {t_coding * 1e3:.1f} ms "
+        f"(pd.factorize of the same columns: {t_factorize * 1e3:.1f} ms, {t_factorize / t_coding:.1f}×)"
+    )
+    print(
+        f"rake, string columns, one object per row:  {t_unshared * 1e3:8.1f} ms  (worst case for the coding)"
+    )
     t_rep = reweight_benchmark()
     print(f"200 re-rakes at 10,000 rows (result.reweight): {t_rep:.3f} s (goal < 1 s)")
     peaks = {rows: peak_memory(rows) for rows in (n // 4, n)}
-    print(f"peak memory of rake (tracemalloc): {peaks[n // 4] / 1e6:.1f} MB at {n // 4:,} rows, "
-          f"{peaks[n] / 1e6:.1f} MB at {n:,} rows: ×{peaks[n] / peaks[n // 4]:.2f} for ×4 rows "
-          "(linear in rows; rows squared would be ×16)")
+    print(
+        f"peak memory of rake (tracemalloc): {peaks[n // 4] / 1e6:.1f} MB at {n // 4:,} rows, "
+        f"{peaks[n] / 1e6:.1f} MB at {n:,} rows: ×{peaks[n] / peaks[n // 4]:.2f} for ×4 rows "
+        "(linear in rows; rows squared would be ×16)"
+    )
     residualize_benchmark()
     if not args.no_peers:
         peers(n, t_str)

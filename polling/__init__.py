@@ -1,4 +1,5 @@
 """Pulse: the web app. ``create_app`` is the only way to get one."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -26,8 +27,11 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=app.config.get("MAX_CONTENT_LENGTH") or 2 * 1024 * 1024,
-        API_TITLE="Pulse API", API_VERSION="v1", OPENAPI_VERSION="3.0.3",
-        OPENAPI_URL_PREFIX="/api/v1", OPENAPI_JSON_PATH="openapi.json",
+        API_TITLE="Pulse API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
         RATELIMIT_STORAGE_URI=app.config.get("REDIS_URL") or "memory://",
         RATELIMIT_ENABLED=app.config.get("RATELIMIT_ENABLED", not app.config["TESTING"]),
     )
@@ -79,8 +83,10 @@ def content_security_policy(*, inline_styles: bool = False) -> str:
     """Scripts only from Pulse's origin, always. Pages with plotly charts must allow inline styles:
     plotly.js injects a <style> element and sets style attributes (plotly/plotly.js#2355)."""
     style = "'self' 'unsafe-inline'" if inline_styles else "'self'"
-    return (f"default-src 'self'; img-src 'self' data:; style-src {style}; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
+    return (
+        f"default-src 'self'; img-src 'self' data:; style-src {style}; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+    )
 
 
 def _security_headers(response):  # type: ignore[no-untyped-def]

@@ -1,4 +1,5 @@
 """The ``pulse`` command: Flask's CLI with Pulse's own commands."""
+
 from __future__ import annotations
 
 import sys
@@ -10,7 +11,6 @@ from flask.cli import FlaskGroup, NoAppException, with_appcontext
 from polling import create_app, migrate
 from polling.db import session_scope
 from polling.errors import InvalidInput
-
 
 OPTION_OF_FIELD = {"licence_number": "licence", "full_name": "name"}
 
@@ -95,8 +95,15 @@ def verify_licence(country: str, number: str) -> None:
 @click.option("--organisation", help="The client's organisation.")
 @click.option("--locale", type=click.Choice(["en", "es"]))
 @with_appcontext
-def create_account(role: str, email: str, password: str, verified: bool, organisation: str | None,
-                   locale: str | None, **member_fields: str | None) -> None:
+def create_account(
+    role: str,
+    email: str,
+    password: str,
+    verified: bool,
+    organisation: str | None,
+    locale: str | None,
+    **member_fields: str | None,
+) -> None:
     """Create an account as an operator bootstrapping an install would."""
     from polling.accounts.service import create_user
     from polling.members.service import register_physician, system_reviewer
@@ -109,13 +116,26 @@ def create_account(role: str, email: str, password: str, verified: bool, organis
                 if fields.get("licence_year") is None and (fields.get("birth_year") or "").isdigit():
                     fields["licence_year"] = str(int(str(fields["birth_year"])) + 26)
                 fields["full_name"] = fields.get("full_name") or email.split("@")[0]
-                reviewer = system_reviewer(session, current_app.extensions["pulse.hasher"]) if verified else None
-                member = register_physician(session, hasher, {"email": email, "password": password, "locale": locale,
-                                                              **fields}, verified_by=reviewer)
+                reviewer = (
+                    system_reviewer(session, current_app.extensions["pulse.hasher"]) if verified else None
+                )
+                member = register_physician(
+                    session,
+                    hasher,
+                    {"email": email, "password": password, "locale": locale, **fields},
+                    verified_by=reviewer,
+                )
                 click.echo(f"Created member {member.user.email} ({member.handle}), {member.status}.")
             else:
-                create_user(session, hasher, email=email, password=password, role=role, locale=locale,
-                            organisation=organisation)
+                create_user(
+                    session,
+                    hasher,
+                    email=email,
+                    password=password,
+                    role=role,
+                    locale=locale,
+                    organisation=organisation,
+                )
                 click.echo(f"Created {role} {email}.")
     except InvalidInput as exc:
         _fail(exc)
@@ -134,7 +154,9 @@ def seed_demo(members_n: int, seed: int) -> None:
         added = demo.seed_membership(session, members_n=members_n, seed=seed)
         votes = demo_polls.seed_polls(session, str(current_app.config["SECRET_KEY"]), seed=seed)
         published = demo_polls.seed_reports(session)
-    click.echo(f"Demo ready: {added} physicians, {votes} poll votes and {published} published reports added. Log-ins:")
+    click.echo(
+        f"Demo ready: {added} physicians, {votes} poll votes and {published} published reports added. Log-ins:"
+    )
     for account in demo.ACCOUNTS:
         click.echo(f"  {account.role:<10} {account.email:<26} {account.password:<22} {account.note}")
 
@@ -146,7 +168,9 @@ def report() -> None:
 
 @report.command("build")
 @click.argument("poll_id", type=int)
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the files.")
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the files."
+)
 @with_appcontext
 def report_build(poll_id: int, out_dir: str) -> None:
     """Write a closed poll's public report: report.pdf, report.html, report.json, tables.csv, tables.xlsx."""
@@ -161,8 +185,9 @@ def report_build(poll_id: int, out_dir: str) -> None:
             responses = extract.responses(extract.vote_cells(session, poll), poll)
             if responses.empty:
                 raise click.ClickException(f"poll {poll_id} has no votes: there is nothing to report")
-            built = build_poll_report(extract.poll_meta(poll), responses, out_dir=out_dir,
-                                      statements=extract.statements(poll))
+            built = build_poll_report(
+                extract.poll_meta(poll), responses, out_dir=out_dir, statements=extract.statements(poll)
+            )
     except PulseError as exc:
         raise click.ClickException(str(exc)) from None
     for path in sorted(built.paths.values()):

@@ -3,6 +3,7 @@
 Every setting lives in :data:`SETTINGS` with its default and help text; ``Config.from_env`` builds
 the mapping ``create_app`` takes. Tests pass a plain mapping instead.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,11 +25,29 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("PULSE_ENV", "production", "production, development or testing; development allows a generated SECRET_KEY."),
-    Setting("SECRET_KEY", None, "Signs sessions and CSRF tokens and keys respondent hashes. Required outside development and tests."),
-    Setting("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'pulse.sqlite3'}", "SQLAlchemy URL; the embedded SQLite file under instance/ by default, postgresql+psycopg://... for real deployments."),
-    Setting("REDIS_URL", None, "Redis for rate limits (and job queues) shared by several app processes; in-process memory when unset."),
-    Setting("SESSION_COOKIE_SECURE", None, "Send the session cookie over HTTPS only; on by default in production."),
+    Setting(
+        "PULSE_ENV",
+        "production",
+        "production, development or testing; development allows a generated SECRET_KEY.",
+    ),
+    Setting(
+        "SECRET_KEY",
+        None,
+        "Signs sessions and CSRF tokens and keys respondent hashes. Required outside development and tests.",
+    ),
+    Setting(
+        "DATABASE_URL",
+        f"sqlite:///{INSTANCE_DIR / 'pulse.sqlite3'}",
+        "SQLAlchemy URL; the embedded SQLite file under instance/ by default, postgresql+psycopg://... for real deployments.",
+    ),
+    Setting(
+        "REDIS_URL",
+        None,
+        "Redis for rate limits (and job queues) shared by several app processes; in-process memory when unset.",
+    ),
+    Setting(
+        "SESSION_COOKIE_SECURE", None, "Send the session cookie over HTTPS only; on by default in production."
+    ),
     Setting("LOGIN_RATE_LIMIT", "10 per minute", "Log-in and token attempts allowed per client address."),
 )
 

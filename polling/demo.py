@@ -5,6 +5,7 @@ populations (``sampling.population.country_totals``), but over-represents some s
 men and younger doctors, so that weighting visibly matters. Running it again adds nothing that
 is already there.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -40,52 +41,111 @@ ACCOUNTS = (
     DemoAccount("client", f"client@{DOMAIN}", "commission-2026", "research client of Demo Research Ltd"),
     DemoAccount("journalist", f"journalist@{DOMAIN}", "press-room-2026", "journalist"),
     DemoAccount("member", f"member@{DOMAIN}", "cardio-votes-2026", "verified US cardiologist, English"),
-    DemoAccount("member", f"miembro@{DOMAIN}", "vota-en-pulse-2026", "verified Spanish family doctor, Spanish"),
+    DemoAccount(
+        "member", f"miembro@{DOMAIN}", "vota-en-pulse-2026", "verified Spanish family doctor, Spanish"
+    ),
     DemoAccount("member", f"pending@{DOMAIN}", "waiting-room-2026", "UK GP waiting for verification"),
 )
 
 _MEMBER_DETAILS = {
-    f"member@{DOMAIN}": dict(full_name="Alex Demo", country="US", specialty="cardiology", licence_number=make_npi("123456789"),
-                             sex="female", birth_year=1978, licence_year=2004, practice_setting="hospital", locale="en"),
-    f"miembro@{DOMAIN}": dict(full_name="Lucía Ejemplo", country="ES", specialty="family_medicine",
-                              licence_number="280012345", sex="female", birth_year=1984, licence_year=2009,
-                              practice_setting="community", locale="es"),
-    f"pending@{DOMAIN}": dict(full_name="Sam Pending", country="UK", specialty="family_medicine", licence_number="7654321",
-                              sex="male", birth_year=1990, licence_year=2015, practice_setting="office", locale="en"),
+    f"member@{DOMAIN}": {
+        "full_name": "Alex Demo",
+        "country": "US",
+        "specialty": "cardiology",
+        "licence_number": make_npi("123456789"),
+        "sex": "female",
+        "birth_year": 1978,
+        "licence_year": 2004,
+        "practice_setting": "hospital",
+        "locale": "en",
+    },
+    f"miembro@{DOMAIN}": {
+        "full_name": "Lucía Ejemplo",
+        "country": "ES",
+        "specialty": "family_medicine",
+        "licence_number": "280012345",
+        "sex": "female",
+        "birth_year": 1984,
+        "licence_year": 2009,
+        "practice_setting": "community",
+        "locale": "es",
+    },
+    f"pending@{DOMAIN}": {
+        "full_name": "Sam Pending",
+        "country": "UK",
+        "specialty": "family_medicine",
+        "licence_number": "7654321",
+        "sex": "male",
+        "birth_year": 1990,
+        "licence_year": 2015,
+        "practice_setting": "office",
+        "locale": "en",
+    },
 }
 
 # Deliberate skews of the demo membership relative to the physician population.
-SPECIALTY_SKEW = {"family_medicine": 2.0, "psychiatry": 1.8, "emergency_medicine": 1.6, "dermatology": 1.5,
-                  "general_surgery": 0.5, "anesthesiology": 0.6, "pathology": 0.4, "radiology": 0.6}
+SPECIALTY_SKEW = {
+    "family_medicine": 2.0,
+    "psychiatry": 1.8,
+    "emergency_medicine": 1.6,
+    "dermatology": 1.5,
+    "general_surgery": 0.5,
+    "anesthesiology": 0.6,
+    "pathology": 0.4,
+    "radiology": 0.6,
+}
 MALE_SHARE = 0.74
 AGE_SHARES = {"under 35": 0.3, "35-44": 0.34, "45-54": 0.22, "55-64": 0.1, "65 and over": 0.04}
-AGE_RANGES = {"under 35": (28, 34), "35-44": (35, 44), "45-54": (45, 54), "55-64": (55, 64), "65 and over": (65, 74)}
+AGE_RANGES = {
+    "under 35": (28, 34),
+    "35-44": (35, 44),
+    "45-54": (45, 54),
+    "55-64": (55, 64),
+    "65 and over": (65, 74),
+}
 
 
 def _licence(country: str, index: int) -> str:
     serial = 10_000 + index
     return {
-        "US": make_npi(f"1{serial:08d}"), "UK": f"{5_000_000 + serial:07d}", "AU": f"MED{serial:010d}",
-        "CA": f"{serial:06d}", "IE": f"{400_000 + serial:06d}", "NZ": f"{serial:06d}",
-        "ZA": f"MP{serial:07d}", "MX": f"{10_000_000 + serial:08d}", "ES": f"28{serial:07d}",
+        "US": make_npi(f"1{serial:08d}"),
+        "UK": f"{5_000_000 + serial:07d}",
+        "AU": f"MED{serial:010d}",
+        "CA": f"{serial:06d}",
+        "IE": f"{400_000 + serial:06d}",
+        "NZ": f"{serial:06d}",
+        "ZA": f"MP{serial:07d}",
+        "MX": f"{10_000_000 + serial:08d}",
+        "ES": f"28{serial:07d}",
     }[country]
 
 
 def seed_accounts(session: Session, hasher: Hasher) -> None:
-    staff = find_user(session, ACCOUNTS[0].email) or create_user(session, hasher, email=ACCOUNTS[0].email,
-                                                                  password=ACCOUNTS[0].password, role="staff")
+    staff = find_user(session, ACCOUNTS[0].email) or create_user(
+        session, hasher, email=ACCOUNTS[0].email, password=ACCOUNTS[0].password, role="staff"
+    )
     for account in ACCOUNTS[1:]:
         if find_user(session, account.email) is not None:
             continue
         if account.role == "member":
             details = _MEMBER_DETAILS[account.email]
             verified_by = None if account.email.startswith("pending") else staff
-            members.register_physician(session, hasher, {"email": account.email, "password": account.password,
-                                                         **details}, verified_by=verified_by)
+            members.register_physician(
+                session,
+                hasher,
+                {"email": account.email, "password": account.password, **details},
+                verified_by=verified_by,
+            )
         else:
-            create_user(session, hasher, email=account.email, password=account.password, role=account.role,
-                        organisation="Demo Research Ltd" if account.role == "client" else None,
-                        outlet="Demo Health News" if account.role == "journalist" else None)
+            create_user(
+                session,
+                hasher,
+                email=account.email,
+                password=account.password,
+                role=account.role,
+                organisation="Demo Research Ltd" if account.role == "client" else None,
+                outlet="Demo Health News" if account.role == "journalist" else None,
+            )
 
 
 def _specialty_probabilities(country: str) -> tuple[list[str], np.ndarray]:
@@ -107,7 +167,10 @@ def _specialty_probabilities(country: str) -> tuple[list[str], np.ndarray]:
 
 def seed_membership(session: Session, *, members_n: int, seed: int) -> int:
     """Create up to ``members_n`` verified demo physicians; returns how many were added."""
-    existing = session.scalar(select(func.count()).select_from(User).where(User.email.like(f"%@members.{DOMAIN}"))) or 0
+    existing = (
+        session.scalar(select(func.count()).select_from(User).where(User.email.like(f"%@members.{DOMAIN}")))
+        or 0
+    )
     if existing >= members_n:
         return 0
     rng = np.random.default_rng(seed)
@@ -137,14 +200,29 @@ def seed_membership(session: Session, *, members_n: int, seed: int) -> int:
             handle = f"dr-{members.HANDLE_WORDS[index % len(members.HANDLE_WORDS)]}-{index:05d}"
             if handle in taken_handles:
                 handle = members.new_handle(session)
-            user = User(email=f"physician{index:05d}@members.{DOMAIN}", password_hash=locked_hash, role="member",
-                        locale="es" if country in {"ES", "MX"} else "en")
-            member = MemberProfile(user=user, handle=handle, country=country, specialty=str(specialty), sex=str(sex),
-                                   birth_year=year - age, licence_year=licence_year,
-                                   practice_setting=str(rng.choice(["hospital", "office", "academic", "community"])),
-                                   status="verified", reviewed_at=utcnow())
-            member.identity = MemberIdentity(full_name=f"Demo Physician {index:05d}", country=country,
-                                             licence_number=_licence(country, index))
+            user = User(
+                email=f"physician{index:05d}@members.{DOMAIN}",
+                password_hash=locked_hash,
+                role="member",
+                locale="es" if country in {"ES", "MX"} else "en",
+            )
+            member = MemberProfile(
+                user=user,
+                handle=handle,
+                country=country,
+                specialty=str(specialty),
+                sex=str(sex),
+                birth_year=year - age,
+                licence_year=licence_year,
+                practice_setting=str(rng.choice(["hospital", "office", "academic", "community"])),
+                status="verified",
+                reviewed_at=utcnow(),
+            )
+            member.identity = MemberIdentity(
+                full_name=f"Demo Physician {index:05d}",
+                country=country,
+                licence_number=_licence(country, index),
+            )
             session.add(member)
             added += 1
     session.flush()

@@ -5,6 +5,7 @@ Answers depend on sex, age and specialty, and the demo membership over-represent
 doctors and some specialties, so raw and weighted shares differ visibly. The demo accounts that
 people log in with never vote, so they can try voting themselves.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,28 +39,68 @@ class DemoPoll:
 
 
 POLLS = (
-    DemoPoll("network", "Would collaborating through a global network of physicians help you treat difficult cases more effectively?",
-             "¿Le ayudaría colaborar a través de una red mundial de médicos a tratar con más eficacia los casos difíciles?",
-             (("Yes", "Sí"), ("No", "No"), ("Not sure", "No estoy seguro")), (30, -16), 0.55,
-             statements=(("say collaborating through a global network of physicians would help them treat difficult "
-                          "cases more effectively",
-                          "considera que colaborar a través de una red mundial de médicos le ayudaría a tratar con más "
-                          "eficacia los casos difíciles"),)),
-    DemoPoll("diagnosis", "What share of your cases fall into a diagnostic grey zone, where the diagnosis stays uncertain?",
-             "¿Qué proporción de sus casos cae en una zona gris diagnóstica, en la que el diagnóstico sigue siendo incierto?",
-             (("Under 10%", "Menos del 10 %"), ("10–25%", "10–25 %"), ("26–50%", "26–50 %"), ("Over 50%", "Más del 50 %")),
-             (20, -6), 0.45),
-    DemoPoll("burnout", "Have you experienced symptoms of burnout in the past 12 months?",
-             "¿Ha tenido síntomas de agotamiento profesional (burnout) en los últimos 12 meses?",
-             (("Yes", "Sí"), ("No", "No"), ("Prefer not to say", "Prefiero no decirlo")), (5, 9), 0.4, featured=True),
-    DemoPoll("telemedicine", "Which telemedicine services do you offer your patients today?",
-             "¿Qué servicios de telemedicina ofrece hoy a sus pacientes?",
-             (("Video consultations", "Consultas por vídeo"), ("Phone consultations", "Consultas telefónicas"),
-              ("Remote monitoring", "Monitorización remota"), ("Secure messaging", "Mensajería segura"), ("None", "Ninguno")),
-             (3, 11), 0.3, multiple=True),
-    DemoPoll("workforce", "Do you regularly work more than 48 hours a week?",
-             "¿Trabaja habitualmente más de 48 horas a la semana?",
-             (("Yes", "Sí"), ("No", "No")), (2, 12), 0.35, countries=("ES", "MX")),
+    DemoPoll(
+        "network",
+        "Would collaborating through a global network of physicians help you treat difficult cases more effectively?",
+        "¿Le ayudaría colaborar a través de una red mundial de médicos a tratar con más eficacia los casos difíciles?",
+        (("Yes", "Sí"), ("No", "No"), ("Not sure", "No estoy seguro")),
+        (30, -16),
+        0.55,
+        statements=(
+            (
+                "say collaborating through a global network of physicians would help them treat difficult "
+                "cases more effectively",
+                "considera que colaborar a través de una red mundial de médicos le ayudaría a tratar con más "
+                "eficacia los casos difíciles",
+            ),
+        ),
+    ),
+    DemoPoll(
+        "diagnosis",
+        "What share of your cases fall into a diagnostic grey zone, where the diagnosis stays uncertain?",
+        "¿Qué proporción de sus casos cae en una zona gris diagnóstica, en la que el diagnóstico sigue siendo incierto?",
+        (
+            ("Under 10%", "Menos del 10 %"),
+            ("10–25%", "10–25 %"),
+            ("26–50%", "26–50 %"),
+            ("Over 50%", "Más del 50 %"),
+        ),
+        (20, -6),
+        0.45,
+    ),
+    DemoPoll(
+        "burnout",
+        "Have you experienced symptoms of burnout in the past 12 months?",
+        "¿Ha tenido síntomas de agotamiento profesional (burnout) en los últimos 12 meses?",
+        (("Yes", "Sí"), ("No", "No"), ("Prefer not to say", "Prefiero no decirlo")),
+        (5, 9),
+        0.4,
+        featured=True,
+    ),
+    DemoPoll(
+        "telemedicine",
+        "Which telemedicine services do you offer your patients today?",
+        "¿Qué servicios de telemedicina ofrece hoy a sus pacientes?",
+        (
+            ("Video consultations", "Consultas por vídeo"),
+            ("Phone consultations", "Consultas telefónicas"),
+            ("Remote monitoring", "Monitorización remota"),
+            ("Secure messaging", "Mensajería segura"),
+            ("None", "Ninguno"),
+        ),
+        (3, 11),
+        0.3,
+        multiple=True,
+    ),
+    DemoPoll(
+        "workforce",
+        "Do you regularly work more than 48 hours a week?",
+        "¿Trabaja habitualmente más de 48 horas a la semana?",
+        (("Yes", "Sí"), ("No", "No")),
+        (2, 12),
+        0.35,
+        countries=("ES", "MX"),
+    ),
 )
 
 
@@ -68,7 +109,12 @@ def _answer(rng: np.random.Generator, poll: DemoPoll, member: MemberProfile, yea
     young = year - member.birth_year < 45
     senior = year - member.birth_year >= 55
     male = member.sex == "male"
-    gp = member.specialty in {"family_medicine", "internal_medicine_pediatrics", "emergency_medicine", "psychiatry"}
+    gp = member.specialty in {
+        "family_medicine",
+        "internal_medicine_pediatrics",
+        "emergency_medicine",
+        "psychiatry",
+    }
     if poll.topic == "network":
         yes = 0.86 - 0.4 * senior - 0.1 * (not male)
         return [0 if rng.random() < yes else (1 if rng.random() < 0.6 else 2)]
@@ -79,7 +125,11 @@ def _answer(rng: np.random.Generator, poll: DemoPoll, member: MemberProfile, yea
         yes = 0.3 + 0.25 * gp + 0.2 * (not male) + 0.1 * young
         return [0 if rng.random() < min(yes, 0.95) else (1 if rng.random() < 0.85 else 2)]
     if poll.topic == "telemedicine":
-        offered = [i for i, p in enumerate((0.45 + 0.2 * young, 0.6, 0.15 + 0.15 * (not gp), 0.35)) if rng.random() < p]
+        offered = [
+            i
+            for i, p in enumerate((0.45 + 0.2 * young, 0.6, 0.15 + 0.15 * (not gp), 0.35))
+            if rng.random() < p
+        ]
         return offered or [4]
     return [0 if rng.random() < 0.45 + 0.25 * (not gp) + 0.1 * male else 1]
 
@@ -88,33 +138,65 @@ def seed_polls(session: Session, secret: str, *, seed: int) -> int:
     """Create the demo polls that do not exist yet, with their votes; returns the votes added."""
     rng = np.random.default_rng(seed + 1)
     now = utcnow()
-    members = list(session.scalars(select(MemberProfile).join(User, MemberProfile.user_id == User.id)
-                                   .where(MemberProfile.status == "verified", User.email.like(f"%@members.{DOMAIN}"))
-                                   .order_by(MemberProfile.id)))
+    members = list(
+        session.scalars(
+            select(MemberProfile)
+            .join(User, MemberProfile.user_id == User.id)
+            .where(MemberProfile.status == "verified", User.email.like(f"%@members.{DOMAIN}"))
+            .order_by(MemberProfile.id)
+        )
+    )
     added = 0
     for spec in POLLS:
         if session.scalar(select(Poll.id).where(Poll.question_en == spec.question_en)) is not None:
             continue
         opened, closes = spec.days_open
-        poll = Poll(question_en=spec.question_en, question_es=spec.question_es, multiple=spec.multiple, topic=spec.topic,
-                    countries=" ".join(spec.countries), specialties="", featured=spec.featured, status="published",
-                    opens_at=now - timedelta(days=opened), closes_at=now + timedelta(days=closes),
-                    options=[PollOption(position=i, label_en=en, label_es=es,
-                                        statement_en=spec.statements[i][0] if i < len(spec.statements) else None,
-                                        statement_es=spec.statements[i][1] if i < len(spec.statements) else None)
-                             for i, (en, es) in enumerate(spec.options)])
+        poll = Poll(
+            question_en=spec.question_en,
+            question_es=spec.question_es,
+            multiple=spec.multiple,
+            topic=spec.topic,
+            countries=" ".join(spec.countries),
+            specialties="",
+            featured=spec.featured,
+            status="published",
+            opens_at=now - timedelta(days=opened),
+            closes_at=now + timedelta(days=closes),
+            options=[
+                PollOption(
+                    position=i,
+                    label_en=en,
+                    label_es=es,
+                    statement_en=spec.statements[i][0] if i < len(spec.statements) else None,
+                    statement_es=spec.statements[i][1] if i < len(spec.statements) else None,
+                )
+                for i, (en, es) in enumerate(spec.options)
+            ],
+        )
         session.add(poll)
         session.flush()
         eligible = [m for m in members if not spec.countries or m.country in spec.countries]
         for member in eligible:
             if rng.random() >= spec.turnout:
                 continue
-            cast = poll.opens_at + timedelta(seconds=float(rng.uniform(0, max(1.0, (min(now, poll.closes_at) - poll.opens_at).total_seconds()))))
-            session.add(Vote(poll_id=poll.id, respondent_key=respondent_key(secret, member.id, poll.id),
-                             country=member.country, specialty=member.specialty, sex=member.sex,
-                             age_band=age_band(member.birth_year, now.year),
-                             practice_band=practice_band(member.licence_year, now.year), cast_at=cast,
-                             options_mask=options_mask(_answer(rng, spec, member, now.year))))
+            cast = poll.opens_at + timedelta(
+                seconds=float(
+                    rng.uniform(0, max(1.0, (min(now, poll.closes_at) - poll.opens_at).total_seconds()))
+                )
+            )
+            session.add(
+                Vote(
+                    poll_id=poll.id,
+                    respondent_key=respondent_key(secret, member.id, poll.id),
+                    country=member.country,
+                    specialty=member.specialty,
+                    sex=member.sex,
+                    age_band=age_band(member.birth_year, now.year),
+                    practice_band=practice_band(member.licence_year, now.year),
+                    cast_at=cast,
+                    options_mask=options_mask(_answer(rng, spec, member, now.year)),
+                )
+            )
             added += 1
         session.flush()
     return added

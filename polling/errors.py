@@ -3,6 +3,7 @@
 Services raise :class:`PulseError` subclasses; views never catch them. A refusal always says
 what was wrong and how to fix it; a user never sees a traceback.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -31,7 +32,7 @@ class InvalidInput(PulseError):
     code = "invalid_input"
 
     @classmethod
-    def for_field(cls, field: str, message: object) -> "InvalidInput":
+    def for_field(cls, field: str, message: object) -> InvalidInput:
         return cls(message, fields={field: [message]})
 
 
@@ -59,11 +60,19 @@ def wants_json() -> bool:
     if request.path.startswith("/api/"):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    return (
+        best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
-def _answer(status: int, code: str, message: object, description: object = "", fields: dict[str, Any] | None = None,
-            headers: dict[str, str] | None = None) -> tuple[Response | str, int, dict[str, str]]:
+def _answer(
+    status: int,
+    code: str,
+    message: object,
+    description: object = "",
+    fields: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[Response | str, int, dict[str, str]]:
     if wants_json():
         body: dict[str, Any] = {"code": status, "status": code, "message": str(message)}
         if description:
@@ -72,17 +81,24 @@ def _answer(status: int, code: str, message: object, description: object = "", f
             body["errors"] = {name: [str(m) for m in msgs] for name, msgs in fields.items()}
         return jsonify(body), status, headers or {}
     try:
-        html = render_template("errors/error.html", status=status, message=message, description=description,
-                               fields=fields or {})
-    except Exception:  # the error page itself failed: answer plainly rather than with a traceback
+        html = render_template(
+            "errors/error.html", status=status, message=message, description=description, fields=fields or {}
+        )
+    except Exception:  # noqa: BLE001 - the error page itself failed: answer plainly rather than with a traceback
         html = f"<!doctype html><title>{status}</title><h1>{escape(str(message))}</h1>"
     return html, status, headers or {}
 
 
 _HTTP_MESSAGES = {
     400: (_l("The request could not be understood."), _l("Check the form or request body and try again.")),
-    401: (_l("You need to log in first."), _l("Log in, or send an API token as 'Authorization: Bearer <token>'.")),
-    403: (_l("You are not allowed to see this page."), _l("Log in with an account that has access, or go back.")),
+    401: (
+        _l("You need to log in first."),
+        _l("Log in, or send an API token as 'Authorization: Bearer <token>'."),
+    ),
+    403: (
+        _l("You are not allowed to see this page."),
+        _l("Log in with an account that has access, or go back."),
+    ),
     404: (_l("Page not found."), _l("Check the address; the item may have been removed.")),
     405: (_l("This method is not allowed here."), _l("Use one of the methods listed in the Allow header.")),
     413: (_l("The upload is too large."), _l("Send a smaller file or body.")),
@@ -116,8 +132,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def handle_csrf(exc: CSRFError):  # type: ignore[no-untyped-def]
-        return _answer(400, "csrf_failed", _l("The form expired or was sent from another site."),
-                       _l("Reload the page and send the form again."))
+        return _answer(
+            400,
+            "csrf_failed",
+            _l("The form expired or was sent from another site."),
+            _l("Reload the page and send the form again."),
+        )
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):  # type: ignore[no-untyped-def]
@@ -126,7 +146,9 @@ def init_app(app: Flask) -> None:
         headers = {k: v for k, v in exc.get_headers() if k.lower() in {"allow", "retry-after"}}
         if isinstance(exc, CSRFError):
             return handle_csrf(exc)
-        return _answer(status, exc.name.lower().replace(" ", "_"), message, description, _field_errors(exc), headers)
+        return _answer(
+            status, exc.name.lower().replace(" ", "_"), message, description, _field_errors(exc), headers
+        )
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):  # type: ignore[no-untyped-def]

@@ -1,12 +1,12 @@
 """Language choice: the member's setting, else the session's choice, else Accept-Language."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from flask import Flask, has_request_context, request, session
-from flask_login import current_user
-
 from flask_babel import get_locale
+from flask_login import current_user
 
 from polling.extensions import babel
 
@@ -29,7 +29,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale, country_name=country_name, specialty_name=specialty_name)
+    app.jinja_env.globals.update(
+        LANGUAGES=LANGUAGES, get_locale=get_locale, country_name=country_name, specialty_name=specialty_name
+    )
 
 
 def country_name(code: str) -> str:

@@ -3,6 +3,7 @@
 A job is a function registered here by name; the queue carries only the name and its arguments,
 and the worker (``pulse worker``) runs it inside an app built from the environment.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,4 +1,5 @@
 """Every model, imported once so that the metadata is complete (Alembic and tests use it)."""
+
 from __future__ import annotations
 
 from polling.accounts.models import ApiToken, ClientOrganisation, User
@@ -9,5 +10,18 @@ from polling.press.models import Report, ReportFile, TopicFollow
 
 metadata = Base.metadata
 
-__all__ = ["ApiToken", "ClientOrganisation", "IdentityAccess", "MemberIdentity", "MemberProfile", "Poll", "PollOption",
-           "Report", "ReportFile", "TopicFollow", "User", "Vote", "metadata"]
+__all__ = [
+    "ApiToken",
+    "ClientOrganisation",
+    "IdentityAccess",
+    "MemberIdentity",
+    "MemberProfile",
+    "Poll",
+    "PollOption",
+    "Report",
+    "ReportFile",
+    "TopicFollow",
+    "User",
+    "Vote",
+    "metadata",
+]

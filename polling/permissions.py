@@ -4,6 +4,7 @@ Principals are the roles, with members split by verification status and a princi
 who are not logged in. An endpoint missing from :data:`RULES` is refused to everyone (and a test
 fails), so a new route cannot be left open by accident.
 """
+
 from __future__ import annotations
 
 from flask import g, redirect, request, url_for
@@ -85,11 +86,19 @@ def enforce():  # type: ignore[no-untyped-def]
         return
     if principal == "anonymous":
         if request.path.startswith("/api/"):
-            raise NotAuthenticated(_l("Send a valid API token as 'Authorization: Bearer <token>'; "
-                                      "get one from POST /api/v1/tokens."))
+            raise NotAuthenticated(
+                _l(
+                    "Send a valid API token as 'Authorization: Bearer <token>'; "
+                    "get one from POST /api/v1/tokens."
+                )
+            )
         if request.method == "GET":
             return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
         raise NotAuthenticated(_l("Log in to see this page."))
     if principal == "pending_member" and "member" in allowed:
-        raise Forbidden(_l("Your account is waiting for licence verification; you can do this once staff have verified it."))
+        raise Forbidden(
+            _l(
+                "Your account is waiting for licence verification; you can do this once staff have verified it."
+            )
+        )
     raise Forbidden(_l("Your account does not have access to this page."))

@@ -1,4 +1,5 @@
 """Build a poll report (or a survey's question-by-question report) and write its documents."""
+
 from __future__ import annotations
 
 import hashlib
@@ -28,12 +29,16 @@ class BuiltReport:
     paths: dict[str, Path] = field(default_factory=dict)
 
 
-def _check_options(audience: str, locale: Sequence[str], formats: Sequence[str], dimensions: Sequence[str]) -> None:
+def _check_options(
+    audience: str, locale: Sequence[str], formats: Sequence[str], dimensions: Sequence[str]
+) -> None:
     if audience not in AUDIENCES:
         raise ValueError(f"audience={audience!r}: use 'public' (small cells withheld) or 'staff'")
     bad = [x for x in locale if x not in wording.LOCALES]
     if bad or not locale or isinstance(locale, str):
-        raise ValueError(f"locale={locale!r}: give a tuple of locales among {wording.LOCALES}, e.g. ('en', 'es')")
+        raise ValueError(
+            f"locale={locale!r}: give a tuple of locales among {wording.LOCALES}, e.g. ('en', 'es')"
+        )
     for name in formats:
         get_renderer(name)
     wrong = [d for d in dimensions if d not in DIMENSIONS]
@@ -41,10 +46,16 @@ def _check_options(audience: str, locale: Sequence[str], formats: Sequence[str],
         raise ValueError(f"breakdowns {wrong}: use some of {', '.join(DIMENSIONS)}")
 
 
-def build_context(meta: PollMeta, responses: pd.DataFrame, *, audience: str = "public",
-                  locale: Sequence[str] = ("en", "es"), version: str | None = None,
-                  statements: Mapping[str, Mapping[str, str]] | None = None,
-                  dimensions: Sequence[str] = DIMENSIONS) -> ReportContext:
+def build_context(
+    meta: PollMeta,
+    responses: pd.DataFrame,
+    *,
+    audience: str = "public",
+    locale: Sequence[str] = ("en", "es"),
+    version: str | None = None,
+    statements: Mapping[str, Mapping[str, str]] | None = None,
+    dimensions: Sequence[str] = DIMENSIONS,
+) -> ReportContext:
     """Statistics, sentences and disclosure of one poll, as a :class:`ReportContext`.
 
     Args:
@@ -73,29 +84,57 @@ def build_context(meta: PollMeta, responses: pd.DataFrame, *, audience: str = "p
     weighting = weight_poll(votes, meta.specialties)
     top = topline(weighting, meta, audience=audience)
     breakdowns = tuple(breakdown(weighting, meta, d, audience=audience) for d in dimensions)
-    countries = next((b for b in breakdowns if b.dimension == "country"), None) or \
-        breakdown(weighting, meta, "country", audience=audience)
+    countries = next((b for b in breakdowns if b.dimension == "country"), None) or breakdown(
+        weighting, meta, "country", audience=audience
+    )
     counts = {"all": int(votes["specialty"].nunique())}
     counts.update({c: int(n) for c, n in votes.groupby("country")["specialty"].nunique().items()})
     sentences = press_sentences(meta, top, countries, counts, locales=tuple(locale), statements=statements)
     shown = {row.key: not row.withheld for row in countries.rows}
-    rows = tuple(WeightingRow(
-        country=c.country, n=c.n if shown.get(c.country) else None,
-        design_effect=c.design_effect if shown.get(c.country) else None,
-        effective_n=c.effective_n if shown.get(c.country) else None, population_share=c.population_share,
-        margins=tuple({"variable": u.variable, "used": u.used, "coding": u.coding, "levels": u.levels,
-                       "source": u.source, "year": u.year, "notes": list(u.notes)} for u in c.margins),
-        missing=c.missing) for c in weighting.countries)
+    rows = tuple(
+        WeightingRow(
+            country=c.country,
+            n=c.n if shown.get(c.country) else None,
+            design_effect=c.design_effect if shown.get(c.country) else None,
+            effective_n=c.effective_n if shown.get(c.country) else None,
+            population_share=c.population_share,
+            margins=tuple(
+                {
+                    "variable": u.variable,
+                    "used": u.used,
+                    "coding": u.coding,
+                    "levels": u.levels,
+                    "source": u.source,
+                    "year": u.year,
+                    "notes": list(u.notes),
+                }
+                for u in c.margins
+            ),
+            missing=c.missing,
+        )
+        for c in weighting.countries
+    )
     version = __version__ if version is None else str(version)
     settings = dict(SETTINGS) | {"dimensions": list(dimensions), "statements": statements or {}}
     digest = input_hash(meta, votes, frames=weighting.frames, settings=settings, version=version)
-    return ReportContext(meta=meta, audience=audience, locales=tuple(locale), version=version, input_hash=digest,
-                         topline=top, breakdowns=breakdowns, sentences=sentences,
-                         disclosure=disclosure(meta, top, countries, weighting.countries, locales=tuple(locale)),
-                         weighting=rows, specialty_count=counts["all"] if not top.withheld else 0)
+    return ReportContext(
+        meta=meta,
+        audience=audience,
+        locales=tuple(locale),
+        version=version,
+        input_hash=digest,
+        topline=top,
+        breakdowns=breakdowns,
+        sentences=sentences,
+        disclosure=disclosure(meta, top, countries, weighting.countries, locales=tuple(locale)),
+        weighting=rows,
+        specialty_count=counts["all"] if not top.withheld else 0,
+    )
 
 
-def write(context: ReportContext | SurveyContext, out_dir: str | Path, formats: Sequence[str]) -> dict[str, Path]:
+def write(
+    context: ReportContext | SurveyContext, out_dir: str | Path, formats: Sequence[str]
+) -> dict[str, Path]:
     """Render ``context`` in each format into ``out_dir`` (report.pdf, report.html, report.json,
     tables.csv, tables.xlsx) and return the paths."""
     out = Path(out_dir)
@@ -103,10 +142,17 @@ def write(context: ReportContext | SurveyContext, out_dir: str | Path, formats: 
     return {name: get_renderer(name)(context, out / FILE_NAMES[name]) for name in formats}
 
 
-def build_poll_report(meta: PollMeta, responses: pd.DataFrame, *, audience: str = "public",
-                      locale: Sequence[str] = ("en", "es"), out_dir: str | Path | None = None,
-                      formats: Sequence[str] = DEFAULT_FORMATS, version: str | None = None,
-                      statements: Mapping[str, Mapping[str, str]] | None = None) -> BuiltReport:
+def build_poll_report(
+    meta: PollMeta,
+    responses: pd.DataFrame,
+    *,
+    audience: str = "public",
+    locale: Sequence[str] = ("en", "es"),
+    out_dir: str | Path | None = None,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    version: str | None = None,
+    statements: Mapping[str, Mapping[str, str]] | None = None,
+) -> BuiltReport:
     """Build a poll's report and, given ``out_dir``, write its documents.
 
     Args:
@@ -134,15 +180,23 @@ def build_poll_report(meta: PollMeta, responses: pd.DataFrame, *, audience: str 
     Reference: AAPOR Code (2021) disclosure; British Polling Council (full tables published).
     """
     _check_options(audience, locale, formats, DIMENSIONS)
-    context = build_context(meta, responses, audience=audience, locale=locale, version=version,
-                            statements=statements)
+    context = build_context(
+        meta, responses, audience=audience, locale=locale, version=version, statements=statements
+    )
     return BuiltReport(context, write(context, out_dir, formats) if out_dir is not None else {})
 
 
-def build_survey_report(questions: Sequence[tuple[PollMeta, pd.DataFrame]], *, title: str = "Survey results",
-                        audience: str = "public", locale: Sequence[str] = ("en", "es"),
-                        out_dir: str | Path | None = None, formats: Sequence[str] = DEFAULT_FORMATS,
-                        version: str | None = None, dimensions: Sequence[str] = ("country",)) -> BuiltReport:
+def build_survey_report(
+    questions: Sequence[tuple[PollMeta, pd.DataFrame]],
+    *,
+    title: str = "Survey results",
+    audience: str = "public",
+    locale: Sequence[str] = ("en", "es"),
+    out_dir: str | Path | None = None,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    version: str | None = None,
+    dimensions: Sequence[str] = ("country",),
+) -> BuiltReport:
     """One document for several questions (a survey), each built as a poll with the same functions.
 
     Args:
@@ -169,8 +223,10 @@ def build_survey_report(questions: Sequence[tuple[PollMeta, pd.DataFrame]], *, t
     if not questions:
         raise ValueError("a survey report needs at least one (meta, responses) question")
     _check_options(audience, locale, formats, dimensions)
-    contexts = tuple(build_context(m, r, audience=audience, locale=locale, version=version, dimensions=dimensions)
-                     for m, r in questions)
+    contexts = tuple(
+        build_context(m, r, audience=audience, locale=locale, version=version, dimensions=dimensions)
+        for m, r in questions
+    )
     digest = hashlib.sha256("".join(c.input_hash for c in contexts).encode()).hexdigest()
     context = SurveyContext(title=title, sections=contexts, input_hash=digest)
     return BuiltReport(context, write(context, out_dir, formats) if out_dir is not None else {})

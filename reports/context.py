@@ -5,6 +5,7 @@ Layers: statistics (:mod:`reports.statistics`) → words (:mod:`reports.press`,
 :mod:`reports.renderers`). The context is frozen and :meth:`ReportContext.to_dict` gives its
 JSON form, which is report.json.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -65,8 +66,13 @@ class ReportContext:
     weighting: tuple[WeightingRow, ...]
     specialty_count: int
     labels: dict[str, str] = dataclasses.field(
-        default_factory=lambda: {"interval": INTERVAL_LABEL, "moe": MOE_LABEL,
-                                 "design_effect": "Kish: n·Σw²/(Σw)²", "effective_n": "Kish: (Σw)²/Σw²"})
+        default_factory=lambda: {
+            "interval": INTERVAL_LABEL,
+            "moe": MOE_LABEL,
+            "design_effect": "Kish: n·Σw²/(Σw)²",
+            "effective_n": "Kish: (Σw)²/Σw²",
+        }
+    )
 
     def breakdown(self, dimension: str) -> Breakdown | None:
         """The breakdown of ``dimension`` ("country" or "specialty_group"), if present."""
@@ -110,7 +116,11 @@ class SurveyContext:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form: title, input hash and every section's :meth:`ReportContext.to_dict`."""
-        return {"title": self.title, "input_hash": self.input_hash, "sections": [s.to_dict() for s in self.sections]}
+        return {
+            "title": self.title,
+            "input_hash": self.input_hash,
+            "sections": [s.to_dict() for s in self.sections],
+        }
 
 
 def sections(context: ReportContext | SurveyContext) -> tuple[ReportContext, ...]:

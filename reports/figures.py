@@ -6,13 +6,14 @@ a ``<div>`` holding the figure as JSON and no script; the app serves :func:`plot
 :func:`charts_js_path` as static files and includes them once per page. Static SVG goes through
 one kaleido server per process (Debian's Chromium), started on first use.
 """
+
 from __future__ import annotations
 
 import atexit
 import html
 import json
-import threading
 import tempfile
+import threading
 from pathlib import Path
 
 import plotly
@@ -26,7 +27,7 @@ PATTERNS = ("", "/", ".", "x", "\\", "-", "|", "+")
 GREYS = ("#1f1f1f", "#5c5c5c", "#8c8c8c", "#b5b5b5", "#d4d4d4", "#3d3d3d", "#707070", "#a0a0a0")
 FONT = {"family": "DejaVu Sans, Arial, sans-serif", "size": 12, "color": "#111"}
 _server_lock = threading.Lock()
-_server_started = False
+_server_started = threading.Event()
 
 
 def plotly_js_path() -> Path:
@@ -59,9 +60,16 @@ def _label(share: float | None, locale: str) -> str:
 
 
 def _layout(fig: go.Figure, title: str, rows: int) -> go.Figure:
-    fig.update_layout(title={"text": title, "x": 0, "font": {"size": 14}}, font=FONT, template="simple_white",
-                      height=120 + 34 * rows, width=640, margin={"l": 10, "r": 40, "t": 50, "b": 30},
-                      bargap=0.25, showlegend=False)
+    fig.update_layout(
+        title={"text": title, "x": 0, "font": {"size": 14}},
+        font=FONT,
+        template="simple_white",
+        height=120 + 34 * rows,
+        width=640,
+        margin={"l": 10, "r": 40, "t": 50, "b": 30},
+        bargap=0.25,
+        showlegend=False,
+    )
     fig.update_xaxes(range=[0, 105], ticksuffix="%" if True else "", showgrid=False, visible=False)
     fig.update_yaxes(automargin=True, autorange="reversed")
     return fig
@@ -85,13 +93,26 @@ def topline_figure(context: ReportContext, locale: str) -> go.Figure:
     names = [meta.option_text(e.option, locale) for e in base.estimates]
     values = [0 if e.share is None else 100 * e.share for e in base.estimates]
     k = len(names)
-    fig = go.Figure(go.Bar(
-        x=values, y=names, orientation="h", text=[_label(e.share, locale) for e in base.estimates],
-        textposition="outside", cliponaxis=False,
-        marker={"color": [GREYS[i % len(GREYS)] for i in range(k)], "line": {"color": "#111", "width": 1},
-                "pattern": {"shape": [PATTERNS[i % len(PATTERNS)] for i in range(k)], "fgcolor": "#fff",
-                            "solidity": 0.3}},
-        hovertemplate="%{y}: %{text}<extra></extra>"))
+    fig = go.Figure(
+        go.Bar(
+            x=values,
+            y=names,
+            orientation="h",
+            text=[_label(e.share, locale) for e in base.estimates],
+            textposition="outside",
+            cliponaxis=False,
+            marker={
+                "color": [GREYS[i % len(GREYS)] for i in range(k)],
+                "line": {"color": "#111", "width": 1},
+                "pattern": {
+                    "shape": [PATTERNS[i % len(PATTERNS)] for i in range(k)],
+                    "fgcolor": "#fff",
+                    "solidity": 0.3,
+                },
+            },
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    )
     title = "Weighted share of respondents" if locale == "en" else "Porcentaje ponderado de encuestados"
     return _layout(fig, title, k)
 
@@ -119,15 +140,28 @@ def breakdown_figure(context: ReportContext, dimension: str, option: str, locale
         raise ValueError(f"the report has no {dimension!r} breakdown")
     rows: list[BaseFigures] = [r for r in table.rows if not r.withheld and r.n]
     shares = [next(e.share for e in r.estimates if e.option == option) for r in rows]
-    fig = go.Figure(go.Bar(
-        x=[100 * s for s in shares], y=[r.label[locale] for r in rows], orientation="h",
-        text=[_label(s, locale) + (" *" if r.small else "") for s, r in zip(shares, rows)], textposition="outside",
-        cliponaxis=False, marker={"color": GREYS[1], "line": {"color": "#111", "width": 1},
-                                  "pattern": {"shape": "/", "fgcolor": "#fff", "solidity": 0.3}},
-        hovertemplate="%{y}: %{text}<extra></extra>"))
+    fig = go.Figure(
+        go.Bar(
+            x=[100 * s for s in shares],
+            y=[r.label[locale] for r in rows],
+            orientation="h",
+            text=[_label(s, locale) + (" *" if r.small else "") for s, r in zip(shares, rows)],
+            textposition="outside",
+            cliponaxis=False,
+            marker={
+                "color": GREYS[1],
+                "line": {"color": "#111", "width": 1},
+                "pattern": {"shape": "/", "fgcolor": "#fff", "solidity": 0.3},
+            },
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    )
     text = context.meta.option_text(option, locale)
-    title = f"“{text}” by {'country' if dimension == 'country' else 'specialty group'}" if locale == "en" else \
-        f"«{text}» por {'país' if dimension == 'country' else 'grupo de especialidad'}"
+    title = (
+        f"“{text}” by {'country' if dimension == 'country' else 'specialty group'}"
+        if locale == "en"
+        else f"«{text}» por {'país' if dimension == 'country' else 'grupo de especialidad'}"
+    )
     return _layout(fig, title, len(rows))
 
 
@@ -141,23 +175,27 @@ def figure_div(fig: go.Figure, div_id: str) -> str:
         >>> figure_div(go.Figure(), "c1").startswith('<div class="pulse-chart"')
         True
     """
-    payload = json.dumps({"data": fig.to_plotly_json()["data"], "layout": fig.to_plotly_json()["layout"],
-                          "config": {"displayModeBar": False, "responsive": True}},
-                         cls=plotly.utils.PlotlyJSONEncoder)
+    payload = json.dumps(
+        {
+            "data": fig.to_plotly_json()["data"],
+            "layout": fig.to_plotly_json()["layout"],
+            "config": {"displayModeBar": False, "responsive": True},
+        },
+        cls=plotly.utils.PlotlyJSONEncoder,
+    )
     return f'<div class="pulse-chart" id="{html.escape(div_id)}" data-figure="{html.escape(payload)}"></div>'
 
 
 def _start_server() -> None:
-    global _server_started
     with _server_lock:
-        if _server_started:
+        if _server_started.is_set():
             return
         import kaleido
 
         kaleido.start_sync_server(n=2, mathjax=False, silence_warnings=True)
 
         atexit.register(kaleido.stop_sync_server, silence_warnings=True)
-        _server_started = True
+        _server_started.set()
 
 
 def svgs(figs: list[go.Figure]) -> list[str]:
@@ -177,12 +215,18 @@ def svgs(figs: list[go.Figure]) -> list[str]:
     _start_server()
     with tempfile.TemporaryDirectory() as folder:
         paths = [Path(folder) / f"chart-{i}.svg" for i in range(len(figs))]
-        kaleido.write_fig_from_object_sync([
-            {"fig": fig, "path": str(path), "opts": {"format": "svg", "width": fig.layout.width,
-                                                   "height": fig.layout.height}}
-            for fig, path in zip(figs, paths)])
+        kaleido.write_fig_from_object_sync(
+            [
+                {
+                    "fig": fig,
+                    "path": str(path),
+                    "opts": {"format": "svg", "width": fig.layout.width, "height": fig.layout.height},
+                }
+                for fig, path in zip(figs, paths)
+            ]
+        )
         texts = [path.read_text(encoding="utf-8") for path in paths]
-    return [text[text.index("<svg"):] for text in texts]
+    return [text[text.index("<svg") :] for text in texts]
 
 
 def svg(fig: go.Figure) -> str:

@@ -6,6 +6,7 @@ breaks the contract, naming the column and the fix; :func:`input_hash` fingerpri
 report's numbers depend on, so that the same inputs always give the same hash (row order does
 not matter) and any change gives another.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -71,12 +72,19 @@ class PollMeta:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable copy (dates in ISO 8601)."""
-        return {"poll_id": self.poll_id, "question": dict(sorted(self.question.items())),
-                "options": [[k, dict(sorted(t.items()))] for k, t in self.options], "multiple": self.multiple,
-                "countries": list(self.countries),
-                "specialties": None if self.specialties is None else list(self.specialties),
-                "opens_at": self.opens_at.isoformat(), "closes_at": self.closes_at.isoformat(),
-                "topic": self.topic, "sponsor": self.sponsor, "conducted_by": self.conducted_by}
+        return {
+            "poll_id": self.poll_id,
+            "question": dict(sorted(self.question.items())),
+            "options": [[k, dict(sorted(t.items()))] for k, t in self.options],
+            "multiple": self.multiple,
+            "countries": list(self.countries),
+            "specialties": None if self.specialties is None else list(self.specialties),
+            "opens_at": self.opens_at.isoformat(),
+            "closes_at": self.closes_at.isoformat(),
+            "topic": self.topic,
+            "sponsor": self.sponsor,
+            "conducted_by": self.conducted_by,
+        }
 
 
 def option_column(key: str) -> str:
@@ -103,12 +111,18 @@ def check_meta(meta: PollMeta) -> None:
             raise ValueError(f"poll {meta.poll_id}: option {key!r} needs an English wording ('en')")
     unknown = [c for c in meta.countries if c not in COUNTRIES]
     if unknown or not meta.countries:
-        raise ValueError(f"poll {meta.poll_id}: countries {unknown or '()'} — use codes among {', '.join(COUNTRIES)}")
+        raise ValueError(
+            f"poll {meta.poll_id}: countries {unknown or '()'} — use codes among {', '.join(COUNTRIES)}"
+        )
     bad = [s for s in meta.specialties or () if s not in SPECIALTIES]
     if bad:
-        raise ValueError(f"poll {meta.poll_id}: specialties {bad[:5]} are not canonical codes of sampling.taxonomy")
+        raise ValueError(
+            f"poll {meta.poll_id}: specialties {bad[:5]} are not canonical codes of sampling.taxonomy"
+        )
     if meta.closes_at < meta.opens_at:
-        raise ValueError(f"poll {meta.poll_id}: closes_at {meta.closes_at} is before opens_at {meta.opens_at}")
+        raise ValueError(
+            f"poll {meta.poll_id}: closes_at {meta.closes_at} is before opens_at {meta.opens_at}"
+        )
 
 
 def check_responses(meta: PollMeta, responses: pd.DataFrame) -> pd.DataFrame:
@@ -137,40 +151,54 @@ def check_responses(meta: PollMeta, responses: pd.DataFrame) -> pd.DataFrame:
     options = [option_column(k) for k in meta.option_keys]
     missing = [c for c in (*RESPONSE_COLUMNS, *options) if c not in responses.columns]
     if missing:
-        raise ValueError(f"responses lack column(s) {missing}: one row per vote with {', '.join(RESPONSE_COLUMNS)} "
-                         f"and one boolean column per option named 'option:<key>'")
+        raise ValueError(
+            f"responses lack column(s) {missing}: one row per vote with {', '.join(RESPONSE_COLUMNS)} "
+            f"and one boolean column per option named 'option:<key>'"
+        )
     frame = responses[[*RESPONSE_COLUMNS, *options]].copy()
     for column in RESPONSE_COLUMNS:
         if frame[column].isna().any():
-            raise ValueError(f"{int(frame[column].isna().sum())} vote(s) have no {column!r}: the vote row must "
-                             "carry the member's weighting demographics")
+            raise ValueError(
+                f"{int(frame[column].isna().sum())} vote(s) have no {column!r}: the vote row must "
+                "carry the member's weighting demographics"
+            )
         frame[column] = frame[column].astype(str)
-    checks = {"country": set(meta.countries), "specialty": set(SPECIALTIES), "sex": set(SEXES),
-              "age_band": set(AGE_BANDS)}
+    checks = {
+        "country": set(meta.countries),
+        "specialty": set(SPECIALTIES),
+        "sex": set(SEXES),
+        "age_band": set(AGE_BANDS),
+    }
     for column, allowed in checks.items():
         bad = sorted(set(frame[column].unique()) - allowed)
         if bad:
-            raise ValueError(f"{column} has value(s) {bad[:5]} outside the poll's coding: expected one of "
-                             f"{sorted(allowed)[:12]}{' …' if len(allowed) > 12 else ''}")
+            raise ValueError(
+                f"{column} has value(s) {bad[:5]} outside the poll's coding: expected one of "
+                f"{sorted(allowed)[:12]}{' …' if len(allowed) > 12 else ''}"
+            )
     for column in options:
         values = frame[column]
-        if values.isna().any() or not set(values.unique()) <= {True, False, 0, 1}:
+        if values.isna().any() or not set(values.unique()) <= {True, False}:
             raise ValueError(f"{column} must be boolean (True when the member chose that option)")
         frame[column] = values.astype(bool)
     chosen = frame[options].sum(axis=1)
     if not meta.multiple and (chosen != 1).any():
-        raise ValueError(f"{int((chosen != 1).sum())} vote(s) of single-choice poll {meta.poll_id} do not have "
-                         "exactly one option True")
+        raise ValueError(
+            f"{int((chosen != 1).sum())} vote(s) of single-choice poll {meta.poll_id} do not have "
+            "exactly one option True"
+        )
     if meta.multiple and (chosen == 0).any():
         raise ValueError(f"{int((chosen == 0).sum())} vote(s) chose no option: drop them or record an option")
     # Sorting integer codes (categories in string order) gives sort_values' order, many times faster.
-    keys = [pd.factorize(frame[c], sort=True)[0] for c in RESPONSE_COLUMNS] + \
-        [frame[c].to_numpy(dtype=np.int8) for c in options]
+    keys = [pd.factorize(frame[c], sort=True)[0] for c in RESPONSE_COLUMNS] + [
+        frame[c].to_numpy(dtype=np.int8) for c in options
+    ]
     return frame.iloc[np.lexsort(keys[::-1])].reset_index(drop=True)
 
 
-def input_hash(meta: PollMeta, responses: pd.DataFrame, *, frames: dict[str, Any], settings: dict[str, Any],
-               version: str) -> str:
+def input_hash(
+    meta: PollMeta, responses: pd.DataFrame, *, frames: dict[str, Any], settings: dict[str, Any], version: str
+) -> str:
     """SHA-256 over a canonical serialisation of everything the report's numbers depend on.
 
     Args:
@@ -192,8 +220,13 @@ def input_hash(meta: PollMeta, responses: pd.DataFrame, *, frames: dict[str, Any
     Reference: the reproducibility element of AAPOR's disclosure (data processing), made checkable.
     """
     digest = hashlib.sha256()
-    header = {"meta": meta.to_dict(), "frames": frames, "settings": settings, "version": version,
-              "columns": list(responses.columns)}
+    header = {
+        "meta": meta.to_dict(),
+        "frames": frames,
+        "settings": settings,
+        "version": version,
+        "columns": list(responses.columns),
+    }
     digest.update(json.dumps(header, sort_keys=True, ensure_ascii=False, default=str).encode())
     digest.update(b"\n")
     # One 64-bit hash per row (pandas' fixed-key SipHash), in the canonical row order.

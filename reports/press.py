@@ -4,6 +4,7 @@ One sentence for the whole poll and, for a multi-country poll, one per country, 
 option the whole poll chose most. A base under 30 gets a hedged sentence with no percentage; a
 base under 10, or one withheld, gets none.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -28,8 +29,15 @@ class PressSentence:
     text: str
 
 
-def _one(meta: PollMeta, base: BaseFigures, countries: tuple[str, ...], option: str, locale: str,
-         specialties: int, statements: Mapping[str, Mapping[str, str]] | None) -> PressSentence | None:
+def _one(
+    meta: PollMeta,
+    base: BaseFigures,
+    countries: tuple[str, ...],
+    option: str,
+    locale: str,
+    specialties: int,
+    statements: Mapping[str, Mapping[str, str]] | None,
+) -> PressSentence | None:
     if base.withheld or base.n is None or base.n < MIN_CELL:
         return None
     people = wording.population(countries, locale, definite=False)
@@ -37,25 +45,48 @@ def _one(meta: PollMeta, base: BaseFigures, countries: tuple[str, ...], option: 
         text = wording.sentence("hedged", locale, n=wording.integer(base.n, locale), population=people)
         return PressSentence(base.key, locale, "hedged", text)
     estimate = next(e for e in base.estimates if e.option == option)
-    informative = specialties >= MIN_SPECIALTIES_TO_SAY and (meta.specialties is None or len(meta.specialties) > 1)
+    informative = specialties >= MIN_SPECIALTIES_TO_SAY and (
+        meta.specialties is None or len(meta.specialties) > 1
+    )
     basis = wording.sentence(
-        "basis", locale, n=wording.integer(base.n, locale), population=people,
-        specialties=wording.sentence("specialties", locale, k=str(specialties)).lower() if informative else "",
-        date=wording.fieldwork(meta.opens_at, meta.closes_at, locale))
-    fields = {"pct": wording.percent(estimate.share, locale), "population": wording.population(countries, locale),
-              "basis": basis, "moe": wording.points(estimate.moe, locale)}
+        "basis",
+        locale,
+        n=wording.integer(base.n, locale),
+        population=people,
+        specialties=wording.sentence("specialties", locale, k=str(specialties)).lower()
+        if informative
+        else "",
+        date=wording.fieldwork(meta.opens_at, meta.closes_at, locale),
+    )
+    fields = {
+        "pct": wording.percent(estimate.share, locale),
+        "population": wording.population(countries, locale),
+        "basis": basis,
+        "moe": wording.points(estimate.moe, locale),
+    }
     statement = (statements or {}).get(option, {}).get(locale)
     if statement:
         text = wording.sentence("statement", locale, statement=statement, **fields)
     else:
-        text = wording.sentence("option", locale, option=meta.option_text(option, locale),
-                                question=meta.question_text(locale), **fields)
+        text = wording.sentence(
+            "option",
+            locale,
+            option=meta.option_text(option, locale),
+            question=meta.question_text(locale),
+            **fields,
+        )
     return PressSentence(base.key, locale, "headline", text)
 
 
-def press_sentences(meta: PollMeta, topline: BaseFigures, countries: Breakdown, specialty_counts: Mapping[str, int],
-                    *, locales: tuple[str, ...] = wording.LOCALES,
-                    statements: Mapping[str, Mapping[str, str]] | None = None) -> tuple[PressSentence, ...]:
+def press_sentences(
+    meta: PollMeta,
+    topline: BaseFigures,
+    countries: Breakdown,
+    specialty_counts: Mapping[str, int],
+    *,
+    locales: tuple[str, ...] = wording.LOCALES,
+    statements: Mapping[str, Mapping[str, str]] | None = None,
+) -> tuple[PressSentence, ...]:
     """Headline sentences for the whole poll and each country, in every locale.
 
     Args:
@@ -88,7 +119,9 @@ def press_sentences(meta: PollMeta, topline: BaseFigures, countries: Breakdown, 
             out.append(first)
         if len(present) > 1:
             for row in countries.rows:
-                made = _one(meta, row, (row.key,), option, locale, specialty_counts.get(row.key, 0), statements)
+                made = _one(
+                    meta, row, (row.key,), option, locale, specialty_counts.get(row.key, 0), statements
+                )
                 if made:
                     out.append(made)
     return tuple(out)

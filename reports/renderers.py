@@ -4,6 +4,7 @@
 "csv" and "xlsx" (every table; withheld cells blank with a note), "json" (every number). The
 HTML and PDF share ``templates/reports/report.html`` and its print CSS.
 """
+
 from __future__ import annotations
 
 import csv
@@ -19,8 +20,13 @@ from reports.templates import templates_root
 Context = ReportContext | SurveyContext
 Renderer = Callable[[Context, Path], Path]
 TEMPLATE_DIR = templates_root() / "reports"
-FILE_NAMES = {"pdf": "report.pdf", "html": "report.html", "json": "report.json", "csv": "tables.csv",
-              "xlsx": "tables.xlsx"}
+FILE_NAMES = {
+    "pdf": "report.pdf",
+    "html": "report.html",
+    "json": "report.json",
+    "csv": "tables.csv",
+    "xlsx": "tables.xlsx",
+}
 
 
 def render_json(context: Context, out: Path) -> Path:
@@ -30,7 +36,9 @@ def render_json(context: Context, out: Path) -> Path:
         >>> render_json(context, Path("report.json"))  # doctest: +SKIP
     """
     out = Path(out)
-    out.write_text(json.dumps(context.to_dict(), ensure_ascii=False, indent=1, sort_keys=False), encoding="utf-8")
+    out.write_text(
+        json.dumps(context.to_dict(), ensure_ascii=False, indent=1, sort_keys=False), encoding="utf-8"
+    )
     return out
 
 
@@ -80,20 +88,27 @@ def render_xlsx(context: Context, out: Path) -> Path:
         for row in weighting:
             sheet.append(list(row.values()))
     notes = book.create_sheet("Notes")
-    for line in (SUPPRESSION_NOTE, f"Input hash (SHA-256): {context.input_hash}",
-                 "Percentages are weighted unless the column says raw; moe_pts is the Pew margin of error in points."):
+    for line in (
+        SUPPRESSION_NOTE,
+        f"Input hash (SHA-256): {context.input_hash}",
+        "Percentages are weighted unless the column says raw; moe_pts is the Pew margin of error in points.",
+    ):
         notes.append([line])
     book.save(out)
     return Path(out)
 
 
 def _document(context: Context, mode: str) -> str:
-    from reports.presentation import document_data
-
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True)
+    from reports.presentation import document_data
+
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     data: dict[str, Any] = document_data(context, mode)
     return env.get_template("report.html").render(**data)
 
@@ -127,8 +142,13 @@ def render_pdf(context: Context, out: Path) -> Path:
 
 
 #: Registered renderers by format name.
-RENDERERS: dict[str, Renderer] = {"pdf": render_pdf, "html": render_html, "csv": render_csv, "xlsx": render_xlsx,
-                                  "json": render_json}
+RENDERERS: dict[str, Renderer] = {
+    "pdf": render_pdf,
+    "html": render_html,
+    "csv": render_csv,
+    "xlsx": render_xlsx,
+    "json": render_json,
+}
 
 
 def get_renderer(name: str) -> Renderer:
@@ -158,10 +178,22 @@ def render(name: str, context: Context, out: Path, **options: Any) -> Path:
         >>> render("json", context, Path("report.json"))  # doctest: +SKIP
     """
     if options:
-        raise TypeError(f"render() got unknown keyword argument(s) {', '.join(sorted(options))}: renderers take "
-                        "only (context, out)")
+        raise TypeError(
+            f"render() got unknown keyword argument(s) {', '.join(sorted(options))}: renderers take "
+            "only (context, out)"
+        )
     return get_renderer(name)(context, Path(out))
 
 
-__all__ = ["RENDERERS", "get_renderer", "render", "render_pdf", "render_html", "render_csv", "render_xlsx",
-           "render_json", "FILE_NAMES", "wording"]
+__all__ = [
+    "FILE_NAMES",
+    "RENDERERS",
+    "get_renderer",
+    "render",
+    "render_csv",
+    "render_html",
+    "render_json",
+    "render_pdf",
+    "render_xlsx",
+    "wording",
+]

@@ -13,6 +13,7 @@ sample (linearised t test on the difference, as :func:`sampling.significance.dif
 n − countries − 1 degrees of freedom), two-sided at 5%, not adjusted for multiple comparisons.
 A country with a single respondent adds no variance (R's ``survey.lonely.psu="certainty"``).
 """
+
 from __future__ import annotations
 
 import math
@@ -30,11 +31,15 @@ from sampling.taxonomy import GROUPS
 from sampling.variance import Design, design_of, influence, point, residualize, with_replacement_var
 
 SIGNIFICANCE_LEVEL = 0.05
-INTERVAL_LABEL = ("95% logit interval on the Taylor-linearised standard error after raking "
-                  "(R survey svyciprop method='logit'; Korn-Graubard beta interval at 0% or 100%)")
+INTERVAL_LABEL = (
+    "95% logit interval on the Taylor-linearised standard error after raking "
+    "(R survey svyciprop method='logit'; Korn-Graubard beta interval at 0% or 100%)"
+)
 MOE_LABEL = "Pew margin of error 1.96·√(deff·p(1−p)/n), deff = Kish design effect of the base's weights"
-TEST_LABEL = ("each row against the rest of the respondents: linearised t test on the weighted difference, "
-              "two-sided, 5% level, not adjusted for multiple comparisons")
+TEST_LABEL = (
+    "each row against the rest of the respondents: linearised t test on the weighted difference, "
+    "two-sided, 5% level, not adjusted for multiple comparisons"
+)
 DIMENSIONS = ("country", "specialty_group")
 
 
@@ -122,8 +127,9 @@ def _variance(design: Design, x: np.ndarray) -> np.ndarray:
     keep = np.flatnonzero(~np.isin(np.arange(design.n), np.concatenate(lonely)))
     if keep.size == 0:
         return np.full(x.shape[1], np.nan)
-    rest = replace(design, weights=design.weights[keep], base=design.base[keep], strata=design.strata[keep],
-                   parts=())
+    rest = replace(
+        design, weights=design.weights[keep], base=design.base[keep], strata=design.strata[keep], parts=()
+    )
     return with_replacement_var(x[keep], rest)
 
 
@@ -134,13 +140,13 @@ def _against_rest(design: Design, members: np.ndarray, values: np.ndarray) -> tu
     or not, for all domains and options at once.
     """
     m, k = members.shape[1], values.shape[1]
-    inside = np.repeat(members, k, axis=1)            # column j*k + o: domain j, option o
+    inside = np.repeat(members, k, axis=1)  # column j*k + o: domain j, option o
     both = np.concatenate([inside, 1.0 - inside], axis=1)
     tiled = np.tile(values, (1, 2 * m))
     means = point(design.weights, both, tiled, "mean")
     x = np.nan_to_num(influence(design, both, tiled, "mean"))
-    se = np.sqrt(_variance(design, residualize(design, x[:, :m * k] - x[:, m * k:])))
-    diff = means[:m * k] - means[m * k:]
+    se = np.sqrt(_variance(design, residualize(design, x[:, : m * k] - x[:, m * k :])))
+    diff = means[: m * k] - means[m * k :]
     df = float(design.degrees_of_freedom(np.ones((design.n, 1)))[0]) - 1
     with np.errstate(invalid="ignore", divide="ignore"):
         t = np.where(se > 0, diff / se, np.nan)
@@ -148,8 +154,9 @@ def _against_rest(design: Design, members: np.ndarray, values: np.ndarray) -> tu
     return diff.reshape(m, k), p.reshape(m, k)
 
 
-def _bases(weighting: PollWeighting, meta: PollMeta, rows: list[tuple[str, dict[str, str], np.ndarray]],
-           test: bool) -> list[BaseFigures]:
+def _bases(
+    weighting: PollWeighting, meta: PollMeta, rows: list[tuple[str, dict[str, str], np.ndarray]], test: bool
+) -> list[BaseFigures]:
     """Figures of several bases at once: one linearisation pass for all rows and options."""
     sample = weighting.sample
     design = weighting.design or design_of(sample, weighting.pooled)
@@ -159,12 +166,20 @@ def _bases(weighting: PollWeighting, meta: PollMeta, rows: list[tuple[str, dict[
     domain = np.repeat(members, k, axis=1)
     tiled = np.tile(values, (1, len(rows)))
     shares = point(design.weights, domain, tiled, "mean")
-    se = np.sqrt(_variance(design, residualize(design, np.nan_to_num(influence(design, domain, tiled, "mean")))))
+    se = np.sqrt(
+        _variance(design, residualize(design, np.nan_to_num(influence(design, domain, tiled, "mean"))))
+    )
     wd = design.weights[:, None] * members
     with np.errstate(invalid="ignore", divide="ignore"):
-        kish_n = np.repeat(wd.sum(axis=0) ** 2 / (wd ** 2).sum(axis=0), k)
-    intervals = proportion_interval(shares, se, domain.sum(axis=0), method="logit",
-                                    df=design.degrees_of_freedom(domain), fallback_n=kish_n)
+        kish_n = np.repeat(wd.sum(axis=0) ** 2 / (wd**2).sum(axis=0), k)
+    intervals = proportion_interval(
+        shares,
+        se,
+        domain.sum(axis=0),
+        method="logit",
+        df=design.degrees_of_freedom(domain),
+        fallback_n=kish_n,
+    )
     differences, p_values = _against_rest(design, members, values) if test else (None, None)
     out = []
     for i, (key, label, member) in enumerate(rows):
@@ -183,23 +198,47 @@ def _bases(weighting: PollWeighting, meta: PollMeta, rows: list[tuple[str, dict[
             if p_values is not None and math.isfinite(p_values[i, j]) and n < len(sample):
                 difference, p_value = float(differences[i, j]), float(p_values[i, j])
                 mark = ("higher" if difference > 0 else "lower") if p_value < SIGNIFICANCE_LEVEL else None
-            estimates.append(OptionEstimate(
-                option=option, share=p, raw_share=float(raw[j]), ci_low=_clean(intervals.ci_low.iloc[c]),
-                ci_high=_clean(intervals.ci_high.iloc[c]), se=_clean(se[c]),
-                moe=margin_of_error(n, p=min(max(p, 0.0), 1.0), deff=deff).value, difference=difference,
-                p_value=p_value, mark=mark))
-        out.append(BaseFigures(key=key, label=label, n=n, effective_n=kish, design_effect=deff,
-                               moe=margin_of_error(n, p=0.5, deff=deff).value, small=n < SMALL_BASE, suppressed=None,
-                               withheld=False, estimates=tuple(estimates)))
+            estimates.append(
+                OptionEstimate(
+                    option=option,
+                    share=p,
+                    raw_share=float(raw[j]),
+                    ci_low=_clean(intervals.ci_low.iloc[c]),
+                    ci_high=_clean(intervals.ci_high.iloc[c]),
+                    se=_clean(se[c]),
+                    moe=margin_of_error(n, p=min(max(p, 0.0), 1.0), deff=deff).value,
+                    difference=difference,
+                    p_value=p_value,
+                    mark=mark,
+                )
+            )
+        out.append(
+            BaseFigures(
+                key=key,
+                label=label,
+                n=n,
+                effective_n=kish,
+                design_effect=deff,
+                moe=margin_of_error(n, p=0.5, deff=deff).value,
+                small=n < SMALL_BASE,
+                suppressed=None,
+                withheld=False,
+                estimates=tuple(estimates),
+            )
+        )
     return out
 
 
 #: Country names for tables (the sentences use :mod:`reports.wording`).
 COUNTRY_LABELS: dict[str, dict[str, str]] = {
-    "US": {"en": "United States", "es": "Estados Unidos"}, "UK": {"en": "United Kingdom", "es": "Reino Unido"},
-    "CA": {"en": "Canada", "es": "Canadá"}, "AU": {"en": "Australia", "es": "Australia"},
-    "IE": {"en": "Ireland", "es": "Irlanda"}, "NZ": {"en": "New Zealand", "es": "Nueva Zelanda"},
-    "ZA": {"en": "South Africa", "es": "Sudáfrica"}, "MX": {"en": "Mexico", "es": "México"},
+    "US": {"en": "United States", "es": "Estados Unidos"},
+    "UK": {"en": "United Kingdom", "es": "Reino Unido"},
+    "CA": {"en": "Canada", "es": "Canadá"},
+    "AU": {"en": "Australia", "es": "Australia"},
+    "IE": {"en": "Ireland", "es": "Irlanda"},
+    "NZ": {"en": "New Zealand", "es": "Nueva Zelanda"},
+    "ZA": {"en": "South Africa", "es": "Sudáfrica"},
+    "MX": {"en": "Mexico", "es": "México"},
     "ES": {"en": "Spain", "es": "España"},
 }
 assert set(COUNTRY_LABELS) == set(COUNTRIES)
@@ -209,7 +248,9 @@ ALL_LABEL = {"en": "All respondents", "es": "Todos los encuestados"}
 def withhold(base: BaseFigures) -> BaseFigures:
     """The base with every number removed (its label and the reason kept)."""
     empty = tuple(OptionEstimate(e.option, None, None, None, None, None, None) for e in base.estimates)
-    return replace(base, n=None, effective_n=None, design_effect=None, moe=None, withheld=True, estimates=empty)
+    return replace(
+        base, n=None, effective_n=None, design_effect=None, moe=None, withheld=True, estimates=empty
+    )
 
 
 def topline(weighting: PollWeighting, meta: PollMeta, *, audience: str = "public") -> BaseFigures:
@@ -237,7 +278,9 @@ def topline(weighting: PollWeighting, meta: PollMeta, *, audience: str = "public
     return base
 
 
-def breakdown(weighting: PollWeighting, meta: PollMeta, dimension: str, *, audience: str = "public") -> Breakdown:
+def breakdown(
+    weighting: PollWeighting, meta: PollMeta, dimension: str, *, audience: str = "public"
+) -> Breakdown:
     """Figures per country or per specialty group, tested against the rest, with suppression.
 
     Args:
@@ -276,9 +319,10 @@ def breakdown(weighting: PollWeighting, meta: PollMeta, dimension: str, *, audie
     plan = suppression_plan({k: r.n or 0 for k, r in rows.items()})
     out = []
     for key, row in rows.items():
+        shown = row
         if plan[key]:
-            row = replace(row, suppressed=plan[key])
+            shown = replace(row, suppressed=plan[key])
             if audience == "public":
-                row = withhold(row)
-        out.append(row)
+                shown = withhold(shown)
+        out.append(shown)
     return Breakdown(dimension=dimension, rows=tuple(out))

@@ -6,6 +6,7 @@ recovered by subtraction, so further rows (the smallest first) are withheld unti
 are and together they hold at least :data:`MIN_CELL` respondents. Bases under :data:`SMALL_BASE`
 are published but flagged as small.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -18,8 +19,9 @@ PRIMARY = "fewer than 10 respondents"
 COMPLEMENTARY = "withheld so that a smaller cell cannot be worked out from the total"
 
 
-def suppression_plan(bases: Mapping[str, int], *, total_published: bool = True,
-                     min_cell: int = MIN_CELL) -> dict[str, str | None]:
+def suppression_plan(
+    bases: Mapping[str, int], *, total_published: bool = True, min_cell: int = MIN_CELL
+) -> dict[str, str | None]:
     """Which rows of one breakdown to withhold, and why.
 
     Args:

@@ -4,9 +4,10 @@ Respondents are drawn with skewed demographics (more young, more female, more fa
 than the frames) so that weighting has work to do; answers depend on country and specialty
 group so that breakdowns differ.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -23,8 +24,13 @@ _OPTIONS = (
 )
 
 
-def synthetic_meta(poll_id: int = 1, countries: tuple[str, ...] = ("US",), *, multiple: bool = False,
-                   specialties: tuple[str, ...] | None = None) -> PollMeta:
+def synthetic_meta(
+    poll_id: int = 1,
+    countries: tuple[str, ...] = ("US",),
+    *,
+    multiple: bool = False,
+    specialties: tuple[str, ...] | None = None,
+) -> PollMeta:
     """A poll like the 2014 release: "Would an international medical social network be valuable?".
 
     Example:
@@ -33,15 +39,23 @@ def synthetic_meta(poll_id: int = 1, countries: tuple[str, ...] = ("US",), *, mu
     """
     return PollMeta(
         poll_id=poll_id,
-        question={"en": "Would an international medical social network be valuable to you?",
-                  "es": "¿Le resultaría valiosa una red social médica internacional?"},
-        options=_OPTIONS, multiple=multiple, countries=countries, specialties=specialties,
-        opens_at=datetime(2014, 8, 4, tzinfo=timezone.utc), closes_at=datetime(2014, 8, 25, tzinfo=timezone.utc),
-        topic="networking")
+        question={
+            "en": "Would an international medical social network be valuable to you?",
+            "es": "¿Le resultaría valiosa una red social médica internacional?",
+        },
+        options=_OPTIONS,
+        multiple=multiple,
+        countries=countries,
+        specialties=specialties,
+        opens_at=datetime(2014, 8, 4, tzinfo=UTC),
+        closes_at=datetime(2014, 8, 25, tzinfo=UTC),
+        topic="networking",
+    )
 
 
-def synthetic_responses(meta: PollMeta, n: int, *, seed: int = 0,
-                        country_n: dict[str, int] | None = None) -> pd.DataFrame:
+def synthetic_responses(
+    meta: PollMeta, n: int, *, seed: int = 0, country_n: dict[str, int] | None = None
+) -> pd.DataFrame:
     """Votes for ``meta`` (``country_n`` fixes each country's count; else split evenly).
 
     Example:
@@ -62,9 +76,18 @@ def synthetic_responses(meta: PollMeta, n: int, *, seed: int = 0,
         sex = rng.choice(["female", "male"], size=count, p=[0.55, 0.45])
         age = rng.choice(AGE_BANDS, size=count, p=[0.3, 0.3, 0.2, 0.15, 0.05])
         practice = rng.choice(PRACTICE_BANDS, size=count)
-        frame = pd.DataFrame({"country": country, "specialty": specialty, "sex": sex, "age_band": age,
-                              "practice_band": practice})
-        lean = 0.55 + 0.05 * (c_index % 4) + np.where(frame["specialty"].map(group_of) == "surgical", -0.15, 0.0)
+        frame = pd.DataFrame(
+            {
+                "country": country,
+                "specialty": specialty,
+                "sex": sex,
+                "age_band": age,
+                "practice_band": practice,
+            }
+        )
+        lean = (
+            0.55 + 0.05 * (c_index % 4) + np.where(frame["specialty"].map(group_of) == "surgical", -0.15, 0.0)
+        )
         lean = lean + np.where(frame["age_band"] == "under 35", 0.1, 0.0)
         draw = rng.random(count)
         keys = meta.option_keys
@@ -72,7 +95,7 @@ def synthetic_responses(meta: PollMeta, n: int, *, seed: int = 0,
         for j, key in enumerate(keys):
             frame[option_column(key)] = choice == j
         if meta.multiple:
-            for j, key in enumerate(keys):
+            for key in keys:
                 frame[option_column(key)] |= rng.random(count) < 0.15
         rows.append(frame)
     return pd.concat(rows, ignore_index=True)

@@ -7,10 +7,11 @@ margins are coarsened step by step — specialty: the frame's own levels, then t
 margin still too sparse is dropped. Every step is recorded in :class:`MarginUse` so the
 disclosure can say which margins were used and what was collapsed or dropped.
 """
+
 from __future__ import annotations
 
-from collections import Counter
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -24,8 +25,14 @@ from sampling.weighting import ConvergenceError, InfeasibleTargetsError, rake
 #: Fewest respondents a margin level may have before the margin is coarsened.
 MIN_LEVEL_RESPONDENTS = 10
 MARGINS = ("specialty", "sex", "age_band")
-SETTINGS: dict[str, Any] = {"method": "rake", "tol": 1e-6, "max_iter": 100, "min_level": MIN_LEVEL_RESPONDENTS,
-                            "combine": "population_share", "margins": list(MARGINS)}
+SETTINGS: dict[str, Any] = {
+    "method": "rake",
+    "tol": 1e-6,
+    "max_iter": 100,
+    "min_level": MIN_LEVEL_RESPONDENTS,
+    "combine": "population_share",
+    "margins": list(MARGINS),
+}
 _ALL = "_all"  # a one-level margin: equal weights within a country too small to weight
 
 
@@ -94,8 +101,9 @@ class PollWeighting:
         return self.pooled.weights
 
 
-def _coarsen(name: str, shares: dict[str, float], recoded: pd.Series, mapping: dict[str, str]
-             ) -> tuple[dict[str, float], pd.Series]:
+def _coarsen(
+    name: str, shares: dict[str, float], recoded: pd.Series, mapping: dict[str, str]
+) -> tuple[dict[str, float], pd.Series]:
     out: dict[str, float] = {}
     for level, share in shares.items():
         out[mapping[level]] = out.get(mapping[level], 0.0) + share
@@ -116,16 +124,19 @@ def _gp_map(levels: list[str], to_frame: dict[str, str]) -> dict[str, str]:
     return {lvl: (c.most_common(1)[0][0] if c else "specialist") for lvl, c in votes.items()}
 
 
-def _specialty_margin(margin: population.Margin, codes: pd.Series, targeted: tuple[str, ...] | None
-                      ) -> tuple[MarginUse, pd.Series | None]:
+def _specialty_margin(
+    margin: population.Margin, codes: pd.Series, targeted: tuple[str, ...] | None
+) -> tuple[MarginUse, pd.Series | None]:
     to_frame = dict(margin.collapse_map) or {c: c for c in SPECIALTIES}
     notes: list[str] = []
     reach = {to_frame[c] for c in (targeted or SPECIALTIES)}
     shares = {lvl: s for lvl, s in margin.shares.items() if lvl in reach}
     if len(shares) < len(margin.shares):
         lost = len(margin.shares) - len(shares)
-        notes.append(f"{lost} frame level(s) outside the poll's target (or without a Pulse specialty code) left out; "
-                     "the others rescaled to 100%")
+        notes.append(
+            f"{lost} frame level(s) outside the poll's target (or without a Pulse specialty code) left out; "
+            "the others rescaled to 100%"
+        )
     total = sum(shares.values())
     shares = {k: v / total for k, v in shares.items()}
     recoded = codes.map(to_frame)
@@ -133,15 +144,22 @@ def _specialty_margin(margin: population.Margin, codes: pd.Series, targeted: tup
     if _sparse(shares, recoded) and margin.scheme == "canonical":
         shares, recoded = _coarsen("group", shares, recoded, {c: group_of(c) for c in shares})
         coding = "specialty groups"
-        notes.append(f"collapsed from {len(margin.shares)} specialties to specialty groups "
-                     f"(a level had fewer than {MIN_LEVEL_RESPONDENTS} respondents)")
+        notes.append(
+            f"collapsed from {len(margin.shares)} specialties to specialty groups "
+            f"(a level had fewer than {MIN_LEVEL_RESPONDENTS} respondents)"
+        )
     if _sparse(shares, recoded) and len(shares) > 2:
-        gp = ({g: ("general_practice" if g == "general_practice" else "specialist") for g in shares}
-              if coding == "specialty groups" else _gp_map(list(shares), to_frame))
+        gp = (
+            {g: ("general_practice" if g == "general_practice" else "specialist") for g in shares}
+            if coding == "specialty groups"
+            else _gp_map(list(shares), to_frame)
+        )
         shares, recoded = _coarsen("gp", shares, recoded, gp)
         coding = "general practice vs specialists"
-        notes.append(f"collapsed to general practice vs specialists (a level had fewer than "
-                     f"{MIN_LEVEL_RESPONDENTS} respondents)")
+        notes.append(
+            f"collapsed to general practice vs specialists (a level had fewer than "
+            f"{MIN_LEVEL_RESPONDENTS} respondents)"
+        )
     return _finish("specialty", margin, shares, recoded, coding, notes)
 
 
@@ -151,30 +169,50 @@ def _age_margin(margin: population.Margin, bands: pd.Series) -> tuple[MarginUse,
     coding = "under/over 55" if margin.collapse_map else "frame levels"
     notes: list[str] = []
     if _sparse(shares, recoded) and not margin.collapse_map:
-        coarse = dict(zip(population.AGE_BANDS, population.collapse_age_band(pd.Series(population.AGE_BANDS))))
+        coarse = dict(
+            zip(population.AGE_BANDS, population.collapse_age_band(pd.Series(population.AGE_BANDS)))
+        )
         shares, recoded = _coarsen("age", shares, recoded, coarse)
         coding = "under/over 55"
-        notes.append(f"collapsed from Pulse's five age bands to under/over 55 (a band had fewer than "
-                     f"{MIN_LEVEL_RESPONDENTS} respondents)")
+        notes.append(
+            f"collapsed from Pulse's five age bands to under/over 55 (a band had fewer than "
+            f"{MIN_LEVEL_RESPONDENTS} respondents)"
+        )
     return _finish("age_band", margin, shares, recoded, coding, notes)
 
 
-def _finish(variable: str, margin: population.Margin, shares: dict[str, float], recoded: pd.Series, coding: str,
-            notes: list[str]) -> tuple[MarginUse, pd.Series | None]:
+def _finish(
+    variable: str,
+    margin: population.Margin,
+    shares: dict[str, float],
+    recoded: pd.Series,
+    coding: str,
+    notes: list[str],
+) -> tuple[MarginUse, pd.Series | None]:
     sparse = _sparse(shares, recoded)
     if len(shares) < 2:
         notes.append("not used: the poll's target covers a single level of this margin")
     elif sparse:
-        notes.append(f"not used: level(s) {', '.join(map(str, sparse))} had fewer than {MIN_LEVEL_RESPONDENTS} "
-                     "respondents even after collapsing")
+        notes.append(
+            f"not used: level(s) {', '.join(map(str, sparse))} had fewer than {MIN_LEVEL_RESPONDENTS} "
+            "respondents even after collapsing"
+        )
     used = len(shares) >= 2 and not sparse
-    use = MarginUse(variable=variable, used=used, levels=dict(sorted(shares.items())) if used else {},
-                    source=margin.source, year=margin.year, coding=coding, notes=tuple(notes))
+    use = MarginUse(
+        variable=variable,
+        used=used,
+        levels=dict(sorted(shares.items())) if used else {},
+        source=margin.source,
+        year=margin.year,
+        coding=coding,
+        notes=tuple(notes),
+    )
     return use, (recoded if used else None)
 
 
-def plan_country(code: str, part: pd.DataFrame, targeted: tuple[str, ...] | None
-                 ) -> tuple[dict[str, dict[str, float]], pd.DataFrame, tuple[MarginUse, ...], tuple[str, ...]]:
+def plan_country(
+    code: str, part: pd.DataFrame, targeted: tuple[str, ...] | None
+) -> tuple[dict[str, dict[str, float]], pd.DataFrame, tuple[MarginUse, ...], tuple[str, ...]]:
     """Choose one country's raking margins and recode its respondents to their levels.
 
     Args:
@@ -239,16 +277,23 @@ def weight_poll(responses: pd.DataFrame, specialties: tuple[str, ...] | None = N
         raise ValueError("the poll has no votes: a report needs at least one")
     # The questions of one survey share their respondents: weight each set of respondents once.
     demographics = responses[["country", "specialty", "sex", "age_band"]]
-    key = (hashlib.sha256(pd.util.hash_pandas_object(demographics, index=True).to_numpy().tobytes()).hexdigest(),
-           specialties)
+    key = (
+        hashlib.sha256(pd.util.hash_pandas_object(demographics, index=True).to_numpy().tobytes()).hexdigest(),
+        specialties,
+    )
     cached = _CACHE.get(key)
     if cached is None:
         cached = _weight(responses, specialties)
         _CACHE.clear()  # keep one: a survey's questions come one after another
         _CACHE[key] = cached
     options = [c for c in responses.columns if c.startswith("option:")]
-    sample = pd.concat([cached.sample.drop(columns=[c for c in cached.sample if c.startswith("option:")]),
-                        responses[options]], axis=1)
+    sample = pd.concat(
+        [
+            cached.sample.drop(columns=[c for c in cached.sample if c.startswith("option:")]),
+            responses[options],
+        ],
+        axis=1,
+    )
     return replace(cached, sample=sample)
 
 
@@ -272,26 +317,57 @@ def _weight(responses: pd.DataFrame, specialties: tuple[str, ...] | None) -> Pol
     sample["group"] = responses["specialty"].map(group_of)
     sample["specialty_code"] = responses["specialty"]
     totals = population.country_totals()
-    pooled = pooling.pool(sample, frames, population={c: float(totals[c]) for c in frames}, method="rake",
-                          tol=SETTINGS["tol"], max_iter=SETTINGS["max_iter"])
+    pooled = pooling.pool(
+        sample,
+        frames,
+        population={c: float(totals[c]) for c in frames},
+        method="rake",
+        tol=SETTINGS["tol"],
+        max_iter=SETTINGS["max_iter"],
+    )
     countries = []
     for code in present:
         result = pooled.by_country[code]
         uses, missing = plans[code]
-        notes = ("too few respondents to weight within the country: equal weights",) if _ALL in frames[code] else ()
-        countries.append(CountryWeighting(
-            country=code, n=int((sample["country"] == code).sum()), margins=uses, missing=missing,
-            population=float(totals[code]), population_share=pooled.population_shares[code],
-            design_effect=result.design_effect, effective_n=result.effective_n, iterations=result.iterations,
-            notes=notes))
-    versions = {c.country: {u.variable: {"source": u.source, "year": u.year, "coding": u.coding, "levels": u.levels}
-                            for u in c.margins} | {"population": c.population} for c in countries}
-    return PollWeighting(sample=sample, pooled=pooled, countries=tuple(countries), frames=versions,
-                         design=design_of(sample, pooled))
+        notes = (
+            ("too few respondents to weight within the country: equal weights",)
+            if _ALL in frames[code]
+            else ()
+        )
+        countries.append(
+            CountryWeighting(
+                country=code,
+                n=int((sample["country"] == code).sum()),
+                margins=uses,
+                missing=missing,
+                population=float(totals[code]),
+                population_share=pooled.population_shares[code],
+                design_effect=result.design_effect,
+                effective_n=result.effective_n,
+                iterations=result.iterations,
+                notes=notes,
+            )
+        )
+    versions = {
+        c.country: {
+            u.variable: {"source": u.source, "year": u.year, "coding": u.coding, "levels": u.levels}
+            for u in c.margins
+        }
+        | {"population": c.population}
+        for c in countries
+    }
+    return PollWeighting(
+        sample=sample,
+        pooled=pooled,
+        countries=tuple(countries),
+        frames=versions,
+        design=design_of(sample, pooled),
+    )
 
 
-def _converging(targets: dict[str, dict[str, float]], columns: pd.DataFrame, uses: tuple[MarginUse, ...]
-                ) -> tuple[dict[str, dict[str, float]], pd.DataFrame, tuple[MarginUse, ...]]:
+def _converging(
+    targets: dict[str, dict[str, float]], columns: pd.DataFrame, uses: tuple[MarginUse, ...]
+) -> tuple[dict[str, dict[str, float]], pd.DataFrame, tuple[MarginUse, ...]]:
     """Drop the last margin until the country's raking converges; record why."""
     while True:
         try:
@@ -303,9 +379,20 @@ def _converging(targets: dict[str, dict[str, float]], columns: pd.DataFrame, use
                 raise
             targets = {k: v for k, v in targets.items() if k != dropped}
             columns = columns.drop(columns=dropped)
-            uses = tuple(MarginUse(u.variable, False, {}, u.source, u.year, u.coding,
-                                   u.notes + (f"not used: raking with it did not converge ({exc})",))
-                         if u.variable == dropped else u for u in uses)
+            uses = tuple(
+                MarginUse(
+                    u.variable,
+                    False,
+                    {},
+                    u.source,
+                    u.year,
+                    u.coding,
+                    (*u.notes, f"not used: raking with it did not converge ({exc})"),
+                )
+                if u.variable == dropped
+                else u
+                for u in uses
+            )
             if not targets:
                 targets = {_ALL: {"all": 1.0}}
                 columns = columns.assign(**{_ALL: "all"})

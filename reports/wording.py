@@ -5,6 +5,7 @@ space, decimal comma "±7,6", no separator in four-digit numbers ("3000") and a 
 from five digits ("10 000"). Country phrases carry their articles ("del Reino Unido", "de EE. UU.").
 Percentages round half up to whole points; margins of error to one decimal.
 """
+
 from __future__ import annotations
 
 import math
@@ -15,20 +16,57 @@ NBSP = "\u00a0"
 
 #: (English adjective for "… physicians", Spanish noun phrase with article where it takes one).
 COUNTRY_PHRASES: dict[str, tuple[str, str]] = {
-    "US": ("US", "EE.\u00a0UU."), "UK": ("UK", "el Reino Unido"), "CA": ("Canadian", "Canadá"),
-    "AU": ("Australian", "Australia"), "IE": ("Irish", "Irlanda"), "NZ": ("New Zealand", "Nueva Zelanda"),
-    "ZA": ("South African", "Sudáfrica"), "MX": ("Mexican", "México"), "ES": ("Spanish", "España"),
+    "US": ("US", "EE.\u00a0UU."),
+    "UK": ("UK", "el Reino Unido"),
+    "CA": ("Canadian", "Canadá"),
+    "AU": ("Australian", "Australia"),
+    "IE": ("Irish", "Irlanda"),
+    "NZ": ("New Zealand", "Nueva Zelanda"),
+    "ZA": ("South African", "Sudáfrica"),
+    "MX": ("Mexican", "México"),
+    "ES": ("Spanish", "España"),
 }
 #: English country names with their article, for "physicians in the US and Canada".
 COUNTRY_IN_EN: dict[str, str] = {
-    "US": "the US", "UK": "the UK", "CA": "Canada", "AU": "Australia", "IE": "Ireland", "NZ": "New Zealand",
-    "ZA": "South Africa", "MX": "Mexico", "ES": "Spain",
+    "US": "the US",
+    "UK": "the UK",
+    "CA": "Canada",
+    "AU": "Australia",
+    "IE": "Ireland",
+    "NZ": "New Zealand",
+    "ZA": "South Africa",
+    "MX": "Mexico",
+    "ES": "Spain",
 }
 MONTHS = {
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"),
-    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
-           "noviembre", "diciembre"),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    "es": (
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ),
 }
 
 #: Sentence templates. {pct}, {population}, {option}, {question}, {statement}, {basis}, {moe}.
@@ -36,7 +74,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "en": {
         "statement": "{pct} of {population} {statement} ({basis}; margin of error ±{moe} points).",
         "option": "{pct} of {population} answered “{option}” when asked “{question}” ({basis}; "
-                  "margin of error ±{moe} points).",
+        "margin of error ±{moe} points).",
         "hedged": "Only {n} {population} answered, too few for a reliable percentage.",
         "basis": "{n} {population}{specialties}, {date}",
         "specialties": " from {k} specialties",
@@ -44,7 +82,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "es": {
         "statement": "El {pct} de {population} {statement} ({basis}; margen de error ±{moe} puntos).",
         "option": "El {pct} de {population} respondió «{option}» a la pregunta «{question}» ({basis}; "
-                  "margen de error ±{moe} puntos).",
+        "margen de error ±{moe} puntos).",
         "hedged": "Solo respondieron {n} {population}, demasiado pocos para un porcentaje fiable.",
         "basis": "{n} {population}{specialties}, {date}",
         "specialties": " de {k} especialidades",
@@ -60,7 +98,7 @@ def _locale(locale: str) -> str:
 
 def round_half_up(value: float, digits: int = 0) -> float:
     """Round half away from zero (what readers expect: 0.5 → 1), not Python's half-to-even."""
-    scale = 10 ** digits
+    scale = 10**digits
     return math.floor(abs(value) * scale + 0.5) / scale * (1 if value >= 0 else -1)
 
 
@@ -109,7 +147,9 @@ def fieldwork(opens_at: datetime, closes_at: datetime, locale: str) -> str:
 def date(value: datetime, locale: str) -> str:
     """A day: "4 August 2014" / "4 de agosto de 2014"."""
     month = MONTHS[_locale(locale)][value.month - 1]
-    return f"{value.day} {month} {value.year}" if locale == "en" else f"{value.day} de {month} de {value.year}"
+    return (
+        f"{value.day} {month} {value.year}" if locale == "en" else f"{value.day} de {month} de {value.year}"
+    )
 
 
 def _join(items: list[str], locale: str) -> str:

@@ -6,6 +6,7 @@ Kish design effect Pulse reports everywhere, ``sampling.estimation`` for weighte
 design-based SEs, ``sampling.intervals`` for intervals and published precision figures, and
 ``sampling.significance`` for Rao-Scott tests and domain differences.
 """
+
 from __future__ import annotations
 
 from sampling import diagnostics, pooling, population, weighting
@@ -16,11 +17,25 @@ from sampling.significance import DomainDifference, RaoScottTest, difference, ra
 from sampling.weighting import calibrate, poststratify, rake, trim
 
 __all__ = [
-    # weighting
-    "rake", "poststratify", "calibrate", "trim", "WeightingResult",
+    "DomainDifference",
+    "PrecisionFigure",
+    "RaoScottTest",
+    "WeightingResult",
+    "calibrate",
+    "credibility_interval",
+    "diagnostics",
+    "difference",
     # estimates, intervals and tests
-    "estimate", "proportion_interval", "margin_of_error", "credibility_interval", "PrecisionFigure",
-    "rao_scott", "RaoScottTest", "difference", "DomainDifference",
+    "estimate",
+    "margin_of_error",
+    "pooling",
     # modules
-    "population", "weighting", "diagnostics", "pooling",
+    "population",
+    "poststratify",
+    "proportion_interval",
+    # weighting
+    "rake",
+    "rao_scott",
+    "trim",
+    "weighting",
 ]

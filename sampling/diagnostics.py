@@ -11,6 +11,7 @@ Example:
     >>> round(effective_n([1.0, 1.0, 2.0, 4.0]), 4)
     2.9091
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -19,7 +20,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["design_effect", "effective_n", "efficiency", "weight_summary", "margin_table", "standardised_differences"]
+__all__ = [
+    "design_effect",
+    "effective_n",
+    "efficiency",
+    "margin_table",
+    "standardised_differences",
+    "weight_summary",
+]
 
 
 def _array(weights: Any) -> np.ndarray:
@@ -121,13 +129,26 @@ def weight_summary(weights: Any) -> pd.Series:
     q = np.quantile(arr, [0.01, 0.05, 0.5, 0.95, 0.99])
     mean = arr.mean()
     smallest = arr.min()
-    return pd.Series({
-        "n": float(len(arr)), "sum": float(arr.sum()), "min": float(smallest), "p01": q[0], "p05": q[1],
-        "median": q[2], "mean": float(mean), "p95": q[3], "p99": q[4], "max": float(arr.max()),
-        "max_min_ratio": float(arr.max() / smallest) if smallest > 0 else float("inf"),
-        "cv": float(arr.std() / mean), "design_effect": design_effect(arr),
-        "effective_n": effective_n(arr), "efficiency": efficiency(arr),
-    }, name="weights")
+    return pd.Series(
+        {
+            "n": float(len(arr)),
+            "sum": float(arr.sum()),
+            "min": float(smallest),
+            "p01": q[0],
+            "p05": q[1],
+            "median": q[2],
+            "mean": float(mean),
+            "p95": q[3],
+            "p99": q[4],
+            "max": float(arr.max()),
+            "max_min_ratio": float(arr.max() / smallest) if smallest > 0 else float("inf"),
+            "cv": float(arr.std() / mean),
+            "design_effect": design_effect(arr),
+            "effective_n": effective_n(arr),
+            "efficiency": efficiency(arr),
+        },
+        name="weights",
+    )
 
 
 def _shares(values: pd.Series, weights: np.ndarray) -> pd.Series:
@@ -135,8 +156,9 @@ def _shares(values: pd.Series, weights: np.ndarray) -> pd.Series:
     return pd.Series(weights, index=values.index).groupby(values.to_numpy(), sort=False).sum() / total
 
 
-def margin_table(sample: pd.DataFrame, targets: Mapping[str, Mapping[Any, float]], weights: Any,
-                 base_weights: Any = None) -> pd.DataFrame:
+def margin_table(
+    sample: pd.DataFrame, targets: Mapping[str, Mapping[Any, float]], weights: Any, base_weights: Any = None
+) -> pd.DataFrame:
     """Target, unweighted and weighted share of every level of every margin.
 
     Args:
@@ -170,7 +192,9 @@ def margin_table(sample: pd.DataFrame, targets: Mapping[str, Mapping[Any, float]
         weighted = _shares(sample[var], w)
         for level in list(levels) + [lvl for lvl in unweighted.index if lvl not in levels]:
             target = levels[level] / total if level in levels else np.nan
-            rows.append((var, level, target, float(unweighted.get(level, 0.0)), float(weighted.get(level, 0.0))))
+            rows.append(
+                (var, level, target, float(unweighted.get(level, 0.0)), float(weighted.get(level, 0.0)))
+            )
     table = pd.DataFrame(rows, columns=["variable", "level", "target", "unweighted", "weighted"])
     table["error"] = table["weighted"] - table["target"]
     return table
@@ -205,11 +229,14 @@ def standardised_differences(margins: pd.DataFrame) -> pd.DataFrame:
     p = table["target"].to_numpy(dtype=float)
     scale = np.sqrt(p * (1 - p))
     scale = np.where(scale > 0, scale, 1.0)
-    out = pd.DataFrame({
-        "variable": table["variable"].to_numpy(), "level": table["level"].to_numpy(),
-        "asmd_before": np.abs(table["unweighted"].to_numpy(dtype=float) - p) / scale,
-        "asmd_after": np.abs(table["weighted"].to_numpy(dtype=float) - p) / scale,
-    })
+    out = pd.DataFrame(
+        {
+            "variable": table["variable"].to_numpy(),
+            "level": table["level"].to_numpy(),
+            "asmd_before": np.abs(table["unweighted"].to_numpy(dtype=float) - p) / scale,
+            "asmd_after": np.abs(table["weighted"].to_numpy(dtype=float) - p) / scale,
+        }
+    )
     means = out.groupby("variable", sort=False)[["asmd_before", "asmd_after"]].mean().reset_index()
     means.insert(1, "level", "(mean)")
     return pd.concat([out, means], ignore_index=True)

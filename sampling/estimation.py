@@ -12,6 +12,7 @@ not Kish's weighting design effect (``WeightingResult.design_effect``): it is sp
 estimate and is below 1 when calibration helps. R's ``deff=TRUE`` (without replacement) is
 undefined here because the weights sum to the sample size.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -32,8 +33,9 @@ from sampling.variance import (
 )
 
 STATISTICS = ("mean", "total")
-DEFF_LABEL = ("design effect: variance / with-replacement SRS variance of the same estimate "
-              "(R svymean deff='replace')")
+DEFF_LABEL = (
+    "design effect: variance / with-replacement SRS variance of the same estimate (R svymean deff='replace')"
+)
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def estimands(sample: pd.DataFrame, variable: str, by: str | Sequence[str] | Non
     categorical = _is_categorical(column)
     if categorical:
         if isinstance(column.dtype, pd.CategoricalDtype):
-            levels = [lv for lv in column.cat.categories]
+            levels = list(column.cat.categories)
         else:
             levels = sorted(column[present].unique().tolist(), key=lambda v: (str(type(v)), v))
         level_values = [(column == lv).to_numpy(dtype=bool, na_value=False).astype(float) for lv in levels]
@@ -126,8 +128,13 @@ def estimands(sample: pd.DataFrame, variable: str, by: str | Sequence[str] | Non
             keys.append(key + ((level,) if categorical else ()))
             dom_cols.append(member)
             val_cols.append(vals)
-    return Estimands(keys=keys, domain=np.column_stack(dom_cols), values=np.column_stack(val_cols),
-                     proportion=proportion, categorical=categorical)
+    return Estimands(
+        keys=keys,
+        domain=np.column_stack(dom_cols),
+        values=np.column_stack(val_cols),
+        proportion=proportion,
+        categorical=categorical,
+    )
 
 
 def _srs_variance(design: Design, est: Estimands, theta: np.ndarray, statistic: str) -> np.ndarray:
@@ -139,7 +146,7 @@ def _srs_variance(design: Design, est: Estimands, theta: np.ndarray, statistic: 
         mean = (w @ (est.domain * est.values)) / wsum if statistic == "total" else theta
         s2 = (w @ (est.domain * (est.values - mean) ** 2)) / wsum * counts / (counts - 1)
         srs = s2 / counts
-        return srs * wsum ** 2 if statistic == "total" else srs
+        return srs * wsum**2 if statistic == "total" else srs
 
 
 def linearized_variance(design: Design, est: Estimands, statistic: str) -> np.ndarray:
@@ -147,10 +154,19 @@ def linearized_variance(design: Design, est: Estimands, statistic: str) -> np.nd
     return linearized_se(design, est.domain, est.values, statistic) ** 2
 
 
-def estimate(sample: pd.DataFrame, result: Any | None, variable: str, *,
-             by: str | Sequence[str] | None = None, statistic: str = "mean",
-             variance: str = "linearization", ci: str | None = None, level: float = 0.95,
-             replicates: int = 200, seed: int | None = None) -> pd.DataFrame:
+def estimate(
+    sample: pd.DataFrame,
+    result: Any | None,
+    variable: str,
+    *,
+    by: str | Sequence[str] | None = None,
+    statistic: str = "mean",
+    variance: str = "linearization",
+    ci: str | None = None,
+    level: float = 0.95,
+    replicates: int = 200,
+    seed: int | None = None,
+) -> pd.DataFrame:
     """Weighted shares, means or totals with design-based SE, CI and design effect.
 
     Args:
@@ -206,22 +222,33 @@ def estimate(sample: pd.DataFrame, result: Any | None, variable: str, *,
     if ci is not None and ci not in PROPORTION_METHODS:
         raise ValueError(f"ci={ci!r}: choose one of {', '.join(PROPORTION_METHODS)}")
     if not (isinstance(replicates, (int, np.integer)) and replicates >= 2):
-        raise ValueError(f"replicates={replicates!r}: give a whole number of bootstrap replicates "
-                         "(≥ 2, e.g. 200)")
+        raise ValueError(
+            f"replicates={replicates!r}: give a whole number of bootstrap replicates (≥ 2, e.g. 200)"
+        )
     design = design_of(sample, result)
     est = estimands(sample, variable, by)
     proportion_ci = est.proportion and statistic == "mean"
     if ci not in (None, "wald") and not proportion_ci:
         what = "a total" if statistic == "total" else f"the mean of non-0/1 {variable!r}"
-        raise ValueError(f"ci={ci!r} is an interval for proportions, not for {what}: "
-                         "leave ci unset (t interval)")
+        raise ValueError(
+            f"ci={ci!r} is an interval for proportions, not for {what}: leave ci unset (t interval)"
+        )
     theta = point(design.weights, est.domain, est.values, statistic)
     replicate_info = None
     if method == "linearization":
         var = linearized_variance(design, est, statistic)
     else:
-        replicate_info = replicate_variance(sample, result, design, est.domain, est.values, statistic,
-                                            method=method, replicates=replicates, seed=seed)
+        replicate_info = replicate_variance(
+            sample,
+            result,
+            design,
+            est.domain,
+            est.values,
+            statistic,
+            method=method,
+            replicates=replicates,
+            seed=seed,
+        )
         var = replicate_info.variance
     se = np.sqrt(var)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -230,10 +257,11 @@ def estimate(sample: pd.DataFrame, result: Any | None, variable: str, *,
     df = design.degrees_of_freedom(est.domain)
     w = design.weights[:, None] * est.domain
     with np.errstate(invalid="ignore", divide="ignore"):
-        kish_n = w.sum(axis=0) ** 2 / (w ** 2).sum(axis=0)
+        kish_n = w.sum(axis=0) ** 2 / (w**2).sum(axis=0)
     if proportion_ci:
-        intervals = proportion_interval(theta, se, n, method=ci or "logit", level=level, df=df,
-                                        fallback_n=kish_n)
+        intervals = proportion_interval(
+            theta, se, n, method=ci or "logit", level=level, df=df, fallback_n=kish_n
+        )
         low, high = intervals.ci_low.to_numpy(), intervals.ci_high.to_numpy()
         n_eff, used = intervals.n_eff.to_numpy(), intervals.ci_method.to_numpy()
     else:
@@ -244,10 +272,24 @@ def estimate(sample: pd.DataFrame, result: Any | None, variable: str, *,
     by_cols = _as_list(by)
     names = by_cols + (["level"] if est.categorical else [])
     frame = pd.DataFrame(est.keys, columns=names) if names else pd.DataFrame(index=range(len(est.keys)))
-    frame = frame.assign(estimate=theta, se=se, ci_low=low, ci_high=high, deff=deff, n=n.astype(int),
-                         n_eff=n_eff, ci_method=used)
-    frame.attrs = {"variable": variable, "statistic": statistic, "variance": method, "level": level,
-                   "deff": DEFF_LABEL, "weighting": getattr(result, "method", "none")}
+    frame = frame.assign(
+        estimate=theta,
+        se=se,
+        ci_low=low,
+        ci_high=high,
+        deff=deff,
+        n=n.astype(int),
+        n_eff=n_eff,
+        ci_method=used,
+    )
+    frame.attrs = {
+        "variable": variable,
+        "statistic": statistic,
+        "variance": method,
+        "level": level,
+        "deff": DEFF_LABEL,
+        "weighting": getattr(result, "method", "none"),
+    }
     if replicate_info is not None:
         frame.attrs.update(replicates=replicate_info.replicates, replicates_dropped=replicate_info.dropped)
     return frame

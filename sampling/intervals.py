@@ -10,6 +10,7 @@ At p = 0 or 1 the standard error is 0 and the logit is infinite: ``logit``/``xlo
 back to the Korn-Graubard interval and the effective n falls back to ``fallback_n`` (Kish's
 effective n of the domain); the method actually used is reported per row.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,8 +39,16 @@ def _beta_bounds(p: np.ndarray, n: np.ndarray, alpha: float) -> tuple[np.ndarray
     return low, high
 
 
-def proportion_interval(estimate: Any, se: Any, n: Any, *, method: str = "logit", level: float = 0.95,
-                        df: Any = None, fallback_n: Any = None) -> pd.DataFrame:
+def proportion_interval(
+    estimate: Any,
+    se: Any,
+    n: Any,
+    *,
+    method: str = "logit",
+    level: float = 0.95,
+    df: Any = None,
+    fallback_n: Any = None,
+) -> pd.DataFrame:
     """Confidence interval for (weighted) proportions.
 
     Args:
@@ -80,7 +89,7 @@ def proportion_interval(estimate: Any, se: Any, n: Any, *, method: str = "logit"
     inner = (p > 0) & (p < 1) & (se_ > 0)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         # n/deff with deff = v/(p(1−p)/(n−1)): equals n for an unweighted sample.
-        n_eff = np.where(inner, n_ * p * (1 - p) / ((n_ - 1) * se_ ** 2), fb)
+        n_eff = np.where(inner, n_ * p * (1 - p) / ((n_ - 1) * se_**2), fb)
         t = stats.t.ppf(1 - alpha / 2, np.maximum(dof, 1))
         z = stats.norm.ppf(1 - alpha / 2)
         used = np.full(p.shape, method, dtype=object)
@@ -95,20 +104,22 @@ def proportion_interval(estimate: Any, se: Any, n: Any, *, method: str = "logit"
             # svyciprop: n.eff = p(1−p)/var times (t(n−1)/t(df))², 1 unless the design is stratified.
             t_rows = stats.t.ppf(alpha / 2, np.maximum(n_ - 1, 1))
             ratio = (t_rows / stats.t.ppf(alpha / 2, np.maximum(dof, 1))) ** 2
-            kg_n = np.where(inner, p * (1 - p) / se_ ** 2 * ratio, fb)
+            kg_n = np.where(inner, p * (1 - p) / se_**2 * ratio, fb)
             low, high = _beta_bounds(p, kg_n, alpha)
         elif method == "wilson":
-            denom = 1 + z ** 2 / n_eff
-            centre = (p + z ** 2 / (2 * n_eff)) / denom
-            half = z / denom * np.sqrt(p * (1 - p) / n_eff + z ** 2 / (4 * n_eff ** 2))
+            denom = 1 + z**2 / n_eff
+            centre = (p + z**2 / (2 * n_eff)) / denom
+            half = z / denom * np.sqrt(p * (1 - p) / n_eff + z**2 / (4 * n_eff**2))
             # Exact at the boundary (the formula leaves rounding residue there).
             low, high = np.where(p <= 0, 0.0, centre - half), np.where(p >= 1, 1.0, centre + half)
         elif method == "clopper-pearson":
             low, high = _beta_bounds(p, n_eff, alpha)
         else:
             low, high = np.clip(p - t * se_, 0, 1), np.clip(p + t * se_, 0, 1)
-    return pd.DataFrame({"ci_low": np.clip(low, 0, 1), "ci_high": np.clip(high, 0, 1), "ci_method": used,
-                         "n_eff": n_eff}, index=index)
+    return pd.DataFrame(
+        {"ci_low": np.clip(low, 0, 1), "ci_high": np.clip(high, 0, 1), "ci_method": used, "n_eff": n_eff},
+        index=index,
+    )
 
 
 def mean_interval(estimate: Any, se: Any, df: Any, *, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -197,14 +208,19 @@ def margin_of_error(n: float, *, p: float = 0.5, deff: float = 1.0, level: float
         raise ValueError(f"deff={deff!r}: give a positive design effect (1 for no weighting)")
     z = float(stats.norm.ppf(1 - (1 - level) / 2))
     value = z * float(np.sqrt(deff * p * (1 - p) / n))
-    return PrecisionFigure(value=value, n=float(n), level=level,
-                           label=f"Margin of sampling error (Pew practice): ±z·√(deff·p(1−p)/n) "
-                                 f"at p = {p:g}, "
-                                 f"deff = {deff:.3g}, {level:.0%} confidence; ignores calibration")
+    return PrecisionFigure(
+        value=value,
+        n=float(n),
+        level=level,
+        label=f"Margin of sampling error (Pew practice): ±z·√(deff·p(1−p)/n) "
+        f"at p = {p:g}, "
+        f"deff = {deff:.3g}, {level:.0%} confidence; ignores calibration",
+    )
 
 
-def credibility_interval(n: float, *, level: float = 0.95,
-                         design_factor: float = IPSOS_DESIGN_FACTOR) -> PrecisionFigure:
+def credibility_interval(
+    n: float, *, level: float = 0.95, design_factor: float = IPSOS_DESIGN_FACTOR
+) -> PrecisionFigure:
     """Credibility interval for an opt-in sample, Ipsos's formula ``±z·√1.3·1/(2√n)``.
 
     A Bayesian, model-dependent figure, not a margin of sampling error; AAPOR accepts it for
@@ -236,7 +252,11 @@ def credibility_interval(n: float, *, level: float = 0.95,
         raise ValueError(f"design_factor={design_factor!r}: give a positive design effect, Ipsos uses 1.3")
     z = float(stats.norm.ppf(1 - (1 - level) / 2))
     value = z * float(np.sqrt(design_factor)) / (2 * float(np.sqrt(n)))
-    return PrecisionFigure(value=value, n=float(n), level=level,
-                           label=f"Credibility interval (Ipsos, Bayesian): ±z·√{design_factor:g}/(2√n), "
-                                 f"{level:.0%} credibility; for opt-in samples, "
-                                 "not a margin of sampling error")
+    return PrecisionFigure(
+        value=value,
+        n=float(n),
+        level=level,
+        label=f"Credibility interval (Ipsos, Bayesian): ±z·√{design_factor:g}/(2√n), "
+        f"{level:.0%} credibility; for opt-in samples, "
+        "not a margin of sampling error",
+    )

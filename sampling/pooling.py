@@ -8,6 +8,7 @@ Example:
     >>> r.weights.tolist()
     [1.5, 1.5, 0.5, 0.5]
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -17,7 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sampling import diagnostics, population as population_module
+from sampling import diagnostics
+from sampling import population as population_module
 from sampling.result import WeightingResult
 from sampling.weighting.registry import get_method
 
@@ -65,21 +67,40 @@ class PooledResult:
         rows = []
         for code, result in self.by_country.items():
             w = self.weights.loc[result.weights.index]
-            rows.append((code, len(w), self.population_shares[code], len(w) / n, float(w.sum()),
-                         result.design_effect))
-        return pd.DataFrame(rows, columns=["country", "n", "population_share", "sample_share", "weight_total",
-                                           "design_effect"])
+            rows.append(
+                (code, len(w), self.population_shares[code], len(w) / n, float(w.sum()), result.design_effect)
+            )
+        return pd.DataFrame(
+            rows,
+            columns=["country", "n", "population_share", "sample_share", "weight_total", "design_effect"],
+        )
 
     def reweight(self, sample: pd.DataFrame, base_weights: Any) -> PooledResult:
         """Re-run every country's weighting and the pooling with replicate base weights."""
         s = self.settings
-        return pool(sample, s["frames"], weights=base_weights, method=s["method"], country=s["country"],
-                    population=s["population"], combine=self.combine, **s["options"])
+        return pool(
+            sample,
+            s["frames"],
+            weights=base_weights,
+            method=s["method"],
+            country=s["country"],
+            population=s["population"],
+            combine=self.combine,
+            **s["options"],
+        )
 
 
-def pool(sample: pd.DataFrame, frames: Mapping[str, Any], *, weights: str | pd.Series | None = None,
-         method: str = "rake", country: str = "country", population: Mapping[str, float] | pd.Series | None = None,
-         combine: str = "population_share", **options: Any) -> PooledResult:
+def pool(
+    sample: pd.DataFrame,
+    frames: Mapping[str, Any],
+    *,
+    weights: str | pd.Series | None = None,
+    method: str = "rake",
+    country: str = "country",
+    population: Mapping[str, float] | pd.Series | None = None,
+    combine: str = "population_share",
+    **options: Any,
+) -> PooledResult:
     """Weight each country's respondents to its own frame, then combine.
 
     Args:
@@ -115,23 +136,31 @@ def pool(sample: pd.DataFrame, frames: Mapping[str, Any], *, weights: str | pd.S
     weighting = get_method(method)
     codes_by_value = {v: population_module.country_code(v) for v in sample[country].dropna().unique()}
     if sample[country].isna().any():
-        raise ValueError(f"{int(sample[country].isna().sum())} respondent(s) have no {country!r}: fix or drop them")
+        raise ValueError(
+            f"{int(sample[country].isna().sum())} respondent(s) have no {country!r}: fix or drop them"
+        )
     respondent_country = sample[country].map(codes_by_value)
     frame_by_code = {population_module.country_code(k): v for k, v in frames.items()}
     without_frame = sorted(set(respondent_country) - set(frame_by_code))
     if without_frame:
-        raise ValueError(f"respondents from {', '.join(without_frame)} have no frame: add their targets to frames "
-                         "or remove them")
+        raise ValueError(
+            f"respondents from {', '.join(without_frame)} have no frame: add their targets to frames "
+            "or remove them"
+        )
     without_sample = sorted(set(frame_by_code) - set(respondent_country))
     if without_sample:
-        raise ValueError(f"frames given for {', '.join(without_sample)} but no respondents: drop those frames")
+        raise ValueError(
+            f"frames given for {', '.join(without_sample)} but no respondents: drop those frames"
+        )
     if population is None:
         totals = population_module.country_totals()
     else:
         totals = pd.Series({population_module.country_code(k): float(v) for k, v in dict(population).items()})
     lacking = [c for c in frame_by_code if c not in totals.index or not totals[c] > 0]
     if lacking:
-        raise ValueError(f"no positive physician count for {', '.join(lacking)}: pass population={{country: count}}")
+        raise ValueError(
+            f"no positive physician count for {', '.join(lacking)}: pass population={{country: count}}"
+        )
     grand = float(sum(totals[c] for c in frame_by_code))
     shares = {c: float(totals[c]) / grand for c in frame_by_code}
     base = _base_series(sample, weights)
@@ -148,10 +177,20 @@ def pool(sample: pd.DataFrame, frames: Mapping[str, Any], *, weights: str | pd.S
         if combine == "population_share":
             w = w * (n * shares[code] / w.sum())
         pooled[positions[mask]] = w
-    settings = {"frames": dict(frames), "method": method, "country": country,
-                "population": {c: float(totals[c]) for c in frame_by_code}, "options": dict(options)}
-    return PooledResult(weights=pd.Series(pooled, index=sample.index, name="weight"), by_country=results,
-                        population_shares=shares, combine=combine, settings=settings)
+    settings = {
+        "frames": dict(frames),
+        "method": method,
+        "country": country,
+        "population": {c: float(totals[c]) for c in frame_by_code},
+        "options": dict(options),
+    }
+    return PooledResult(
+        weights=pd.Series(pooled, index=sample.index, name="weight"),
+        by_country=results,
+        population_shares=shares,
+        combine=combine,
+        settings=settings,
+    )
 
 
 def _base_series(sample: pd.DataFrame, weights: Any) -> pd.Series | None:

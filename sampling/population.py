@@ -23,6 +23,7 @@ Example:
     >>> t.missing
     ('age_band',)
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
@@ -41,11 +42,25 @@ VARIABLES = ("specialty", "sex", "age_band", "years_in_practice_band")
 
 #: Country codes Pulse uses, with their names; :func:`country_code` accepts either.
 COUNTRIES: dict[str, str] = {
-    "US": "United States", "UK": "United Kingdom", "CA": "Canada", "AU": "Australia", "IE": "Ireland",
-    "NZ": "New Zealand", "ZA": "South Africa", "MX": "Mexico", "ES": "Spain",
+    "US": "United States",
+    "UK": "United Kingdom",
+    "CA": "Canada",
+    "AU": "Australia",
+    "IE": "Ireland",
+    "NZ": "New Zealand",
+    "ZA": "South Africa",
+    "MX": "Mexico",
+    "ES": "Spain",
 }
-_ALIASES = {"USA": "US", "UNITED STATES OF AMERICA": "US", "GB": "UK", "GREAT BRITAIN": "UK", "ESPAÑA": "ES",
-            "ESPANA": "ES", "MÉXICO": "MX"}
+_ALIASES = {
+    "USA": "US",
+    "UNITED STATES OF AMERICA": "US",
+    "GB": "UK",
+    "GREAT BRITAIN": "UK",
+    "ESPAÑA": "ES",
+    "ESPANA": "ES",
+    "MÉXICO": "MX",
+}
 
 #: Pulse's age bands, the finest that the sources (Australia, Spain) support.
 AGE_BANDS = ("under 35", "35-44", "45-54", "55-64", "65 and over")
@@ -94,8 +109,10 @@ def specialty_schemes() -> dict[str, dict[str, str]]:
 
 
 def _age_schemes() -> dict[str, dict[str, str]]:
-    return {"pulse": {b: b for b in AGE_BANDS},
-            "under_55": {b: ("under 55" if b in AGE_BANDS[:3] else "55 and over") for b in AGE_BANDS}}
+    return {
+        "pulse": {b: b for b in AGE_BANDS},
+        "under_55": {b: ("under 55" if b in AGE_BANDS[:3] else "55 and over") for b in AGE_BANDS},
+    }
 
 
 def _scheme_for(variable: str, levels: set[str]) -> tuple[str | None, dict[str, str]]:
@@ -141,9 +158,12 @@ def _recode(series: pd.Series, mapping: Mapping[str, str], variable: str) -> pd.
     known = set(mapping) | set(mapping.values())
     bad = sorted({v for v in series.dropna().unique() if v not in known}, key=str)
     if bad:
-        raise ValueError(f"{variable} has values {bad[:5]} outside the frame's coding: use canonical codes "
-                         f"(sampling.taxonomy) or Pulse's bands {AGE_BANDS}" if variable == "age_band" else
-                         f"{variable} has values {bad[:5]} that are not canonical codes of sampling.taxonomy")
+        raise ValueError(
+            f"{variable} has values {bad[:5]} outside the frame's coding: use canonical codes "
+            f"(sampling.taxonomy) or Pulse's bands {AGE_BANDS}"
+            if variable == "age_band"
+            else f"{variable} has values {bad[:5]} that are not canonical codes of sampling.taxonomy"
+        )
     return series.map(lambda v: mapping.get(v, v))
 
 
@@ -181,8 +201,10 @@ class Targets(Mapping):
         try:
             return self.margins[variable].shares
         except KeyError:
-            raise KeyError(f"{self.country} has no {variable!r} margin; available: {', '.join(self.margins)}; "
-                           f"missing: {', '.join(self.missing)}") from None
+            raise KeyError(
+                f"{self.country} has no {variable!r} margin; available: {', '.join(self.margins)}; "
+                f"missing: {', '.join(self.missing)}"
+            ) from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.margins)
@@ -218,8 +240,10 @@ class Targets(Mapping):
 
     def sources(self) -> pd.DataFrame:
         """One row per margin: variable, levels, source, year, definition (for methods notes)."""
-        return pd.DataFrame([(v, len(m.shares), m.source, m.year, m.definition) for v, m in self.margins.items()],
-                            columns=["variable", "levels", "source", "year", "definition"])
+        return pd.DataFrame(
+            [(v, len(m.shares), m.source, m.year, m.definition) for v, m in self.margins.items()],
+            columns=["variable", "levels", "source", "year", "definition"],
+        )
 
 
 @lru_cache(maxsize=1)
@@ -238,10 +262,16 @@ def published_rows() -> pd.DataFrame:
 
 
 def _pick(rows: pd.DataFrame, file: str, source: str, year: str, category: str) -> pd.Series:
-    hit = rows[(rows["file"] == file) & (rows["source"] == source) & (rows["year"] == year)
-               & (rows["category"] == category)]
+    hit = rows[
+        (rows["file"] == file)
+        & (rows["source"] == source)
+        & (rows["year"] == year)
+        & (rows["category"] == category)
+    ]
     if len(hit) != 1:
-        raise RuntimeError(f"shipped data changed: {len(hit)} rows for {source} {year} {category!r} in {file}")
+        raise RuntimeError(
+            f"shipped data changed: {len(hit)} rows for {source} {year} {category!r} in {file}"
+        )
     return hit.iloc[0]
 
 
@@ -252,7 +282,8 @@ def _shipped_frame() -> pd.DataFrame:
     picks = pd.read_csv(DATA_DIR / "picks.csv", dtype=str, keep_default_na=False)
     out: list[dict[str, Any]] = []
     for (country, variable, file, source, year), group in picks.groupby(
-            ["country", "variable", "file", "source", "year"], sort=False):
+        ["country", "variable", "file", "source", "year"], sort=False
+    ):
         unit = "share" if file == "shares.csv" else "count"
         values: dict[str, float] = {}
         described: list[str] = []
@@ -267,21 +298,35 @@ def _shipped_frame() -> pd.DataFrame:
         for pick in group[group["role"] == "complement"].itertuples():
             whole = 1.0 if unit == "share" else float(_pick(rows, file, source, year, pick.category)[unit])
             values[pick.level] = whole - sum(values.values())
-            described.append(f"{pick.level!r} = {'1' if unit == 'share' else repr(pick.category)} minus the rest")
+            described.append(
+                f"{pick.level!r} = {'1' if unit == 'share' else repr(pick.category)} minus the rest"
+            )
         note = group["note"].iloc[0]
         if variable == "total":
             if not values:  # the US: a sum of the specialty margin's rows
-                values["physicians"] = sum(r["count"] for r in out if r["country"] == country
-                                           and r["variable"] == "specialty")
+                values["physicians"] = sum(
+                    r["count"] for r in out if r["country"] == country and r["variable"] == "specialty"
+                )
                 definition = note
             else:
                 definition = f"{source_definition}: {group['category'].iloc[0]}. {note}".strip()
         else:
-            definition = f"{source_definition}. Levels: {'; '.join(described)}." + (f" {note}" if note else "")
+            definition = f"{source_definition}. Levels: {'; '.join(described)}." + (
+                f" {note}" if note else ""
+            )
         for level, value in values.items():
-            out.append({"country": country, "variable": variable, "level": level,
-                        "count": value if unit == "count" else None, "share": value if unit == "share" else None,
-                        "source": source, "year": year, "definition": definition})
+            out.append(
+                {
+                    "country": country,
+                    "variable": variable,
+                    "level": level,
+                    "count": value if unit == "count" else None,
+                    "share": value if unit == "share" else None,
+                    "source": source,
+                    "year": year,
+                    "definition": definition,
+                }
+            )
     return pd.DataFrame(out, columns=list(FRAME_COLUMNS))
 
 
@@ -337,10 +382,14 @@ def validate_frame(table: pd.DataFrame, origin: str = "frame") -> pd.DataFrame:
     Raises:
         ValueError: as :func:`load_frame`.
     """
-    missing = [c for c in ("country", "variable", "level", "source", "year", "definition") if c not in table.columns]
+    missing = [
+        c for c in ("country", "variable", "level", "source", "year", "definition") if c not in table.columns
+    ]
     if missing or not ({"count", "share"} & set(table.columns)):
-        raise ValueError(f"{origin}: missing column(s) {missing or ['count or share']}; a frame needs "
-                         f"{', '.join(FRAME_COLUMNS)} (one of count/share per row)")
+        raise ValueError(
+            f"{origin}: missing column(s) {missing or ['count or share']}; a frame needs "
+            f"{', '.join(FRAME_COLUMNS)} (one of count/share per row)"
+        )
     out = pd.DataFrame({c: table[c] if c in table.columns else "" for c in FRAME_COLUMNS}).astype(object)
     seen: dict[tuple[str, str, str], int] = {}
     for i, row in enumerate(out.itertuples(index=False)):
@@ -355,39 +404,56 @@ def validate_frame(table: pd.DataFrame, origin: str = "frame") -> pd.DataFrame:
                 raise ValueError(f"{where}: {column} is empty; every row needs one")
         count, share = _number(row.count, "count", where), _number(row.share, "share", where)
         if (count is None) == (share is None):
-            raise ValueError(f"{where}: give exactly one of count and share (got {'both' if count is not None else 'neither'})")
+            raise ValueError(
+                f"{where}: give exactly one of count and share (got {'both' if count is not None else 'neither'})"
+            )
         if count is not None and count < 0:
             raise ValueError(f"{where}: count {count} is negative")
         if share is not None and not 0 <= share <= 1:
-            raise ValueError(f"{where}: share {share} is not a proportion between 0 and 1 (write 37% as 0.37)")
+            raise ValueError(
+                f"{where}: share {share} is not a proportion between 0 and 1 (write 37% as 0.37)"
+            )
         variable, level = str(row.variable), str(row.level)
         if variable == "total" and share is not None:
             raise ValueError(f"{where}: a total must be a count")
         if variable == "sex" and level not in SEXES:
             raise ValueError(f"{where}: sex level {level!r} must be 'female' or 'male'")
         if variable in ("specialty", "age_band") and _scheme_for(variable, {level})[0] == "":
-            hint = ("a canonical code (sampling.taxonomy), a taxonomy group, 'general_practice'/'specialist'/'other' "
-                    "or a level of data/specialty_schemes.csv") if variable == "specialty" else \
-                f"one of Pulse's bands {AGE_BANDS} or {AGE_BANDS_55}"
+            hint = (
+                (
+                    "a canonical code (sampling.taxonomy), a taxonomy group, 'general_practice'/'specialist'/'other' "
+                    "or a level of data/specialty_schemes.csv"
+                )
+                if variable == "specialty"
+                else f"one of Pulse's bands {AGE_BANDS} or {AGE_BANDS_55}"
+            )
             raise ValueError(f"{where}: {variable} level {level!r} is not {hint}")
         key = (code, variable, level)
         if key in seen:
-            raise ValueError(f"{where}: {variable}={level!r} for {code} repeats line {seen[key]}; keep one row")
+            raise ValueError(
+                f"{where}: {variable}={level!r} for {code} repeats line {seen[key]}; keep one row"
+            )
         seen[key] = line
         out.iat[i, 0], out.iat[i, 3], out.iat[i, 4] = code, count, share
     out["count"], out["share"] = out["count"].astype(float), out["share"].astype(float)
     for (code, variable), part in out.groupby(["country", "variable"], sort=False):
         first = int(part.index[0]) + 2
         if part["count"].notna().any() and part["share"].notna().any():
-            raise ValueError(f"{origin}, line {first}: {variable} for {code} mixes counts and shares; use one")
+            raise ValueError(
+                f"{origin}, line {first}: {variable} for {code} mixes counts and shares; use one"
+            )
         if variable != "total" and part["share"].notna().all() and abs(part["share"].sum() - 1) > 0.01:
-            raise ValueError(f"{origin}, line {first}: {variable} shares for {code} sum to {part['share'].sum():.4g}, "
-                             "not 1: give every level")
+            raise ValueError(
+                f"{origin}, line {first}: {variable} shares for {code} sum to {part['share'].sum():.4g}, "
+                "not 1: give every level"
+            )
         if variable == "total" and len(part) > 1:
             raise ValueError(f"{origin}, line {int(part.index[1]) + 2}: a second total for {code}; keep one")
         if variable in ("specialty", "age_band") and _scheme_for(variable, set(part["level"]))[0] == "":
-            raise ValueError(f"{origin}, line {first}: {variable} levels for {code} mix codings "
-                             "(for example canonical codes with coarse groups); use one coding per margin")
+            raise ValueError(
+                f"{origin}, line {first}: {variable} levels for {code} mix codings "
+                "(for example canonical codes with coarse groups); use one coding per margin"
+            )
     return out
 
 
@@ -407,8 +473,12 @@ def _number(value: Any, name: str, where: str) -> float | None:
     return number
 
 
-def targets(country: str, variables: tuple[str, ...] | list[str] = ("specialty", "sex", "age_band"), *,
-            frame_table: pd.DataFrame | None = None) -> Targets:
+def targets(
+    country: str,
+    variables: tuple[str, ...] | list[str] = ("specialty", "sex", "age_band"),
+    *,
+    frame_table: pd.DataFrame | None = None,
+) -> Targets:
     """A country's weighting targets from the shipped frame (or a user's frame table).
 
     Args:
@@ -452,17 +522,23 @@ def targets(country: str, variables: tuple[str, ...] | list[str] = ("specialty",
         scheme, mapping = _scheme_for(variable, set(levels))
         identity = scheme in ("canonical", "pulse", None, "")
         margins[variable] = Margin(
-            variable=variable, shares=shares, counts=dict(zip(levels, counts.tolist())) if has_counts else None,
+            variable=variable,
+            shares=shares,
+            counts=dict(zip(levels, counts.tolist())) if has_counts else None,
             source="; ".join(dict.fromkeys(part["source"].astype(str))),
             year="; ".join(dict.fromkeys(part["year"].astype(str))),
             definition=" | ".join(dict.fromkeys(part["definition"].astype(str))),
-            scheme=scheme or None, collapse_map={} if identity else dict(mapping))
+            scheme=scheme or None,
+            collapse_map={} if identity else dict(mapping),
+        )
     total_rows = rows[rows["variable"] == "total"]
     total = float(total_rows["count"].astype(float).iloc[0]) if len(total_rows) else None
     return Targets(country=code, margins=margins, missing=tuple(missing), total=total)
 
 
-def country_totals(frame_table: pd.DataFrame | None = None, *, detail: bool = False) -> pd.Series | pd.DataFrame:
+def country_totals(
+    frame_table: pd.DataFrame | None = None, *, detail: bool = False
+) -> pd.Series | pd.DataFrame:
     """Physician count per country, for pooling countries by population share.
 
     The row used per country (the "total" rows of ``data/picks.csv``): US the sum of the AAMC

@@ -3,6 +3,7 @@
 Each replicate's base weights are re-raked (or re-calibrated) to the same targets with
 ``WeightingResult.reweight``, as R's survey does for a replicate design built before ``rake``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -21,8 +22,11 @@ REPLICATE_BLOCK = 128
 def _jackknife_blocks(design: Design) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Delete-one factors (n × block) and each replicate's scale (n_h − 1)/n_h: JK1, or JKn by stratum."""
     n = design.n
-    stratum_of = np.zeros(n, dtype=np.intp) if design.strata is None else np.unique(design.strata,
-                                                                                   return_inverse=True)[1]
+    stratum_of = (
+        np.zeros(n, dtype=np.intp)
+        if design.strata is None
+        else np.unique(design.strata, return_inverse=True)[1]
+    )
     sizes = np.bincount(stratum_of).astype(float)
     for start in range(0, n, REPLICATE_BLOCK):
         stop = min(start + REPLICATE_BLOCK, n)
@@ -34,16 +38,21 @@ def _jackknife_blocks(design: Design) -> Iterator[tuple[np.ndarray, np.ndarray]]
         yield factors, (nh - 1) / nh
 
 
-def _bootstrap_blocks(design: Design, replicates: int,
-                      seed: int | None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def _bootstrap_blocks(
+    design: Design, replicates: int, seed: int | None
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Resampling counts (n × block), n_h draws with replacement within each stratum; scales of 1."""
     rng = np.random.default_rng(seed)
     n = design.n
     strata = design.stratum_rows()
     for start in range(0, replicates, REPLICATE_BLOCK):
         size = min(REPLICATE_BLOCK, replicates - start)
-        draws = np.concatenate([rows[rng.integers(0, rows.size, size=(size, rows.size))] for rows in strata],
-                               axis=1) + (np.arange(size) * n)[:, None]
+        draws = (
+            np.concatenate(
+                [rows[rng.integers(0, rows.size, size=(size, rows.size))] for rows in strata], axis=1
+            )
+            + (np.arange(size) * n)[:, None]
+        )
         # Times each respondent is drawn, per replicate (a multinomial(n_h, 1/n_h) vector per stratum).
         counts = np.bincount(draws.ravel(), minlength=size * n).reshape(size, n).T.astype(float)
         yield counts, np.ones(size)
@@ -54,8 +63,13 @@ def _margin_frame(sample: pd.DataFrame, result: Any) -> pd.DataFrame:
     columns = [c for c in getattr(result, "variables", ()) if c in sample.columns]
     if not columns:
         return sample
-    return pd.DataFrame({c: sample[c] if isinstance(sample[c].dtype, pd.CategoricalDtype)
-                         else sample[c].astype("category") for c in columns}, index=sample.index)
+    return pd.DataFrame(
+        {
+            c: sample[c] if isinstance(sample[c].dtype, pd.CategoricalDtype) else sample[c].astype("category")
+            for c in columns
+        },
+        index=sample.index,
+    )
 
 
 @dataclass(frozen=True)
@@ -76,9 +90,18 @@ class ReplicateVariance:
     variance: np.ndarray
 
 
-def replicate_variance(sample: pd.DataFrame, result: Any | None, design: Design, domain: np.ndarray,
-                       values: np.ndarray, statistic: str, *, method: str, replicates: int = 200,
-                       seed: int | None = None) -> ReplicateVariance:
+def replicate_variance(
+    sample: pd.DataFrame,
+    result: Any | None,
+    design: Design,
+    domain: np.ndarray,
+    values: np.ndarray,
+    statistic: str,
+    *,
+    method: str,
+    replicates: int = 200,
+    seed: int | None = None,
+) -> ReplicateVariance:
     """Variance from replicate weights, each replicate re-weighted by ``result.reweight``.
 
     JK1 deletes one respondent at a time (others ×n/(n−1)), variance ``(n−1)/n·Σ(θᵣ − θ̄)²``; the
@@ -144,18 +167,22 @@ def replicate_variance(sample: pd.DataFrame, result: Any | None, design: Design,
                     columns.append(np.full(n, np.nan))
                 except RuntimeError as error:  # the method did not converge on this replicate
                     number = len(thetas) * REPLICATE_BLOCK + r + 1
-                    raise RuntimeError(f"{method} replicate {number} could not be re-weighted by "
-                                       f"{result.method!r}: {error}. Use variance='linearization', "
-                                       "or loosen the weighting options") from error
+                    raise RuntimeError(
+                        f"{method} replicate {number} could not be re-weighted by "
+                        f"{result.method!r}: {error}. Use variance='linearization', "
+                        "or loosen the weighting options"
+                    ) from error
             weights = np.stack(columns, axis=1)
         thetas.append(point(weights, domain, values, statistic))
     theta = np.concatenate(thetas, axis=0)
     valid = ~np.isnan(theta)
     used = valid.sum(axis=0)
     if used.min(initial=n) < 2:
-        raise ValueError(f"only {int(used.min())} replicate(s) gave an estimate: "
-                         "use variance='linearization', or merge sparse levels of the weighting margins "
-                         "or of by=")
+        raise ValueError(
+            f"only {int(used.min())} replicate(s) gave an estimate: "
+            "use variance='linearization', or merge sparse levels of the weighting margins "
+            "or of by="
+        )
     # As R's svrVar, a replicate without an estimate (NA) is dropped, estimate by estimate.
     mean = np.nanmean(theta, axis=0)
     rscales = np.concatenate(scales)[:, None]

@@ -9,6 +9,7 @@ Example:
     >>> round(result.design_effect, 4)
     1.3333
 """
+
 from __future__ import annotations
 
 from collections.abc import Hashable
@@ -99,7 +100,9 @@ class WeightingResult:
         scale = 1.0 if self.population_total is None else self.population_total
         return {k: {lvl: v * scale for lvl, v in m.items()} for k, m in self.targets.items()}
 
-    def reweight(self, sample: pd.DataFrame, base_weights: str | pd.Series | np.ndarray | None) -> WeightingResult:
+    def reweight(
+        self, sample: pd.DataFrame, base_weights: str | pd.Series | np.ndarray | None
+    ) -> WeightingResult:
         """Re-run the same method, targets and settings with other base weights.
 
         This is what replicate variance estimation needs: each jackknife or bootstrap replicate

@@ -3,6 +3,7 @@
 Both use the calibration-aware linearised covariance of :mod:`sampling.variance`, so they agree
 with R's survey package after ``rake``/``calibrate``/``postStratify``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,8 +46,9 @@ class RaoScottTest:
     label: str
 
 
-def rao_scott(sample: pd.DataFrame, result: Any | None, row: str, column: str, *,
-              statistic: str = "F") -> RaoScottTest:
+def rao_scott(
+    sample: pd.DataFrame, result: Any | None, row: str, column: str, *, statistic: str = "F"
+) -> RaoScottTest:
     """Rao-Scott corrected chi-square test of independence of ``row`` and ``column``.
 
     "F" is the second-order (Satterthwaite) correction: X²/tr(Δ) on an F(d₀, d₀ν) with
@@ -79,8 +81,9 @@ def rao_scott(sample: pd.DataFrame, result: Any | None, row: str, column: str, *
     (Rao & Scott 1981, 1984).
     """
     if statistic not in RAO_SCOTT_STATISTICS:
-        raise ValueError(f"statistic={statistic!r}: use 'F' (second-order Rao-Scott) "
-                         "or 'Chisq' (first-order)")
+        raise ValueError(
+            f"statistic={statistic!r}: use 'F' (second-order Rao-Scott) or 'Chisq' (first-order)"
+        )
     for name in (row, column):
         if name not in sample.columns:
             raise KeyError(f"column {name!r} not in the sample: choose from {list(sample.columns)}")
@@ -94,8 +97,9 @@ def rao_scott(sample: pd.DataFrame, result: Any | None, row: str, column: str, *
     n = design.n
     rv, cv = sample[row], sample[column]
     # Cells in R's interaction() order: the row level varies fastest.
-    cells = np.column_stack([((rv == r) & (cv == c)).to_numpy(dtype=bool, na_value=False)
-                             for c in c_levels for r in r_levels]).astype(float)
+    cells = np.column_stack(
+        [((rv == r) & (cv == c)).to_numpy(dtype=bool, na_value=False) for c in c_levels for r in r_levels]
+    ).astype(float)
     domain = np.repeat(complete.to_numpy(dtype=float)[:, None], nr * nc, axis=1)
     mean = point(design.weights, domain, cells, "mean")
     x = residualize(design, np.nan_to_num(influence(design, domain, cells, "mean")))
@@ -106,10 +110,12 @@ def rao_scott(sample: pd.DataFrame, result: Any | None, row: str, column: str, *
     pearson = float(((observed - expected) ** 2 / expected).sum())
     rows_f = np.repeat(np.arange(nr)[None, :], nc, axis=0).ravel()
     cols_f = np.repeat(np.arange(nc)[:, None], nr, axis=1).ravel()
-    main = np.column_stack([np.ones(nr * nc)] + [rows_f == i for i in range(1, nr)] +
-                           [cols_f == j for j in range(1, nc)]).astype(float)
-    inter = np.column_stack([(rows_f == i) & (cols_f == j)
-                             for j in range(1, nc) for i in range(1, nr)]).astype(float)
+    main = np.column_stack(
+        [np.ones(nr * nc)] + [rows_f == i for i in range(1, nr)] + [cols_f == j for j in range(1, nc)]
+    ).astype(float)
+    inter = np.column_stack(
+        [(rows_f == i) & (cols_f == j) for j in range(1, nc) for i in range(1, nr)]
+    ).astype(float)
     q, _ = np.linalg.qr(main)
     contrasts = inter - q @ (q.T @ inter)
     inv_d = np.diag(np.where(mean == 0, 0.0, 1 / np.where(mean == 0, 1.0, mean)))
@@ -117,19 +123,33 @@ def rao_scott(sample: pd.DataFrame, result: Any | None, row: str, column: str, *
     numer = contrasts.T @ inv_d @ cov @ inv_d @ contrasts
     delta = np.linalg.solve(denom, numer)
     trace, trace2 = float(np.trace(delta)), float(np.trace(delta @ delta))
-    d0 = trace ** 2 / trace2
+    d0 = trace**2 / trace2
     nu = float(design.degrees_of_freedom(np.ones((n, 1)))[0])
     k = (nr - 1) * (nc - 1)
     mean_deff = trace / k
     if statistic == "F":
         f = pearson / trace
-        return RaoScottTest(statistic=f, df=d0, ddf=d0 * nu, p_value=float(stats.f.sf(f, d0, d0 * nu)),
-                            pearson=pearson, mean_deff=mean_deff, method="F",
-                            label="Pearson's X² with second-order Rao-Scott correction (F test)")
+        return RaoScottTest(
+            statistic=f,
+            df=d0,
+            ddf=d0 * nu,
+            p_value=float(stats.f.sf(f, d0, d0 * nu)),
+            pearson=pearson,
+            mean_deff=mean_deff,
+            method="F",
+            label="Pearson's X² with second-order Rao-Scott correction (F test)",
+        )
     p_first = float(stats.chi2.sf(pearson / mean_deff, k))
-    return RaoScottTest(statistic=pearson, df=float(k), ddf=None, p_value=p_first,
-                        pearson=pearson, mean_deff=mean_deff, method="Chisq",
-                        label="Pearson's X² with first-order Rao-Scott correction (X²/δ̄ on χ²)")
+    return RaoScottTest(
+        statistic=pearson,
+        df=float(k),
+        ddf=None,
+        p_value=p_first,
+        pearson=pearson,
+        mean_deff=mean_deff,
+        method="Chisq",
+        label="Pearson's X² with first-order Rao-Scott correction (X²/δ̄ on χ²)",
+    )
 
 
 @dataclass(frozen=True)
@@ -162,8 +182,16 @@ class DomainDifference:
     level: float
 
 
-def difference(sample: pd.DataFrame, result: Any | None, variable: str, by: str, first: Any, second: Any, *,
-               level: float = 0.95) -> DomainDifference:
+def difference(
+    sample: pd.DataFrame,
+    result: Any | None,
+    variable: str,
+    by: str,
+    first: Any,
+    second: Any,
+    *,
+    level: float = 0.95,
+) -> DomainDifference:
     """Test the difference of a weighted mean or proportion between two domains.
 
     Args:
@@ -201,8 +229,10 @@ def difference(sample: pd.DataFrame, result: Any | None, variable: str, by: str,
     columns = {key[0]: j for j, key in enumerate(est.keys)}
     for value in (first, second):
         if value not in columns:
-            raise ValueError(f"no respondent with {by} == {value!r} answered {variable!r}: "
-                             f"choose among {sorted(columns, key=str)}")
+            raise ValueError(
+                f"no respondent with {by} == {value!r} answered {variable!r}: "
+                f"choose among {sorted(columns, key=str)}"
+            )
     pick = [columns[first], columns[second]]
     design = design_of(sample, result)
     domain, values = est.domain[:, pick], est.values[:, pick]
@@ -214,6 +244,15 @@ def difference(sample: pd.DataFrame, result: Any | None, variable: str, by: str,
     df = float(design.degrees_of_freedom(np.ones((design.n, 1)))[0]) - 1
     t = diff / se if se > 0 else np.nan
     q = float(stats.t.ppf(1 - (1 - level) / 2, df))
-    return DomainDifference(first=first, second=second, estimate=diff, se=se, statistic=float(t), df=df,
-                            p_value=float(2 * stats.t.sf(abs(t), df)), ci_low=diff - q * se,
-                            ci_high=diff + q * se, level=level)
+    return DomainDifference(
+        first=first,
+        second=second,
+        estimate=diff,
+        se=se,
+        statistic=float(t),
+        df=df,
+        p_value=float(2 * stats.t.sf(abs(t), df)),
+        ci_low=diff - q * se,
+        ci_high=diff + q * se,
+        level=level,
+    )

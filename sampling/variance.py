@@ -18,8 +18,10 @@ country: each country's rows are residualised on its own calibration and the for
 over countries (``svydesign(ids=~1, strata=~country)``). Replicate variances (JK1, JKn and the
 bootstrap, each replicate re-weighted) are in :mod:`sampling.replicates`.
 """
+
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -30,8 +32,12 @@ from scipy import sparse
 #: Backfitting sweeps R's ``svyrecvar`` runs for a raked design (survey 4.x).
 RAKING_SWEEPS = 10
 VARIANCE_METHODS = {
-    "linearization": "linearization", "linearisation": "linearization", "taylor": "linearization",
-    "jackknife": "jackknife", "jk1": "jackknife", "bootstrap": "bootstrap",
+    "linearization": "linearization",
+    "linearisation": "linearization",
+    "taylor": "linearization",
+    "jackknife": "jackknife",
+    "jk1": "jackknife",
+    "bootstrap": "bootstrap",
 }
 
 
@@ -82,8 +88,10 @@ class Design:
 def _aligned(series: pd.Series, sample: pd.DataFrame, what: str) -> np.ndarray:
     if not series.index.equals(sample.index):
         if len(series) != len(sample) or not series.index.sort_values().equals(sample.index.sort_values()):
-            raise ValueError(f"{what} is not aligned to sample.index: pass the same respondents "
-                             "(same index) that were weighted")
+            raise ValueError(
+                f"{what} is not aligned to sample.index: pass the same respondents "
+                "(same index) that were weighted"
+            )
         series = series.reindex(sample.index)
     return np.asarray(series, dtype=float)
 
@@ -123,19 +131,22 @@ def design_of(sample: pd.DataFrame, result: Any | None) -> Design:
     if isinstance(result, pd.Series):
         weights = _aligned(result, sample, "weights")
         if not np.isfinite(weights).all() or (weights < 0).any():
-            raise ValueError("weights must be finite and non-negative: "
-                             "fix or drop the respondents without one")
+            raise ValueError(
+                "weights must be finite and non-negative: fix or drop the respondents without one"
+            )
         return Design(weights=weights, base=weights, calibration="none")
     if not all(hasattr(result, a) for a in ("weights", "base_weights", "method", "targets", "design_matrix")):
-        raise TypeError("result must be a sampling.WeightingResult (from rake, calibrate, poststratify or "
-                        f"trim), a Series of design weights, or None, not {type(result).__name__}")
+        raise TypeError(
+            "result must be a sampling.WeightingResult (from rake, calibrate, poststratify or "
+            f"trim), a Series of design weights, or None, not {type(result).__name__}"
+        )
     weights = _aligned(result.weights, sample, "result.weights")
     base = _aligned(result.base_weights, sample, "result.base_weights")
     indicators = np.asarray(result.design_matrix(sample), dtype=float)
     if result.method == "rake":
         codes, start = [], 0
         for levels in result.targets.values():
-            block = indicators[:, start:start + len(levels)]
+            block = indicators[:, start : start + len(levels)]
             start += len(levels)
             # A respondent outside every level (dropped by the method) forms a level of their own.
             code = np.where(block.any(axis=1), block.argmax(axis=1), len(levels))
@@ -154,16 +165,19 @@ def _pooled_design(sample: pd.DataFrame, result: Any) -> Design:
     for h, country_result in enumerate(result.by_country.values()):
         rows = sample.index.get_indexer(country_result.weights.index)
         if (rows < 0).any():
-            raise ValueError("the pooled result covers respondents missing from the sample: pass the sample "
-                             "that was weighted")
+            raise ValueError(
+                "the pooled result covers respondents missing from the sample: pass the sample "
+                "that was weighted"
+            )
         part = design_of(sample.iloc[rows], country_result)
         base[rows] = part.base
         strata[rows] = h
         # The pooled weights are the country's weights times a constant: residuals are unchanged.
         parts.append((rows, replace(part, weights=weights[rows])))
     if (strata < 0).any():
-        raise ValueError("some respondents belong to no country of the pooled result: pass the sample that "
-                         "was weighted")
+        raise ValueError(
+            "some respondents belong to no country of the pooled result: pass the sample that was weighted"
+        )
     return Design(weights=weights, base=base, calibration="pooled", strata=strata, parts=tuple(parts))
 
 
@@ -217,12 +231,17 @@ def _backfit(design: Design, z: np.ndarray) -> np.ndarray:
         sizes = [int(codes.max(initial=-1)) + 1 for codes in design.margins]
         offsets = np.concatenate([[0], np.cumsum(sizes)])
         columns = np.stack([codes + offset for codes, offset in zip(design.margins, offsets)], axis=1)
-        indicators = sparse.csr_array((np.ones(columns.size), columns.ravel(),
-                                       np.arange(0, columns.size + 1, len(sizes))),
-                                      shape=(design.n, int(offsets[-1])))
+        indicators = sparse.csr_array(
+            (np.ones(columns.size), columns.ravel(), np.arange(0, columns.size + 1, len(sizes))),
+            shape=(design.n, int(offsets[-1])),
+        )
         cross = (indicators.T @ indicators).toarray()
-        basis.update(indicators=indicators, cross=cross, counts=np.maximum(np.diag(cross), 1.0),
-                     blocks=list(zip(offsets[:-1], offsets[1:])))
+        basis.update(
+            indicators=indicators,
+            cross=cross,
+            counts=np.maximum(np.diag(cross), 1.0),
+            blocks=list(itertools.pairwise(offsets)),
+        )
     indicators, cross, counts = basis["indicators"], basis["cross"], basis["counts"]
     sums = indicators.T @ z
     corrections = np.zeros_like(sums)
@@ -308,7 +327,9 @@ def influence(design: Design, domain: np.ndarray, values: np.ndarray, statistic:
     return x
 
 
-def linearized_se(design: Design, domain: np.ndarray, values: np.ndarray, statistic: str = "mean") -> np.ndarray:
+def linearized_se(
+    design: Design, domain: np.ndarray, values: np.ndarray, statistic: str = "mean"
+) -> np.ndarray:
     """Linearised standard errors of many domain means or totals in one pass, calibration accounted for.
 
     All columns are residualised together (one backfitting or one projection for the lot), so a

@@ -3,6 +3,7 @@
 Every test that uses ``app`` runs twice: on SQLite and on PostgreSQL (the ``backend`` param).
 With CI=true a PostgreSQL that cannot be started fails the run instead of skipping.
 """
+
 from __future__ import annotations
 
 import os
@@ -60,8 +61,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def app(database_url: str):  # type: ignore[no-untyped-def]
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False,
-                      "ARGON2_COST": FAST_HASH, "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+            "ARGON2_COST": FAST_HASH,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     yield app
     app.extensions["pulse.engine"].dispose()
 

@@ -3,6 +3,7 @@
 The throwaway cluster is started from the installed server binaries (Debian's postgresql
 package) in a temporary directory, on a free port, with fsync off; it is removed afterwards.
 """
+
 from __future__ import annotations
 
 import glob
@@ -23,7 +24,9 @@ class PostgresUnavailable(RuntimeError):
 def _binaries() -> str:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not found:
-        raise PostgresUnavailable("no PostgreSQL server binaries (apt-get install postgresql) and no TEST_DATABASE_URL")
+        raise PostgresUnavailable(
+            "no PostgreSQL server binaries (apt-get install postgresql) and no TEST_DATABASE_URL"
+        )
     return os.path.dirname(found[-1])
 
 
@@ -39,19 +42,56 @@ def throwaway_cluster() -> Iterator[str]:
     data = os.path.join(root, "data")
     port = free_port()
     try:
-        subprocess.run(prefix + [f"{bindir}/initdb", "--no-sync", "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                                 "-D", data], check=True, capture_output=True)
-        options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off " \
-                  "-c synchronous_commit=off -c max_connections=200"
-        subprocess.run(prefix + [f"{bindir}/pg_ctl", "-w", "-D", data, "-o", options, "-l",
-                                 os.path.join(root, "log"), "start"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                *prefix,
+                f"{bindir}/initdb",
+                "--no-sync",
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "-D",
+                data,
+            ],
+            check=True,
+            capture_output=True,
+        )
+        options = (
+            f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off "
+            "-c synchronous_commit=off -c max_connections=200"
+        )
+        subprocess.run(
+            [
+                *prefix,
+                f"{bindir}/pg_ctl",
+                "-w",
+                "-D",
+                data,
+                "-o",
+                options,
+                "-l",
+                os.path.join(root, "log"),
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+        )
     except subprocess.CalledProcessError as exc:
         shutil.rmtree(root, ignore_errors=True)
-        raise PostgresUnavailable(f"could not start a throwaway PostgreSQL: {exc.stderr.decode(errors='replace')}") from exc
+        raise PostgresUnavailable(
+            f"could not start a throwaway PostgreSQL: {exc.stderr.decode(errors='replace')}"
+        ) from exc
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run(prefix + [f"{bindir}/pg_ctl", "-w", "-D", data, "-m", "immediate", "stop"], capture_output=True)
+        subprocess.run(
+            [*prefix, f"{bindir}/pg_ctl", "-w", "-D", data, "-m", "immediate", "stop"],
+            check=False,
+            capture_output=True,
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 

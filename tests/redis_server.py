@@ -1,4 +1,5 @@
 """A Redis for the test session: TEST_REDIS_URL when set, else a throwaway redis-server."""
+
 from __future__ import annotations
 
 import os
@@ -8,6 +9,9 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from tests.servers import free_port
 
@@ -27,17 +31,30 @@ def redis_url() -> Iterator[str]:
         raise RedisUnavailable("no redis-server on PATH (apt-get install redis-server) and no TEST_REDIS_URL")
     port = free_port()
     folder = tempfile.mkdtemp(prefix="pulse-redis-")
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                                "--dir", folder], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            folder,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
-        from redis import Redis
-
         client = Redis(port=port)
         for _ in range(100):
             try:
                 client.ping()
                 break
-            except Exception:
+            except RedisConnectionError:
                 time.sleep(0.05)
         client.close()
         yield f"redis://127.0.0.1:{port}/0"

@@ -1,5 +1,6 @@
 """Real servers for tests and benchmarks: a free loopback port, gunicorn serving Pulse, waiting for
 it to answer, and stopping it."""
+
 from __future__ import annotations
 
 import signal
@@ -20,14 +21,31 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_gunicorn(env: dict[str, str], port: int, log: Path, *, workers: int = 1,
-                   cwd: Path | None = None) -> subprocess.Popen[bytes]:
+def start_gunicorn(
+    env: dict[str, str], port: int, log: Path, *, workers: int = 1, cwd: Path | None = None
+) -> subprocess.Popen[bytes]:
     """Pulse under gunicorn (sync workers) on 127.0.0.1:``port``, its output in ``log``."""
     with log.open("wb") as out:
         return subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", str(workers), "-k", "sync", "--bind", f"127.0.0.1:{port}",
-             "--backlog", "1024", "--graceful-timeout", "5", "polling:create_app()"],
-            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
+            [
+                str(BIN / "gunicorn"),
+                "--workers",
+                str(workers),
+                "-k",
+                "sync",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--backlog",
+                "1024",
+                "--graceful-timeout",
+                "5",
+                "polling:create_app()",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+        )
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 30.0) -> None:

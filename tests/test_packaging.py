@@ -1,5 +1,6 @@
 """An installed Pulse (a wheel, not the checkout) carries its templates, frames, migrations,
 translations and static files."""
+
 from __future__ import annotations
 
 import subprocess
@@ -15,8 +16,22 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out),
-                    str(ROOT)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
     with zipfile.ZipFile(next(out.glob("pulse-*.whl"))) as archive:
         yield archive
 
@@ -32,10 +47,15 @@ def test_every_template_is_installed(wheel: zipfile.ZipFile) -> None:
 @pytest.mark.slow
 def test_package_data_is_installed(wheel: zipfile.ZipFile) -> None:
     names = set(wheel.namelist())
-    for wanted in ("sampling/data/us.csv", "sampling/data/SOURCES.md", "polling/migrations/env.py",
-                   "polling/migrations/versions/0001_accounts_members.py",
-                   "polling/translations/es/LC_MESSAGES/messages.mo", "polling/static/pulse.css",
-                   "reports/static/pulse-charts.js"):
+    for wanted in (
+        "sampling/data/us.csv",
+        "sampling/data/SOURCES.md",
+        "polling/migrations/env.py",
+        "polling/migrations/versions/0001_accounts_members.py",
+        "polling/translations/es/LC_MESSAGES/messages.mo",
+        "polling/static/pulse.css",
+        "reports/static/pulse-charts.js",
+    ):
         assert wanted in names, wanted
 
 

@@ -10,8 +10,9 @@ Usage (from anywhere; paths are relative to the repository root)::
 
 After ``update``, translate every new or fuzzy entry in ``polling/translations/<lang>/LC_MESSAGES/messages.po``
 (remove the ``#, fuzzy`` flag once checked), then run ``compile`` and commit both the .po and the .mo.
-tests/web/test_i18n.py fails while any msgid lacks a translation or the .mo is stale.
+tests/app/test_i18n.py fails while any msgid lacks a translation or the .mo is stale.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -51,15 +52,39 @@ def languages() -> list[str]:
 
 def extract() -> None:
     keywords = [arg for k in KEYWORDS for arg in ("-k", k)]
-    run("extract", "-F", "babel.cfg", *keywords, "--sort-by-file", "--project", "Pulse",
-        "--copyright-holder", "Pulse", "--msgid-bugs-address", "", "--ignore-dirs", " ".join(IGNORE_DIRS), "-o", str(POT.relative_to(ROOT)), ".")
+    run(
+        "extract",
+        "-F",
+        "babel.cfg",
+        *keywords,
+        "--sort-by-file",
+        "--project",
+        "Pulse",
+        "--copyright-holder",
+        "Pulse",
+        "--msgid-bugs-address",
+        "",
+        "--ignore-dirs",
+        " ".join(IGNORE_DIRS),
+        "-o",
+        str(POT.relative_to(ROOT)),
+        ".",
+    )
 
 
 def update() -> None:
     extract()
     for lang in languages():
-        run("update", "-i", str(POT.relative_to(ROOT)), "-d", str(TRANSLATIONS.relative_to(ROOT)), "-l", lang,
-            "--ignore-obsolete")
+        run(
+            "update",
+            "-i",
+            str(POT.relative_to(ROOT)),
+            "-d",
+            str(TRANSLATIONS.relative_to(ROOT)),
+            "-l",
+            lang,
+            "--ignore-obsolete",
+        )
 
 
 def compile_all() -> None:

@@ -1,4 +1,5 @@
 """Accounts: every person who logs in, client organisations, API tokens."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -42,8 +43,9 @@ class User(Base):
     last_press_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[ClientOrganisation | None] = relationship(back_populates="users")
-    member: Mapped[MemberProfile | None] = relationship(back_populates="user", uselist=False,
-                                                        foreign_keys="MemberProfile.user_id")
+    member: Mapped[MemberProfile | None] = relationship(
+        back_populates="user", uselist=False, foreign_keys="MemberProfile.user_id"
+    )
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     # Flask-Login's user protocol
@@ -61,7 +63,9 @@ class User(Base):
     def principal(self) -> str:
         """The role as the permission table knows it: members split by verification status."""
         if self.role == "member":
-            return "member" if self.member is not None and self.member.status == "verified" else "pending_member"
+            return (
+                "member" if self.member is not None and self.member.status == "verified" else "pending_member"
+            )
         return self.role
 
 

@@ -1,4 +1,5 @@
 """Password hashing (argon2id) and the password rules (NIST SP 800-63B: length over composition)."""
+
 from __future__ import annotations
 
 from argon2 import PasswordHasher
@@ -7,11 +8,28 @@ from flask_babel import lazy_gettext as _l
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128
-COMMON = frozenset({
-    "password123", "password1234", "1234567890", "qwertyuiop", "iloveyou123", "letmein1234",
-    "welcome123", "admin12345", "passw0rd123", "abc1234567", "doctor1234", "medicine123",
-    "0987654321", "qwerty1234", "1q2w3e4r5t", "password12", "football123", "changeme123",
-})
+COMMON = frozenset(
+    {
+        "password123",
+        "password1234",
+        "1234567890",
+        "qwertyuiop",
+        "iloveyou123",
+        "letmein1234",
+        "welcome123",
+        "admin12345",
+        "passw0rd123",
+        "abc1234567",
+        "doctor1234",
+        "medicine123",
+        "0987654321",
+        "qwerty1234",
+        "1q2w3e4r5t",
+        "password12",
+        "football123",
+        "changeme123",
+    }
+)
 
 
 class Hasher:

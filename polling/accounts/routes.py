@@ -1,4 +1,5 @@
 """Log-in, log-out, sign-up choice, journalist sign-up, account settings."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -26,15 +27,21 @@ def login():  # type: ignore[no-untyped-def]
     if request.method == "POST":
         session = get_session()
         try:
-            user = service.authenticate(session, current_app.extensions["pulse.hasher"],
-                                        request.form.get("email", ""), request.form.get("password", ""))
+            user = service.authenticate(
+                session,
+                current_app.extensions["pulse.hasher"],
+                request.form.get("email", ""),
+                request.form.get("password", ""),
+            )
         except NotAuthenticated as exc:
             error = exc.message
         else:
             session.commit()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("accounts/login.html", error=error, email=request.form.get("email", "")), (401 if error else 200)
+    return render_template("accounts/login.html", error=error, email=request.form.get("email", "")), (
+        401 if error else 200
+    )
 
 
 @bp.post("/logout")
@@ -58,9 +65,14 @@ def signup_journalist():  # type: ignore[no-untyped-def]
     if request.method == "POST":
         session = get_session()
         try:
-            user = service.create_user(session, current_app.extensions["pulse.hasher"], role="journalist",
-                                       email=request.form.get("email", ""), password=request.form.get("password", ""),
-                                       outlet=request.form.get("outlet", ""))
+            user = service.create_user(
+                session,
+                current_app.extensions["pulse.hasher"],
+                role="journalist",
+                email=request.form.get("email", ""),
+                password=request.form.get("password", ""),
+                outlet=request.form.get("outlet", ""),
+            )
         except InvalidInput as exc:
             errors = exc.fields
         else:
@@ -68,7 +80,9 @@ def signup_journalist():  # type: ignore[no-untyped-def]
             login_user(user)
             flash(_("Welcome to Pulse."))
             return redirect(url_for("main.home"))
-    return render_template("accounts/signup_journalist.html", errors=errors, form=request.form), (422 if errors else 200)
+    return render_template("accounts/signup_journalist.html", errors=errors, form=request.form), (
+        422 if errors else 200
+    )
 
 
 @bp.route("/account", methods=["GET", "POST"])

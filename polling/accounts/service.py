@@ -1,4 +1,5 @@
 """Accounts: creating log-ins, authenticating, API tokens. Plain functions over a session."""
+
 from __future__ import annotations
 
 import hashlib
@@ -39,21 +40,37 @@ def check_new_account(session: Session, email: str, password: str) -> dict[str, 
     return errors
 
 
-def create_user(session: Session, hasher: Hasher, *, email: str, password: str, role: str,
-                locale: str | None = None, organisation: str | None = None, outlet: str | None = None) -> User:
+def create_user(
+    session: Session,
+    hasher: Hasher,
+    *,
+    email: str,
+    password: str,
+    role: str,
+    locale: str | None = None,
+    organisation: str | None = None,
+    outlet: str | None = None,
+) -> User:
     """Create a log-in for a client, journalist or staff member (members go through
     ``members.service.register_physician``). Raises InvalidInput naming each bad field."""
     errors = check_new_account(session, email, password)
     if role not in ROLES:
-        errors["role"] = [_l("Unknown role %(role)s: use one of %(roles)s.", role=role, roles=", ".join(ROLES))]
+        errors["role"] = [
+            _l("Unknown role %(role)s: use one of %(roles)s.", role=role, roles=", ".join(ROLES))
+        ]
     if role == "client" and not (organisation or "").strip():
         errors["organisation"] = [_l("A research client belongs to an organisation: give its name.")]
     if locale is not None and locale not in LOCALES:
         errors["locale"] = [_l("Choose English (en) or Spanish (es).")]
     if errors:
         raise InvalidInput(_l("The account was not created."), fields=errors)
-    user = User(email=normalise_email(email), password_hash=hasher.hash(password), role=role, locale=locale,
-                outlet=(outlet or "").strip() or None)
+    user = User(
+        email=normalise_email(email),
+        password_hash=hasher.hash(password),
+        role=role,
+        locale=locale,
+        outlet=(outlet or "").strip() or None,
+    )
     if role == "client":
         user.organisation = get_or_create_organisation(session, str(organisation))
     session.add(user)
@@ -98,9 +115,12 @@ def issue_token(session: Session, user: User) -> IssuedToken:
 
 def user_for_token(session: Session, token: str) -> User | None:
     """The user of an unexpired token, with their member profile, in one query."""
-    return session.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id)
-                          .where(ApiToken.token_hash == _digest(token), ApiToken.expires_at > utcnow())
-                          .options(joinedload(User.member)))
+    return session.scalar(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _digest(token), ApiToken.expires_at > utcnow())
+        .options(joinedload(User.member))
+    )
 
 
 def set_locale(session: Session, user: User, locale: str) -> None:

@@ -1,5 +1,8 @@
 """The JSON API's base: tokens and the caller's profile (``/api/v1``)."""
+
 from __future__ import annotations
+
+from typing import ClassVar
 
 from flask import current_app, g
 from flask.views import MethodView
@@ -22,7 +25,7 @@ def _login_limit() -> str:
 
 @tokens_bp.route("/tokens")
 class Tokens(MethodView):
-    decorators = [limiter.shared_limit(_login_limit, scope="login")]
+    decorators: ClassVar[list[object]] = [limiter.shared_limit(_login_limit, scope="login")]
 
     @tokens_bp.arguments(TokenRequestSchema)
     @tokens_bp.response(201, TokenSchema)
@@ -30,8 +33,9 @@ class Tokens(MethodView):
     def post(self, credentials: dict[str, str]):  # type: ignore[no-untyped-def]
         """Exchange e-mail and password for a bearer token valid 30 days."""
         session = get_session()
-        user = service.authenticate(session, current_app.extensions["pulse.hasher"], credentials["email"],
-                                    credentials["password"])
+        user = service.authenticate(
+            session, current_app.extensions["pulse.hasher"], credentials["email"], credentials["password"]
+        )
         issued = service.issue_token(session, user)
         session.commit()
         return {"token": issued.token, "expires_at": issued.expires_at}

@@ -1,12 +1,16 @@
 """Marshmallow schemas of the JSON API's base: tokens and the caller's profile."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
 
 class TokenRequestSchema(Schema):
-    email = fields.String(required=True, validate=validate.Length(min=3, max=254),
-                          metadata={"description": "The account's e-mail address."})
+    email = fields.String(
+        required=True,
+        validate=validate.Length(min=3, max=254),
+        metadata={"description": "The account's e-mail address."},
+    )
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=128))
 
 
@@ -20,6 +24,10 @@ class MeSchema(Schema):
     handle = fields.String(allow_none=True, metadata={"description": "A member's pseudonymous handle."})
     country = fields.String(allow_none=True)
     specialty = fields.String(allow_none=True)
-    verification_status = fields.String(allow_none=True, metadata={"description": "pending, verified or rejected"})
+    verification_status = fields.String(
+        allow_none=True, metadata={"description": "pending, verified or rejected"}
+    )
     locale = fields.String(allow_none=True)
-    organisation = fields.String(allow_none=True, metadata={"description": "A research client's organisation."})
+    organisation = fields.String(
+        allow_none=True, metadata={"description": "A research client's organisation."}
+    )

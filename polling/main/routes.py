@@ -1,4 +1,5 @@
 """Home page, language switch, health check."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -21,8 +22,9 @@ def home():  # type: ignore[no-untyped-def]
     member = current_user.member if current_user.is_authenticated else None
     session = get_session()
     open_polls = polls.feed(session, member) if member is not None and member.status == "verified" else []
-    return render_template("main/home.html", member=member, polls=open_polls,
-                           closed=polls.recently_closed(session))
+    return render_template(
+        "main/home.html", member=member, polls=open_polls, closed=polls.recently_closed(session)
+    )
 
 
 def _safe_next(target: str | None) -> str:

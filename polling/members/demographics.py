@@ -2,6 +2,7 @@
 
 Age bands and sexes are the codes of ``sampling.population``'s frames, so votes match the targets.
 """
+
 from __future__ import annotations
 
 from sampling.population import AGE_BANDS, SEXES

@@ -14,6 +14,7 @@ A format check proves a number *could* be real; staff still verify it against th
 | MX | cédula profesional | 7 or 8 digits |
 | ES | número de colegiado | 9 digits, the first two a province code 01–52 |
 """
+
 from __future__ import annotations
 
 import re
@@ -53,8 +54,10 @@ class LicenceRule:
 
 def _npi_check_digit(number: str) -> object | None:
     if not luhn.is_valid("80840" + number):
-        return _l("its last digit is not the NPI check digit, so a digit is probably mistyped: copy the 10 digits "
-                  "starting with 1 or 2 from your NPPES record")
+        return _l(
+            "its last digit is not the NPI check digit, so a digit is probably mistyped: copy the 10 digits "
+            "starting with 1 or 2 from your NPPES record"
+        )
     return None
 
 
@@ -65,15 +68,37 @@ def _spanish_province(number: str) -> object | None:
 
 
 RULES: dict[str, LicenceRule] = {
-    "US": LicenceRule(_l("NPI"), re.compile(r"[12]\d{9}"), _l("10 digits starting with 1 or 2, e.g. 1234567893"), _npi_check_digit),
+    "US": LicenceRule(
+        _l("NPI"),
+        re.compile(r"[12]\d{9}"),
+        _l("10 digits starting with 1 or 2, e.g. 1234567893"),
+        _npi_check_digit,
+    ),
     "UK": LicenceRule(_l("GMC number"), re.compile(r"\d{7}"), _l("7 digits, e.g. 1234567")),
-    "AU": LicenceRule(_l("Ahpra registration number"), re.compile(r"MED\d{10}"), _l("MED followed by 10 digits, e.g. MED0001234567")),
-    "CA": LicenceRule(_l("provincial licence number"), re.compile(r"\d{4,7}"), _l("4 to 7 digits, e.g. 123456")),
-    "IE": LicenceRule(_l("Medical Council registration number"), re.compile(r"\d{5,6}"), _l("5 or 6 digits, e.g. 412345")),
-    "NZ": LicenceRule(_l("MCNZ registration number"), re.compile(r"\d{5,6}"), _l("5 or 6 digits, e.g. 56789")),
-    "ZA": LicenceRule(_l("HPCSA registration number"), re.compile(r"MP\d{7}"), _l("MP followed by 7 digits, e.g. MP0123456")),
+    "AU": LicenceRule(
+        _l("Ahpra registration number"),
+        re.compile(r"MED\d{10}"),
+        _l("MED followed by 10 digits, e.g. MED0001234567"),
+    ),
+    "CA": LicenceRule(
+        _l("provincial licence number"), re.compile(r"\d{4,7}"), _l("4 to 7 digits, e.g. 123456")
+    ),
+    "IE": LicenceRule(
+        _l("Medical Council registration number"), re.compile(r"\d{5,6}"), _l("5 or 6 digits, e.g. 412345")
+    ),
+    "NZ": LicenceRule(
+        _l("MCNZ registration number"), re.compile(r"\d{5,6}"), _l("5 or 6 digits, e.g. 56789")
+    ),
+    "ZA": LicenceRule(
+        _l("HPCSA registration number"), re.compile(r"MP\d{7}"), _l("MP followed by 7 digits, e.g. MP0123456")
+    ),
     "MX": LicenceRule(_l("cédula profesional"), re.compile(r"\d{7,8}"), _l("7 or 8 digits, e.g. 12345678")),
-    "ES": LicenceRule(_l("número de colegiado"), re.compile(r"\d{9}"), _l("9 digits starting with a province code, e.g. 280012345"), _spanish_province),
+    "ES": LicenceRule(
+        _l("número de colegiado"),
+        re.compile(r"\d{9}"),
+        _l("9 digits starting with a province code, e.g. 280012345"),
+        _spanish_province,
+    ),
 }
 
 
@@ -90,18 +115,43 @@ def check(country: str, number: str) -> LicenceCheck:
     """
     rule = RULES.get(country)
     if rule is None:
-        return LicenceCheck(False, "", _l("Unknown country %(country)s: use one of %(codes)s.",
-                                           country=country, codes=", ".join(COUNTRIES)))
+        return LicenceCheck(
+            False,
+            "",
+            _l(
+                "Unknown country %(country)s: use one of %(codes)s.",
+                country=country,
+                codes=", ".join(COUNTRIES),
+            ),
+        )
     value = normalise(number)
     if not value:
-        return LicenceCheck(False, value, _l("Enter your %(name)s: %(expected)s.", name=rule.name, expected=rule.expected))
+        return LicenceCheck(
+            False, value, _l("Enter your %(name)s: %(expected)s.", name=rule.name, expected=rule.expected)
+        )
     if not rule.pattern.fullmatch(value):
-        return LicenceCheck(False, value, _l("%(value)s is not a valid %(name)s: expected %(expected)s.",
-                                             value=value, name=rule.name, expected=rule.expected))
+        return LicenceCheck(
+            False,
+            value,
+            _l(
+                "%(value)s is not a valid %(name)s: expected %(expected)s.",
+                value=value,
+                name=rule.name,
+                expected=rule.expected,
+            ),
+        )
     problem = rule.extra(value) if rule.extra else None
     if problem is not None:
-        return LicenceCheck(False, value, _l("%(value)s is not a valid %(name)s: %(problem)s.",
-                                             value=value, name=rule.name, problem=problem))
+        return LicenceCheck(
+            False,
+            value,
+            _l(
+                "%(value)s is not a valid %(name)s: %(problem)s.",
+                value=value,
+                name=rule.name,
+                problem=problem,
+            ),
+        )
     return LicenceCheck(True, value, _l("%(value)s is a well-formed %(name)s.", value=value, name=rule.name))
 
 

@@ -1,5 +1,6 @@
 """Physician members: the pseudonymous profile, the identity only verification staff read, and
 the log of those reads."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -38,8 +39,9 @@ class MemberProfile(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="member", foreign_keys=[user_id])
-    identity: Mapped[MemberIdentity] = relationship(back_populates="member", cascade="all, delete-orphan",
-                                                    uselist=False)
+    identity: Mapped[MemberIdentity] = relationship(
+        back_populates="member", cascade="all, delete-orphan", uselist=False
+    )
 
 
 class MemberIdentity(Base):

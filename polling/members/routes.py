@@ -1,4 +1,5 @@
 """Physician sign-up, verification status, peer profiles, the staff verification queue."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -15,8 +16,12 @@ bp = Blueprint("members", __name__)
 
 
 def _choices() -> dict[str, object]:
-    return {"countries": licences.COUNTRIES, "specialties": SPECIALTIES, "settings": PRACTICE_SETTINGS,
-            "rules": licences.RULES}
+    return {
+        "countries": licences.COUNTRIES,
+        "specialties": SPECIALTIES,
+        "settings": PRACTICE_SETTINGS,
+        "rules": licences.RULES,
+    }
 
 
 @bp.route("/signup/physician", methods=["GET", "POST"])
@@ -35,8 +40,9 @@ def signup():  # type: ignore[no-untyped-def]
             session.commit()
             login_user(member.user)
             return redirect(url_for("members.status"))
-    return render_template("members/signup.html", errors=errors, message=message, form=request.form,
-                           **_choices()), (422 if errors else 200)
+    return render_template(
+        "members/signup.html", errors=errors, message=message, form=request.form, **_choices()
+    ), (422 if errors else 200)
 
 
 @bp.get("/membership")
@@ -64,15 +70,30 @@ def review(member_id: int):  # type: ignore[no-untyped-def]
     errors: dict[str, list[object]] = {}
     if request.method == "POST":
         try:
-            service.review(session, current_user, member_id, decision=request.form.get("decision", ""),
-                           reason=request.form.get("reason", ""))
+            service.review(
+                session,
+                current_user,
+                member_id,
+                decision=request.form.get("decision", ""),
+                reason=request.form.get("reason", ""),
+            )
         except InvalidInput as exc:
             errors = exc.fields
         else:
             session.commit()
-            flash(_("The member is %(status)s.", status=_("verified") if request.form["decision"] == "verify" else _("rejected")))
+            flash(
+                _(
+                    "The member is %(status)s.",
+                    status=_("verified") if request.form["decision"] == "verify" else _("rejected"),
+                )
+            )
             return redirect(url_for("members.queue"))
     identity = service.read_identity(session, current_user, member_id, purpose="verification review")
     session.commit()  # the access log entry is kept even if nothing else happens
-    return render_template("members/review.html", member=identity.member, identity=identity, errors=errors,
-                           rule=licences.RULES[identity.country]), (422 if errors else 200)
+    return render_template(
+        "members/review.html",
+        member=identity.member,
+        identity=identity,
+        errors=errors,
+        rule=licences.RULES[identity.country],
+    ), (422 if errors else 200)

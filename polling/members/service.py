@@ -3,6 +3,7 @@
 Every function takes the session explicitly and raises domain errors; the web views, the CLI and
 the demo seeding call the same functions, so the same input gets the same answer everywhere.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -23,9 +24,33 @@ from polling.members.demographics import PRACTICE_SETTINGS, SEXES
 from polling.members.models import IdentityAccess, MemberIdentity, MemberProfile
 from sampling.taxonomy import SPECIALTIES
 
-HANDLE_WORDS = ("aster", "birch", "cedar", "delta", "ember", "fern", "grove", "harbor", "iris", "juniper",
-                "kestrel", "linden", "maple", "nova", "orchid", "pine", "quartz", "raven", "sage", "tide",
-                "umber", "vale", "willow", "yarrow", "zephyr")
+HANDLE_WORDS = (
+    "aster",
+    "birch",
+    "cedar",
+    "delta",
+    "ember",
+    "fern",
+    "grove",
+    "harbor",
+    "iris",
+    "juniper",
+    "kestrel",
+    "linden",
+    "maple",
+    "nova",
+    "orchid",
+    "pine",
+    "quartz",
+    "raven",
+    "sage",
+    "tide",
+    "umber",
+    "vale",
+    "willow",
+    "yarrow",
+    "zephyr",
+)
 
 
 @dataclass(frozen=True)
@@ -44,16 +69,30 @@ class PhysicianSignup:
     show_identity: bool
 
 
-def _year(raw: object, field: str, low: int, high: int, errors: dict[str, list[object]], label: object) -> int:
+def _year(
+    raw: object, field: str, low: int, high: int, errors: dict[str, list[object]], label: object
+) -> int:
     try:
         value = int(str(raw).strip())
     except (TypeError, ValueError):
-        errors[field] = [_l("Enter %(label)s as a four-digit year between %(low)d and %(high)d.",
-                            label=label, low=low, high=high)]
+        errors[field] = [
+            _l(
+                "Enter %(label)s as a four-digit year between %(low)d and %(high)d.",
+                label=label,
+                low=low,
+                high=high,
+            )
+        ]
         return 0
     if not low <= value <= high:
-        errors[field] = [_l("Enter %(label)s as a four-digit year between %(low)d and %(high)d.",
-                            label=label, low=low, high=high)]
+        errors[field] = [
+            _l(
+                "Enter %(label)s as a four-digit year between %(low)d and %(high)d.",
+                label=label,
+                low=low,
+                high=high,
+            )
+        ]
     return value
 
 
@@ -67,7 +106,9 @@ def validate_signup(session: Session, raw: Mapping[str, object], *, year: int) -
         errors["full_name"] = [_l("Enter your full name as on your licence (2 to 200 characters).")]
     country = text.get("country", "").upper()
     if country not in licences.COUNTRIES:
-        errors["country"] = [_l("Choose your country of licence: one of %(codes)s.", codes=", ".join(licences.COUNTRIES))]
+        errors["country"] = [
+            _l("Choose your country of licence: one of %(codes)s.", codes=", ".join(licences.COUNTRIES))
+        ]
     specialty = text.get("specialty", "")
     if specialty not in SPECIALTIES:
         errors["specialty"] = [_l("Choose your specialty from the list.")]
@@ -77,27 +118,54 @@ def validate_signup(session: Session, raw: Mapping[str, object], *, year: int) -
         licence_number = result.normalised
         if not result.valid:
             errors["licence_number"] = [result.reason]
-        elif session.scalar(select(MemberIdentity.member_id).where(
-                MemberIdentity.country == country, MemberIdentity.licence_number == licence_number)) is not None:
-            errors["licence_number"] = [_l("This licence number is already registered. If it is yours, contact support.")]
+        elif (
+            session.scalar(
+                select(MemberIdentity.member_id).where(
+                    MemberIdentity.country == country, MemberIdentity.licence_number == licence_number
+                )
+            )
+            is not None
+        ):
+            errors["licence_number"] = [
+                _l("This licence number is already registered. If it is yours, contact support.")
+            ]
     sex = text.get("sex", "").lower()
     if sex not in SEXES:
         errors["sex"] = [_l("Choose female or male (the categories the physician registers publish).")]
-    birth_year = _year(raw.get("birth_year"), "birth_year", year - 90, year - 22, errors, _l("your year of birth"))
-    licence_year = _year(raw.get("licence_year"), "licence_year", year - 70, year, errors, _l("the year of your first licence"))
+    birth_year = _year(
+        raw.get("birth_year"), "birth_year", year - 90, year - 22, errors, _l("your year of birth")
+    )
+    licence_year = _year(
+        raw.get("licence_year"), "licence_year", year - 70, year, errors, _l("the year of your first licence")
+    )
     if "birth_year" not in errors and "licence_year" not in errors and licence_year < birth_year + 20:
-        errors["licence_year"] = [_l("The year of your first licence must be at least 20 years after your year of birth.")]
+        errors["licence_year"] = [
+            _l("The year of your first licence must be at least 20 years after your year of birth.")
+        ]
     setting = text.get("practice_setting", "")
     if setting not in PRACTICE_SETTINGS:
-        errors["practice_setting"] = [_l("Choose a practice setting: %(options)s.", options=", ".join(PRACTICE_SETTINGS))]
+        errors["practice_setting"] = [
+            _l("Choose a practice setting: %(options)s.", options=", ".join(PRACTICE_SETTINGS))
+        ]
     locale = text.get("locale") or None
     if locale is not None and locale not in LOCALES:
         errors["locale"] = [_l("Choose English (en) or Spanish (es).")]
     if errors:
         raise InvalidInput(_l("Your registration was not saved: correct the fields below."), fields=errors)
-    return PhysicianSignup(normalise_email(text["email"]), str(raw["password"]), name, country, specialty,
-                           licence_number, sex, birth_year, licence_year, setting, locale,
-                           text.get("show_identity", "").lower() in {"1", "true", "on", "yes"})
+    return PhysicianSignup(
+        normalise_email(text["email"]),
+        str(raw["password"]),
+        name,
+        country,
+        specialty,
+        licence_number,
+        sex,
+        birth_year,
+        licence_year,
+        setting,
+        locale,
+        text.get("show_identity", "").lower() in {"1", "true", "on", "yes"},
+    )
 
 
 def new_handle(session: Session) -> str:
@@ -108,19 +176,31 @@ def new_handle(session: Session) -> str:
             return handle
 
 
-def register_physician(session: Session, hasher: Hasher, raw: Mapping[str, object], *, verified_by: User | None = None
-                       ) -> MemberProfile:
+def register_physician(
+    session: Session, hasher: Hasher, raw: Mapping[str, object], *, verified_by: User | None = None
+) -> MemberProfile:
     """Validate and create a pending physician member (verified at once when ``verified_by`` staff
     bootstrap it from the CLI)."""
     signup = validate_signup(session, raw, year=utcnow().year)
-    user = User(email=signup.email, password_hash=hasher.hash(signup.password), role="member", locale=signup.locale)
-    member = MemberProfile(user=user, handle=new_handle(session), country=signup.country, specialty=signup.specialty,
-                           sex=signup.sex, birth_year=signup.birth_year, licence_year=signup.licence_year,
-                           practice_setting=signup.practice_setting, status="pending",
-                           show_identity=signup.show_identity,
-                           display_name=signup.full_name if signup.show_identity else None)
-    member.identity = MemberIdentity(full_name=signup.full_name, country=signup.country,
-                                     licence_number=signup.licence_number)
+    user = User(
+        email=signup.email, password_hash=hasher.hash(signup.password), role="member", locale=signup.locale
+    )
+    member = MemberProfile(
+        user=user,
+        handle=new_handle(session),
+        country=signup.country,
+        specialty=signup.specialty,
+        sex=signup.sex,
+        birth_year=signup.birth_year,
+        licence_year=signup.licence_year,
+        practice_setting=signup.practice_setting,
+        status="pending",
+        show_identity=signup.show_identity,
+        display_name=signup.full_name if signup.show_identity else None,
+    )
+    member.identity = MemberIdentity(
+        full_name=signup.full_name, country=signup.country, licence_number=signup.licence_number
+    )
     session.add(member)
     session.flush()
     if verified_by is not None:
@@ -130,8 +210,13 @@ def register_physician(session: Session, hasher: Hasher, raw: Mapping[str, objec
 
 def pending_queue(session: Session) -> list[MemberProfile]:
     """Members waiting for verification, oldest first."""
-    return list(session.scalars(select(MemberProfile).where(MemberProfile.status == "pending")
-                                .order_by(MemberProfile.created_at, MemberProfile.id)))
+    return list(
+        session.scalars(
+            select(MemberProfile)
+            .where(MemberProfile.status == "pending")
+            .order_by(MemberProfile.created_at, MemberProfile.id)
+        )
+    )
 
 
 def _require_staff(user: User) -> None:
@@ -155,7 +240,9 @@ def read_identity(session: Session, staff: User, member_id: int, purpose: str) -
     return member.identity
 
 
-def review(session: Session, staff: User, member_id: int, *, decision: str, reason: str = "") -> MemberProfile:
+def review(
+    session: Session, staff: User, member_id: int, *, decision: str, reason: str = ""
+) -> MemberProfile:
     """Verify or reject a pending member; a rejection needs a reason the member will read."""
     _require_staff(staff)
     member = get_member(session, member_id)
@@ -166,7 +253,9 @@ def review(session: Session, staff: User, member_id: int, *, decision: str, reas
     elif decision == "reject":
         reason = (reason or "").strip()
         if not 5 <= len(reason) <= 1000:
-            raise InvalidInput.for_field("reason", _l("Give the member a reason for the rejection (5 to 1000 characters)."))
+            raise InvalidInput.for_field(
+                "reason", _l("Give the member a reason for the rejection (5 to 1000 characters).")
+            )
         member.status, member.rejection_reason = "rejected", reason
     else:
         raise InvalidInput.for_field("decision", _l("Choose verify or reject."))
@@ -181,8 +270,9 @@ def set_identity_visibility(session: Session, member: MemberProfile, show: bool)
 
 
 def peer_profile(session: Session, handle: str) -> MemberProfile:
-    member = session.scalar(select(MemberProfile).where(MemberProfile.handle == handle,
-                                                        MemberProfile.status == "verified"))
+    member = session.scalar(
+        select(MemberProfile).where(MemberProfile.handle == handle, MemberProfile.status == "verified")
+    )
     if member is None:
         raise NotFound(_l("No verified member has this handle."))
     return member

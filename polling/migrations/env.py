@@ -1,4 +1,5 @@
 """Alembic environment: Pulse's models' metadata, the URL from ``polling.migrate``."""
+
 from __future__ import annotations
 
 from alembic import context
@@ -22,8 +23,12 @@ def run() -> None:
 
 
 def _configure_and_run(connection) -> None:  # type: ignore[no-untyped-def]
-    context.configure(connection=connection, target_metadata=metadata,
-                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

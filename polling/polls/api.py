@@ -1,4 +1,5 @@
 """The polls API for the mobile app (``/api/v1/polls``)."""
+
 from __future__ import annotations
 
 from flask import current_app, g
@@ -16,11 +17,20 @@ POLL_ID = "<int(max=2147483647):poll_id>"
 
 def _poll_body(poll, voted: bool | None) -> dict[str, object]:  # type: ignore[no-untyped-def]
     locale = str(get_locale())
-    return {"id": poll.id, "question": poll.question(locale), "multiple": poll.multiple, "topic": poll.topic,
-            "state": service.state(poll), "featured": poll.featured, "opens_at": poll.opens_at,
-            "closes_at": poll.closes_at, "countries": list(poll.country_codes),
-            "specialties": list(poll.specialty_codes), "voted": voted,
-            "options": [{"id": o.id, "label": o.label(locale)} for o in poll.options]}
+    return {
+        "id": poll.id,
+        "question": poll.question(locale),
+        "multiple": poll.multiple,
+        "topic": poll.topic,
+        "state": service.state(poll),
+        "featured": poll.featured,
+        "opens_at": poll.opens_at,
+        "closes_at": poll.closes_at,
+        "countries": list(poll.country_codes),
+        "specialties": list(poll.specialty_codes),
+        "voted": voted,
+        "options": [{"id": o.id, "label": o.label(locale)} for o in poll.options],
+    }
 
 
 def _voted(poll) -> bool | None:  # type: ignore[no-untyped-def]
@@ -62,7 +72,9 @@ class Votes(MethodView):
     def post(self, body: dict[str, list[int]], poll_id: int):  # type: ignore[no-untyped-def]
         """Vote: one option (or several in a multiple-choice poll), once per member."""
         session = get_session()
-        vote = service.cast_vote(session, str(current_app.config["SECRET_KEY"]), g.api_user, poll_id, body["options"])
+        vote = service.cast_vote(
+            session, str(current_app.config["SECRET_KEY"]), g.api_user, poll_id, body["options"]
+        )
         session.commit()
         return {"poll_id": vote.poll_id, "options": list(vote.option_ids), "cast_at": vote.cast_at}
 

@@ -5,6 +5,7 @@ Votes are counted in SQL by demographic cell and chosen options (one GROUP BY ov
 index), then expanded to one row per vote with ``Index.repeat`` — far cheaper than fetching every
 vote.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,23 +22,34 @@ DEMOGRAPHICS = ("country", "specialty", "sex", "age_band", "practice_band")
 
 def statements(poll: Poll) -> dict[str, dict[str, str]]:
     """The options' press wording, keyed like :func:`poll_meta`'s options, for ``reports``."""
-    return {str(o.id): {"en": o.statement_en, "es": o.statement_es} for o in poll.options
-            if o.statement_en and o.statement_es}
+    return {
+        str(o.id): {"en": o.statement_en, "es": o.statement_es}
+        for o in poll.options
+        if o.statement_en and o.statement_es
+    }
 
 
 def poll_meta(poll: Poll) -> PollMeta:
     """The poll as reports describe it; option keys are the options' ids as text."""
     return PollMeta(
-        poll_id=poll.id, question={"en": poll.question_en, "es": poll.question_es},
+        poll_id=poll.id,
+        question={"en": poll.question_en, "es": poll.question_es},
         options=tuple((str(o.id), {"en": o.label_en, "es": o.label_es}) for o in poll.options),
-        multiple=poll.multiple, countries=poll.country_codes or tuple(COUNTRIES),
-        specialties=poll.specialty_codes or None, opens_at=poll.opens_at, closes_at=poll.closes_at, topic=poll.topic)
+        multiple=poll.multiple,
+        countries=poll.country_codes or tuple(COUNTRIES),
+        specialties=poll.specialty_codes or None,
+        opens_at=poll.opens_at,
+        closes_at=poll.closes_at,
+        topic=poll.topic,
+    )
 
 
 def vote_cells(session: Session, poll: Poll) -> pd.DataFrame:
     """Votes counted by demographic cell and chosen options: columns DEMOGRAPHICS, mask, n."""
     grouped = [*(getattr(Vote, name) for name in DEMOGRAPHICS), Vote.options_mask]
-    rows = session.execute(select(*grouped, func.count()).where(Vote.poll_id == poll.id).group_by(*grouped)).all()
+    rows = session.execute(
+        select(*grouped, func.count()).where(Vote.poll_id == poll.id).group_by(*grouped)
+    ).all()
     return pd.DataFrame(rows, columns=[*DEMOGRAPHICS, "mask", "n"])
 
 
@@ -49,4 +61,3 @@ def responses(cells: pd.DataFrame, poll: Poll) -> pd.DataFrame:
     for position, option in enumerate(poll.options):
         table[f"{OPTION_PREFIX}{option.id}"] = (masks >> position) & 1 == 1
     return table
-

@@ -1,4 +1,5 @@
 """Names of topics and poll states in the visitor's language, and percentages as people write them."""
+
 from __future__ import annotations
 
 from flask import Blueprint
@@ -6,13 +7,24 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 TOPIC_NAMES = {
-    "network": _l("Medical networks"), "diagnosis": _l("Diagnosis"), "burnout": _l("Burnout and wellbeing"),
-    "telemedicine": _l("Telemedicine"), "workforce": _l("Workforce"), "technology": _l("Technology"),
-    "ethics": _l("Ethics"), "other": _l("Other"),
+    "network": _l("Medical networks"),
+    "diagnosis": _l("Diagnosis"),
+    "burnout": _l("Burnout and wellbeing"),
+    "telemedicine": _l("Telemedicine"),
+    "workforce": _l("Workforce"),
+    "technology": _l("Technology"),
+    "ethics": _l("Ethics"),
+    "other": _l("Other"),
 }
 STATE_NAMES = {
-    "proposed": _l("proposed"), "declined": _l("declined"), "draft": _l("draft"), "scheduled": _l("scheduled"),
-    "open": _l("open"), "closed": _l("closed"), "published": _l("published"), "withdrawn": _l("withdrawn"),
+    "proposed": _l("proposed"),
+    "declined": _l("declined"),
+    "draft": _l("draft"),
+    "scheduled": _l("scheduled"),
+    "open": _l("open"),
+    "closed": _l("closed"),
+    "published": _l("published"),
+    "withdrawn": _l("withdrawn"),
 }
 
 

@@ -8,6 +8,7 @@ The chosen options are a bit mask of option positions (bit i = the option at pos
 options cannot change once it has votes, so positions are stable, and the results query is one
 GROUP BY over an index of the votes table, with no join.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -38,11 +39,14 @@ class Poll(Base):
     # the times once published (see ``service.state``).
     status: Mapped[str] = mapped_column(String(10), default="draft", index=True)
     decline_reason: Mapped[str | None] = mapped_column(Text)
-    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    proposed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    options: Mapped[list[PollOption]] = relationship(back_populates="poll", cascade="all, delete-orphan",
-                                                     order_by="PollOption.position")
+    options: Mapped[list[PollOption]] = relationship(
+        back_populates="poll", cascade="all, delete-orphan", order_by="PollOption.position"
+    )
 
     @property
     def country_codes(self) -> tuple[str, ...]:
@@ -80,10 +84,20 @@ class Vote(Base):
     """One member's vote in one poll, with no link to the member but the keyed hash."""
 
     __tablename__ = "votes"
-    __table_args__ = (UniqueConstraint("poll_id", "respondent_key"),
-                      CheckConstraint("options_mask > 0 AND options_mask < 1024", name="options_mask_range"),
-                      Index("ix_votes_poll_cell", "poll_id", "country", "specialty", "sex", "age_band",
-                            "practice_band", "options_mask"))
+    __table_args__ = (
+        UniqueConstraint("poll_id", "respondent_key"),
+        CheckConstraint("options_mask > 0 AND options_mask < 1024", name="options_mask_range"),
+        Index(
+            "ix_votes_poll_cell",
+            "poll_id",
+            "country",
+            "specialty",
+            "sex",
+            "age_band",
+            "practice_band",
+            "options_mask",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))

@@ -4,6 +4,7 @@ Results are cached per process under (poll, audience, number of votes, newest vo
 vote makes the next request recompute them: the page is never stale, and a poll nobody is voting
 in is weighted once.
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -32,8 +33,10 @@ from sampling.weighting import ConvergenceError, InfeasibleTargetsError
 CACHE_SIZE = 64
 MARGIN_NAMES = {"specialty": _l("specialty"), "sex": _l("sex"), "age_band": _l("age")}
 NO_MARGIN = _l("none, too few votes")
-MOE_LABEL = ("95% margin of error at p = 0.5, including the Kish design effect of the weights (Pew practice); "
-             "members self-select, so it is a guide to precision, not a sampling error")
+MOE_LABEL = (
+    "95% margin of error at p = 0.5, including the Kish design effect of the weights (Pew practice); "
+    "members self-select, so it is a guide to precision, not a sampling error"
+)
 
 
 @dataclass(frozen=True)
@@ -96,16 +99,37 @@ class PollResults:
 
     def as_api(self, locale: str) -> dict[str, Any]:
         def row(r: GroupRow) -> dict[str, Any]:
-            return {"group": r.group, "label": r.label(locale), "n": r.n, "suppressed": r.suppressed,
-                    "small_base": r.small_base, "shares": {str(k): v for k, v in r.shares.items()}}
+            return {
+                "group": r.group,
+                "label": r.label(locale),
+                "n": r.n,
+                "suppressed": r.suppressed,
+                "small_base": r.small_base,
+                "shares": {str(k): v for k, v in r.shares.items()},
+            }
 
-        return {"poll_id": self.poll_id, "state": self.state, "n": self.n, "effective_n": self.effective_n,
-                "design_effect": self.design_effect, "margin_of_error": self.margin_of_error,
-                "margin_of_error_label": MOE_LABEL, "weighting": self.margins_label(locale),
-                "options": [{"option_id": o.option_id, "label": o.label(locale), "votes": o.votes,
-                             "raw_share": o.raw_share, "weighted_share": o.weighted_share} for o in self.options],
-                "by_country": [row(r) for r in self.by_country],
-                "by_specialty_group": [row(r) for r in self.by_specialty_group]}
+        return {
+            "poll_id": self.poll_id,
+            "state": self.state,
+            "n": self.n,
+            "effective_n": self.effective_n,
+            "design_effect": self.design_effect,
+            "margin_of_error": self.margin_of_error,
+            "margin_of_error_label": MOE_LABEL,
+            "weighting": self.margins_label(locale),
+            "options": [
+                {
+                    "option_id": o.option_id,
+                    "label": o.label(locale),
+                    "votes": o.votes,
+                    "raw_share": o.raw_share,
+                    "weighted_share": o.weighted_share,
+                }
+                for o in self.options
+            ],
+            "by_country": [row(r) for r in self.by_country],
+            "by_specialty_group": [row(r) for r in self.by_specialty_group],
+        }
 
 
 def may_see(session: Session, secret: str, user: User | None, poll: Poll) -> bool:
@@ -129,7 +153,9 @@ def _cache() -> OrderedDict[tuple[Any, ...], PollResults]:
 
 def for_poll(session: Session, poll: Poll, *, audience: str) -> PollResults:
     """The poll's results for ``audience`` ("staff" sees small cells, "public" does not)."""
-    count, newest = session.execute(select(func.count(), func.max(Vote.id)).where(Vote.poll_id == poll.id)).one()
+    count, newest = session.execute(
+        select(func.count(), func.max(Vote.id)).where(Vote.poll_id == poll.id)
+    ).one()
     key = (poll.id, audience, service.state(poll), count, newest)
     cache = _cache()
     if key in cache:
@@ -150,7 +176,9 @@ def compute(poll: Poll, cells: pd.DataFrame, *, audience: str) -> PollResults:
     """
     counts = cells["n"].to_numpy(dtype=float)
     n = int(counts.sum())
-    chosen = ((cells["mask"].to_numpy(dtype=np.int64)[:, None] >> np.arange(len(poll.options))) & 1).astype(float)
+    chosen = ((cells["mask"].to_numpy(dtype=np.int64)[:, None] >> np.arange(len(poll.options))) & 1).astype(
+        float
+    )
     public = audience != "staff"
     if public and 0 < n < MIN_CELL:  # too few votes to show anyone but staff without exposing voters
         options = tuple(OptionResult(o.id, o.label_en, o.label_es, 0, 0.0, None) for o in poll.options)
@@ -165,17 +193,30 @@ def compute(poll: Poll, cells: pd.DataFrame, *, audience: str) -> PollResults:
     moe = margin_of_error(n, deff=deff or 1.0).points if n else None
     votes = counts @ chosen if n else np.zeros(len(poll.options))
     weighted = cell_weights @ chosen / cell_weights.sum() if n and vote_weights is not None else None
-    options = tuple(OptionResult(o.id, o.label_en, o.label_es, int(votes[j]), float(votes[j] / n) if n else 0.0,
-                                 None if weighted is None else float(weighted[j]))
-                    for j, o in enumerate(poll.options))
-    by_country = _breakdown(poll, chosen, counts, cell_weights, cells["country"].to_numpy(), COUNTRIES, public)
+    options = tuple(
+        OptionResult(
+            o.id,
+            o.label_en,
+            o.label_es,
+            int(votes[j]),
+            float(votes[j] / n) if n else 0.0,
+            None if weighted is None else float(weighted[j]),
+        )
+        for j, o in enumerate(poll.options)
+    )
+    by_country = _breakdown(
+        poll, chosen, counts, cell_weights, cells["country"].to_numpy(), COUNTRIES, public
+    )
     groups = cells["specialty"].map(group_of).to_numpy() if n else np.array([], dtype=object)
     by_group = _breakdown(poll, chosen, counts, cell_weights, groups, GROUPS, public)
-    return PollResults(poll.id, service.state(poll), n, effective, deff, moe, options, by_country, by_group, margins,
-                       problem)
+    return PollResults(
+        poll.id, service.state(poll), n, effective, deff, moe, options, by_country, by_group, margins, problem
+    )
 
 
-def _weights(poll: Poll, cells: pd.DataFrame) -> tuple[np.ndarray | None, dict[str, tuple[str, ...]], str | None]:
+def _weights(
+    poll: Poll, cells: pd.DataFrame
+) -> tuple[np.ndarray | None, dict[str, tuple[str, ...]], str | None]:
     if cells.empty:
         return None, {}, None
     responses = extract.responses(cells, poll)
@@ -188,8 +229,15 @@ def _weights(poll: Poll, cells: pd.DataFrame) -> tuple[np.ndarray | None, dict[s
     return weighting.weights.reindex(responses.index).to_numpy(), margins, None
 
 
-def _breakdown(poll: Poll, chosen: np.ndarray, counts: np.ndarray, cell_weights: np.ndarray, groups: np.ndarray,
-               names: dict[str, tuple[str, str]], public: bool) -> tuple[GroupRow, ...]:
+def _breakdown(
+    poll: Poll,
+    chosen: np.ndarray,
+    counts: np.ndarray,
+    cell_weights: np.ndarray,
+    groups: np.ndarray,
+    names: dict[str, tuple[str, str]],
+    public: bool,
+) -> tuple[GroupRow, ...]:
     bases = {code: int(counts[groups == code].sum()) for code in names}
     bases = {code: base for code, base in bases.items() if base}
     plan = suppression_plan(bases) if public else {}
@@ -199,7 +247,15 @@ def _breakdown(poll: Poll, chosen: np.ndarray, counts: np.ndarray, cell_weights:
         withheld = plan.get(code) is not None
         w = cell_weights[inside]
         shares = w @ chosen[inside] / w.sum()
-        rows.append(GroupRow(code, names[code][0], names[code][1], None if withheld else base, withheld,
-                             base < SMALL_BASE,
-                             {o.id: (None if withheld else float(shares[j])) for j, o in enumerate(poll.options)}))
+        rows.append(
+            GroupRow(
+                code,
+                names[code][0],
+                names[code][1],
+                None if withheld else base,
+                withheld,
+                base < SMALL_BASE,
+                {o.id: (None if withheld else float(shares[j])) for j, o in enumerate(poll.options)},
+            )
+        )
     return tuple(rows)

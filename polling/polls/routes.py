@@ -1,4 +1,5 @@
 """Poll pages: the poll, voting, results; members' proposals; staff poll management."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -39,7 +40,11 @@ def _voter_status(poll):  # type: ignore[no-untyped-def]
         return False, True, _("You have voted in this poll.")
     current = service.state(poll)
     if current != "open":
-        return False, False, _("This poll is closed.") if current == "closed" else _("This poll is not open yet.")
+        return (
+            False,
+            False,
+            _("This poll is closed.") if current == "closed" else _("This poll is not open yet."),
+        )
     reason = service.ineligibility(poll, member)
     return reason is None, False, (str(reason) if reason else None)
 
@@ -53,9 +58,19 @@ def show(poll_id: int):  # type: ignore[no-untyped-def]
     may_vote, voted, reason = _voter_status(poll)
     shown = None
     if voted or service.state(poll) == "closed" or (user is not None and user.role == "staff"):
-        shown = results.for_poll(session, poll, audience="staff" if user is not None and user.role == "staff" else "public")
-    return render_template("polls/show.html", poll=poll, state=service.state(poll), may_vote=may_vote, voted=voted,
-                           reason=reason, results=shown, errors={})
+        shown = results.for_poll(
+            session, poll, audience="staff" if user is not None and user.role == "staff" else "public"
+        )
+    return render_template(
+        "polls/show.html",
+        poll=poll,
+        state=service.state(poll),
+        may_vote=may_vote,
+        voted=voted,
+        reason=reason,
+        results=shown,
+        errors={},
+    )
 
 
 @bp.post(f"/polls/{POLL_ID}/vote")
@@ -67,8 +82,16 @@ def vote(poll_id: int):  # type: ignore[no-untyped-def]
     except InvalidInput as exc:
         poll = service.visible_poll(session, current_user, poll_id)
         may_vote, voted, reason = _voter_status(poll)
-        return render_template("polls/show.html", poll=poll, state=service.state(poll), may_vote=may_vote,
-                               voted=voted, reason=reason, results=None, errors=exc.fields), 422
+        return render_template(
+            "polls/show.html",
+            poll=poll,
+            state=service.state(poll),
+            may_vote=may_vote,
+            voted=voted,
+            reason=reason,
+            results=None,
+            errors=exc.fields,
+        ), 422
     session.commit()
     flash(_("Thank you: your vote is counted."))
     return redirect(url_for("polls.show", poll_id=poll_id))
@@ -88,15 +111,17 @@ def propose():  # type: ignore[no-untyped-def]
             session.commit()
             flash(_("Thank you: staff will review your proposal."))
             return redirect(url_for("polls.mine"))
-    return render_template("polls/form.html", errors=errors, form=request.form, mode="propose", poll=None,
-                           **_form_choices()), (422 if errors else 200)
+    return render_template(
+        "polls/form.html", errors=errors, form=request.form, mode="propose", poll=None, **_form_choices()
+    ), (422 if errors else 200)
 
 
 @bp.get("/polls/mine")
 def mine():  # type: ignore[no-untyped-def]
     """The member's own proposals and what staff decided."""
-    return render_template("polls/mine.html", polls=service.proposals_of(get_session(), current_user),
-                           state=service.state)
+    return render_template(
+        "polls/mine.html", polls=service.proposals_of(get_session(), current_user), state=service.state
+    )
 
 
 @bp.get("/staff/polls")
@@ -104,8 +129,12 @@ def manage():  # type: ignore[no-untyped-def]
     """Every poll, newest first, with its state and votes."""
     session = get_session()
     polls = service.all_polls(session)
-    return render_template("polls/manage.html", polls=polls, state=service.state,
-                           votes={p.id: service.vote_count(session, p.id) for p in polls})
+    return render_template(
+        "polls/manage.html",
+        polls=polls,
+        state=service.state,
+        votes={p.id: service.vote_count(session, p.id) for p in polls},
+    )
 
 
 @bp.route("/staff/polls/new", methods=["GET", "POST"])
@@ -115,25 +144,36 @@ def create():  # type: ignore[no-untyped-def]
     if request.method == "POST":
         session = get_session()
         try:
-            poll = service.create_poll(session, current_user, request.form, publish=request.form.get("publish") == "1")
+            poll = service.create_poll(
+                session, current_user, request.form, publish=request.form.get("publish") == "1"
+            )
         except InvalidInput as exc:
             errors = exc.fields
         else:
             session.commit()
             flash(_("The poll is saved."))
             return redirect(url_for("polls.show", poll_id=poll.id))
-    return render_template("polls/form.html", errors=errors, form=request.form, mode="create", poll=None,
-                           **_form_choices()), (422 if errors else 200)
+    return render_template(
+        "polls/form.html", errors=errors, form=request.form, mode="create", poll=None, **_form_choices()
+    ), (422 if errors else 200)
 
 
 def _form_of(poll) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    return {"question_en": poll.question_en, "question_es": poll.question_es, "multiple": poll.multiple,
-            "topic": poll.topic, "countries": poll.country_codes, "specialties": poll.specialty_codes,
-            "opens_at": poll.opens_at.strftime("%Y-%m-%dT%H:%M"), "closes_at": poll.closes_at.strftime("%Y-%m-%dT%H:%M"),
-            "featured": poll.featured, "option_en": [o.label_en for o in poll.options],
-            "option_es": [o.label_es for o in poll.options],
-            "statement_en": [o.statement_en or "" for o in poll.options],
-            "statement_es": [o.statement_es or "" for o in poll.options]}
+    return {
+        "question_en": poll.question_en,
+        "question_es": poll.question_es,
+        "multiple": poll.multiple,
+        "topic": poll.topic,
+        "countries": poll.country_codes,
+        "specialties": poll.specialty_codes,
+        "opens_at": poll.opens_at.strftime("%Y-%m-%dT%H:%M"),
+        "closes_at": poll.closes_at.strftime("%Y-%m-%dT%H:%M"),
+        "featured": poll.featured,
+        "option_en": [o.label_en for o in poll.options],
+        "option_es": [o.label_es for o in poll.options],
+        "statement_en": [o.statement_en or "" for o in poll.options],
+        "statement_es": [o.statement_es or "" for o in poll.options],
+    }
 
 
 @bp.route(f"/staff/polls/{POLL_ID}/edit", methods=["GET", "POST"])
@@ -152,8 +192,15 @@ def edit(poll_id: int):  # type: ignore[no-untyped-def]
             session.commit()
             flash(_("The poll is saved."))
             return redirect(url_for("polls.manage"))
-    return render_template("polls/form.html", errors=errors, form=form, mode="edit", poll=poll,
-                           locked=service.vote_count(session, poll.id) > 0, **_form_choices()), (422 if errors else 200)
+    return render_template(
+        "polls/form.html",
+        errors=errors,
+        form=form,
+        mode="edit",
+        poll=poll,
+        locked=service.vote_count(session, poll.id) > 0,
+        **_form_choices(),
+    ), (422 if errors else 200)
 
 
 @bp.post(f"/staff/polls/{POLL_ID}/review")
@@ -172,4 +219,3 @@ def review(poll_id: int):  # type: ignore[no-untyped-def]
     session.commit()
     flash(_("The poll is updated."))
     return redirect(url_for("polls.manage"))
-

@@ -1,4 +1,5 @@
 """Marshmallow schemas of the polls API."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -19,15 +20,20 @@ class PollSchema(Schema):
     opens_at = fields.DateTime(required=True)
     closes_at = fields.DateTime(required=True)
     countries = fields.List(fields.String(), required=True, metadata={"description": "Empty: every country."})
-    specialties = fields.List(fields.String(), required=True, metadata={"description": "Empty: every specialty."})
+    specialties = fields.List(
+        fields.String(), required=True, metadata={"description": "Empty: every specialty."}
+    )
     options = fields.List(fields.Nested(OptionSchema), required=True)
     voted = fields.Boolean(allow_none=True, metadata={"description": "Whether the calling member has voted."})
 
 
 class VoteRequestSchema(Schema):
-    options = fields.List(fields.Integer(strict=True), required=True,
-                          validate=validate.Length(min=1, max=10, error="Choose between 1 and 10 options."),
-                          metadata={"description": "The chosen option ids; exactly one for a single-choice poll."})
+    options = fields.List(
+        fields.Integer(strict=True),
+        required=True,
+        validate=validate.Length(min=1, max=10, error="Choose between 1 and 10 options."),
+        metadata={"description": "The chosen option ids; exactly one for a single-choice poll."},
+    )
 
 
 class VoteSchema(Schema):
@@ -47,11 +53,16 @@ class ShareSchema(Schema):
 class BreakdownRowSchema(Schema):
     group = fields.String(required=True)
     label = fields.String(required=True)
-    n = fields.Integer(allow_none=True, metadata={"description": "Null when suppressed (fewer than 10 respondents)."})
+    n = fields.Integer(
+        allow_none=True, metadata={"description": "Null when suppressed (fewer than 10 respondents)."}
+    )
     suppressed = fields.Boolean(required=True)
     small_base = fields.Boolean(required=True, metadata={"description": "Base under 30: read with care."})
-    shares = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True),
-                         metadata={"description": "Weighted share by option id."})
+    shares = fields.Dict(
+        keys=fields.String(),
+        values=fields.Float(allow_none=True),
+        metadata={"description": "Weighted share by option id."},
+    )
 
 
 class ResultsSchema(Schema):
@@ -60,7 +71,9 @@ class ResultsSchema(Schema):
     n = fields.Integer(required=True)
     effective_n = fields.Float(allow_none=True)
     design_effect = fields.Float(allow_none=True)
-    margin_of_error = fields.Float(allow_none=True, metadata={"description": "Points, 95%, at p=0.5, with design effect."})
+    margin_of_error = fields.Float(
+        allow_none=True, metadata={"description": "Points, 95%, at p=0.5, with design effect."}
+    )
     margin_of_error_label = fields.String(required=True)
     weighting = fields.String(required=True)
     options = fields.List(fields.Nested(ShareSchema), required=True)

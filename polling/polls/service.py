@@ -3,13 +3,14 @@
 Plain functions over a session; they raise domain errors that the web and API layers turn into
 answers. The respondent key is the only link between a vote and a member.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, exists, func, insert, select
@@ -41,6 +42,7 @@ def state(poll: Poll, now: datetime | None = None) -> str:
 
 # --- respondent keys -------------------------------------------------------------------------
 
+
 def respondent_key(secret: str, member_id: int, poll_id: int) -> str:
     """HMAC-SHA256 of member and poll under a key derived from the server secret.
 
@@ -52,6 +54,7 @@ def respondent_key(secret: str, member_id: int, poll_id: int) -> str:
 
 
 # --- poll input -------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PollInput:
@@ -84,13 +87,13 @@ def _list(raw: Mapping[str, object], name: str) -> list[str]:
 def _time(raw: Mapping[str, object], name: str, errors: dict[str, list[object]]) -> datetime | None:
     value = raw.get(name)
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     try:
         parsed = datetime.fromisoformat(str(value or "").strip())
     except ValueError:
         errors[name] = [_l("Enter a date and time like 2026-03-01T09:00 (UTC).")]
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def validate_poll(raw: Mapping[str, object]) -> PollInput:
@@ -104,10 +107,12 @@ def validate_poll(raw: Mapping[str, object]) -> PollInput:
     if len(labels_en) != len(labels_es):
         errors["options"] = [_l("Give every option in both English and Spanish.")]
     elif not MIN_OPTIONS <= len(labels_en) <= MAX_OPTIONS:
-        errors["options"] = [_l("Give between %(low)d and %(high)d options.", low=MIN_OPTIONS, high=MAX_OPTIONS)]
+        errors["options"] = [
+            _l("Give between %(low)d and %(high)d options.", low=MIN_OPTIONS, high=MAX_OPTIONS)
+        ]
     elif any(len(label) > 200 for label in labels_en + labels_es):
         errors["options"] = [_l("Keep each option under 200 characters.")]
-    elif len(set(label.lower() for label in labels_en)) != len(labels_en):
+    elif len({label.lower() for label in labels_en}) != len(labels_en):
         errors["options"] = [_l("Two options have the same English wording.")]
     statements = _statements(raw, len(labels_en), errors)
     topic = _text(raw, "topic") or "other"
@@ -124,13 +129,26 @@ def validate_poll(raw: Mapping[str, object]) -> PollInput:
         errors["closes_at"] = [_l("The poll must close after it opens.")]
     if errors:
         raise InvalidInput(_l("The poll was not saved: correct the fields below."), fields=errors)
-    return PollInput(question_en, question_es, tuple(zip(labels_en, labels_es)), statements, _flag(raw, "multiple"), topic,
-                     tuple(dict.fromkeys(countries)), tuple(dict.fromkeys(specialties)), opens_at, closes_at,  # type: ignore[arg-type]
-                     _flag(raw, "featured"))
+    return PollInput(
+        question_en,
+        question_es,
+        tuple(zip(labels_en, labels_es)),
+        statements,
+        _flag(raw, "multiple"),
+        topic,
+        tuple(dict.fromkeys(countries)),
+        tuple(dict.fromkeys(specialties)),
+        opens_at,
+        closes_at,  # type: ignore[arg-type]
+        _flag(raw, "featured"),
+    )
 
 
-def _statements(raw: Mapping[str, object], count: int, errors: dict[str, list[object]]) -> tuple[tuple[str, str], ...]:
+def _statements(
+    raw: Mapping[str, object], count: int, errors: dict[str, list[object]]
+) -> tuple[tuple[str, str], ...]:
     """Optional press wording per option, in both languages or neither; '' where none."""
+
     def padded(name: str) -> list[str]:
         getlist = getattr(raw, "getlist", None)
         values = getlist(name) if getlist else raw.get(name) or []
@@ -139,7 +157,9 @@ def _statements(raw: Mapping[str, object], count: int, errors: dict[str, list[ob
 
     pairs = tuple(zip(padded("statement_en"), padded("statement_es")))
     if any(bool(en) != bool(es) for en, es in pairs):
-        errors["statements"] = [_l("Give an option's press wording in both English and Spanish, or leave both empty.")]
+        errors["statements"] = [
+            _l("Give an option's press wording in both English and Spanish, or leave both empty.")
+        ]
     elif any(len(en) > 300 or len(es) > 300 for en, es in pairs):
         errors["statements"] = [_l("Keep each press wording under 300 characters.")]
     return pairs
@@ -153,8 +173,12 @@ def _flag(raw: Mapping[str, object], name: str) -> bool:
 def _apply(poll: Poll, data: PollInput, *, wording: bool) -> None:
     if wording:
         poll.question_en, poll.question_es, poll.multiple = data.question_en, data.question_es, data.multiple
-        poll.options = [PollOption(position=i, label_en=en, label_es=es) for i, (en, es) in enumerate(data.options)]
-    for option, (statement_en, statement_es) in zip(poll.options, data.statements):  # editable after votes too
+        poll.options = [
+            PollOption(position=i, label_en=en, label_es=es) for i, (en, es) in enumerate(data.options)
+        ]
+    for option, (statement_en, statement_es) in zip(
+        poll.options, data.statements
+    ):  # editable after votes too
         option.statement_en, option.statement_es = statement_en or None, statement_es or None
     poll.topic, poll.featured = data.topic, data.featured
     poll.countries, poll.specialties = " ".join(data.countries), " ".join(data.specialties)
@@ -197,11 +221,18 @@ def update_poll(session: Session, staff: User, poll_id: int, raw: Mapping[str, o
     poll = get_poll(session, poll_id)
     data = validate_poll(raw)
     has_votes = vote_count(session, poll.id) > 0
-    same_wording = (data.question_en, data.question_es, data.multiple) == (poll.question_en, poll.question_es, poll.multiple) \
-        and data.options == tuple((o.label_en, o.label_es) for o in poll.options)
+    same_wording = (data.question_en, data.question_es, data.multiple) == (
+        poll.question_en,
+        poll.question_es,
+        poll.multiple,
+    ) and data.options == tuple((o.label_en, o.label_es) for o in poll.options)
     if has_votes and not same_wording:
-        raise Conflict(_l("This poll already has votes: its question and options can no longer change. "
-                          "Close it and create a new poll instead."))
+        raise Conflict(
+            _l(
+                "This poll already has votes: its question and options can no longer change. "
+                "Close it and create a new poll instead."
+            )
+        )
     _apply(poll, data, wording=not same_wording)
     return poll
 
@@ -238,6 +269,7 @@ def close_now(session: Session, staff: User, poll_id: int) -> Poll:
 
 # --- reading ------------------------------------------------------------------------------------
 
+
 def get_poll(session: Session, poll_id: int) -> Poll:
     poll = session.get(Poll, poll_id, options=[joinedload(Poll.options)])
     if poll is None:
@@ -256,26 +288,36 @@ def visible_poll(session: Session, user: User | None, poll_id: int) -> Poll:
 
 
 def all_polls(session: Session) -> list[Poll]:
-    return list(session.scalars(select(Poll).options(selectinload(Poll.options)).order_by(Poll.created_at.desc(), Poll.id.desc())))
+    return list(
+        session.scalars(
+            select(Poll).options(selectinload(Poll.options)).order_by(Poll.created_at.desc(), Poll.id.desc())
+        )
+    )
 
 
 def proposals_of(session: Session, user: User) -> list[Poll]:
-    return list(session.scalars(select(Poll).where(Poll.proposed_by_id == user.id).order_by(Poll.created_at.desc())))
+    return list(
+        session.scalars(select(Poll).where(Poll.proposed_by_id == user.id).order_by(Poll.created_at.desc()))
+    )
 
 
 def _eligible_clause(member: MemberProfile):  # type: ignore[no-untyped-def]
     # Codes are stored space-separated; pad both sides so "US" never matches inside another code.
     padded_countries = " " + Poll.countries + " "
     padded_specialties = " " + Poll.specialties + " "
-    return ((Poll.countries == "") | padded_countries.contains(f" {member.country} ")) & \
-           ((Poll.specialties == "") | padded_specialties.contains(f" {member.specialty} "))
+    return ((Poll.countries == "") | padded_countries.contains(f" {member.country} ")) & (
+        (Poll.specialties == "") | padded_specialties.contains(f" {member.specialty} ")
+    )
 
 
 def feed(session: Session, member: MemberProfile | None) -> list[Poll]:
     """Open polls a member may vote in, featured first, then closing soonest."""
     now = utcnow()
-    query = select(Poll).options(selectinload(Poll.options)).where(
-        Poll.status == "published", Poll.opens_at <= now, Poll.closes_at > now)
+    query = (
+        select(Poll)
+        .options(selectinload(Poll.options))
+        .where(Poll.status == "published", Poll.opens_at <= now, Poll.closes_at > now)
+    )
     if member is not None:
         query = query.where(_eligible_clause(member))
     return list(session.scalars(query.order_by(case((Poll.featured, 0), else_=1), Poll.closes_at, Poll.id)))
@@ -283,15 +325,23 @@ def feed(session: Session, member: MemberProfile | None) -> list[Poll]:
 
 def recently_closed(session: Session, limit: int = 5) -> list[Poll]:
     now = utcnow()
-    return list(session.scalars(select(Poll).where(Poll.status == "published", Poll.closes_at <= now)
-                                .order_by(Poll.closes_at.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(Poll)
+            .where(Poll.status == "published", Poll.closes_at <= now)
+            .order_by(Poll.closes_at.desc())
+            .limit(limit)
+        )
+    )
 
 
 def ineligibility(poll: Poll, member: MemberProfile) -> object | None:
     """Why a verified member may not vote in a poll, or None."""
     if poll.country_codes and member.country not in poll.country_codes:
-        return _l("This poll is for physicians in %(countries)s.",
-                  countries=", ".join(country_name(c) for c in poll.country_codes))
+        return _l(
+            "This poll is for physicians in %(countries)s.",
+            countries=", ".join(country_name(c) for c in poll.country_codes),
+        )
     if poll.specialty_codes and member.specialty not in poll.specialty_codes:
         names = ", ".join(specialty_name(s) for s in poll.specialty_codes[:5])
         return _l("This poll is for these specialties: %(names)s.", names=names)
@@ -305,6 +355,7 @@ def has_voted(session: Session, secret: str, member: MemberProfile, poll_id: int
 
 # --- voting -------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class CastVote:
     poll_id: int
@@ -312,7 +363,9 @@ class CastVote:
     cast_at: datetime
 
 
-def cast_vote(session: Session, secret: str, user: User, poll_id: int, option_ids: Sequence[object]) -> CastVote:
+def cast_vote(
+    session: Session, secret: str, user: User, poll_id: int, option_ids: Sequence[object]
+) -> CastVote:
     """Record a verified member's vote, once.
 
     Raises:
@@ -327,7 +380,12 @@ def cast_vote(session: Session, secret: str, user: User, poll_id: int, option_id
     poll = visible_poll(session, user, poll_id)
     current = state(poll)
     if current == "scheduled":
-        raise Conflict(_l("This poll is not open yet: it opens on %(when)s UTC.", when=poll.opens_at.strftime("%Y-%m-%d %H:%M")))
+        raise Conflict(
+            _l(
+                "This poll is not open yet: it opens on %(when)s UTC.",
+                when=poll.opens_at.strftime("%Y-%m-%d %H:%M"),
+            )
+        )
     if current != "open":
         raise Conflict(_l("This poll is closed: votes are no longer accepted."))
     reason = ineligibility(poll, member)
@@ -339,9 +397,16 @@ def cast_vote(session: Session, secret: str, user: User, poll_id: int, option_id
     cast_at = utcnow()
     # A Core INSERT: the hot path of the platform skips the unit of work it does not need.
     statement = insert(Vote).values(
-        poll_id=poll.id, respondent_key=key, country=member.country, specialty=member.specialty, sex=member.sex,
-        age_band=age_band(member.birth_year, year), practice_band=practice_band(member.licence_year, year),
-        options_mask=options_mask([option.position for option in chosen]), cast_at=cast_at)
+        poll_id=poll.id,
+        respondent_key=key,
+        country=member.country,
+        specialty=member.specialty,
+        sex=member.sex,
+        age_band=age_band(member.birth_year, year),
+        practice_band=practice_band(member.licence_year, year),
+        options_mask=options_mask([option.position for option in chosen]),
+        cast_at=cast_at,
+    )
     try:
         session.execute(statement)
     except IntegrityError:  # the unique (poll, respondent key) constraint: this member has voted
@@ -362,7 +427,9 @@ def _chosen_options(poll: Poll, option_ids: Sequence[object]) -> list[PollOption
         raise InvalidInput.for_field("options", _l("The same option was chosen twice."))
     unknown = [i for i in ids if i not in by_id]
     if unknown:
-        raise InvalidInput.for_field("options", _l("Option %(id)s is not an option of this poll.", id=unknown[0]))
+        raise InvalidInput.for_field(
+            "options", _l("Option %(id)s is not an option of this poll.", id=unknown[0])
+        )
     if len(ids) > 1 and not poll.multiple:
         raise InvalidInput.for_field("options", _l("This poll takes one answer: choose a single option."))
     return [by_id[i] for i in ids]

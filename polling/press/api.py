@@ -1,4 +1,5 @@
 """The press room as JSON (``GET /api/v1/press/reports``), open to all, no token needed."""
+
 from __future__ import annotations
 
 from flask import url_for
@@ -15,8 +16,12 @@ bp = Blueprint("press_api", __name__, description="Published poll reports (no to
 class ReportSchema(Schema):
     id = fields.Integer(required=True)
     poll_id = fields.Integer(required=True)
-    title = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
-                        metadata={"description": "The poll's question by language (en, es)."})
+    title = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"description": "The poll's question by language (en, es)."},
+    )
     topic = fields.String(required=True)
     countries = fields.List(fields.String(), required=True)
     n = fields.Integer(required=True, metadata={"description": "Physicians who voted."})
@@ -45,12 +50,29 @@ class PressReports(MethodView):
         out = []
         for report in service.published(get_session(), wanted):
             page = url_for("press.show", report_id=report.id, _external=True)
-            out.append({"id": report.id, "poll_id": report.poll_id, "title": {"en": report.title_en, "es": report.title_es},
-                        "topic": report.topic, "countries": list(report.country_codes), "n": report.n,
-                        "headline_sentences": report.sentences, "fieldwork_start": report.fieldwork_start,
-                        "fieldwork_end": report.fieldwork_end, "published_at": report.published_at, "url": page,
-                        "downloads": {name: f"{page}/{name}" for name in ("report.pdf", "report.es.pdf", "tables.csv",
-                                                                          "tables.xlsx", "report.json")}})
+            out.append(
+                {
+                    "id": report.id,
+                    "poll_id": report.poll_id,
+                    "title": {"en": report.title_en, "es": report.title_es},
+                    "topic": report.topic,
+                    "countries": list(report.country_codes),
+                    "n": report.n,
+                    "headline_sentences": report.sentences,
+                    "fieldwork_start": report.fieldwork_start,
+                    "fieldwork_end": report.fieldwork_end,
+                    "published_at": report.published_at,
+                    "url": page,
+                    "downloads": {
+                        name: f"{page}/{name}"
+                        for name in (
+                            "report.pdf",
+                            "report.es.pdf",
+                            "tables.csv",
+                            "tables.xlsx",
+                            "report.json",
+                        )
+                    },
+                }
+            )
         return out
-
-

@@ -1,4 +1,5 @@
 """The press room's Atom feed (RFC 4287), built with the standard library's ElementTree."""
+
 from __future__ import annotations
 
 from xml.etree import ElementTree as ET
@@ -17,7 +18,9 @@ def atom(reports: list[Report], *, base_url: str) -> bytes:
     ET.SubElement(root, f"{{{ATOM}}}link", href=f"{base_url}/press/feed.atom", rel="self")
     ET.SubElement(root, f"{{{ATOM}}}link", href=f"{base_url}/press", rel="alternate")
     updated = max((r.published_at for r in reports if r.published_at), default=None)
-    ET.SubElement(root, f"{{{ATOM}}}updated").text = (updated.isoformat() if updated else "1970-01-01T00:00:00+00:00")
+    ET.SubElement(root, f"{{{ATOM}}}updated").text = (
+        updated.isoformat() if updated else "1970-01-01T00:00:00+00:00"
+    )
     author = ET.SubElement(root, f"{{{ATOM}}}author")
     ET.SubElement(author, f"{{{ATOM}}}name").text = "Pulse"
     for report in reports:
@@ -27,7 +30,11 @@ def atom(reports: list[Report], *, base_url: str) -> bytes:
         ET.SubElement(entry, f"{{{ATOM}}}title").text = report.title_en
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = (report.published_at or report.built_at).isoformat()
         ET.SubElement(entry, f"{{{ATOM}}}link", href=page, rel="alternate", type="text/html")
-        ET.SubElement(entry, f"{{{ATOM}}}link", href=f"{page}/report.pdf", rel="enclosure", type="application/pdf")
+        ET.SubElement(
+            entry, f"{{{ATOM}}}link", href=f"{page}/report.pdf", rel="enclosure", type="application/pdf"
+        )
         ET.SubElement(entry, f"{{{ATOM}}}category", term=report.topic)
-        ET.SubElement(entry, f"{{{ATOM}}}summary").text = " ".join(report.sentences_in("en")) or report.title_en
+        ET.SubElement(entry, f"{{{ATOM}}}summary").text = (
+            " ".join(report.sentences_in("en")) or report.title_en
+        )
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)

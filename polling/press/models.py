@@ -1,4 +1,5 @@
 """Poll reports as the press room serves them, their files, and journalists' followed topics."""
+
 from __future__ import annotations
 
 from datetime import datetime

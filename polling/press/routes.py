@@ -1,8 +1,19 @@
 """The press room (public) and the staff's report workflow."""
+
 from __future__ import annotations
 
-from flask import (Blueprint, Response, current_app, flash, make_response, redirect, render_template, request,
-                   send_file, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -43,8 +54,16 @@ def index():  # type: ignore[no-untyped-def]
         follows = service.followed_topics(session, journalist)
         since = service.mark_visit(session, journalist)
         session.commit()
-    return render_template("press/index.html", reports=reports, wanted=wanted, errors=errors, since=since,
-                           follows=follows, countries=COUNTRIES, topics=TOPICS), (400 if errors else 200)
+    return render_template(
+        "press/index.html",
+        reports=reports,
+        wanted=wanted,
+        errors=errors,
+        since=since,
+        follows=follows,
+        countries=COUNTRIES,
+        topics=TOPICS,
+    ), (400 if errors else 200)
 
 
 @bp.post("/press/follow")
@@ -67,8 +86,9 @@ def show(report_id: int):  # type: ignore[no-untyped-def]
 def _report_page(session, report, *, preview: bool):  # type: ignore[no-untyped-def]
     locale = "es" if str(get_locale()).startswith("es") else "en"
     fragment = service.report_file(session, report, f"fragment.{locale}.html").content.decode()
-    response = make_response(render_template("press/show.html", report=report, fragment=fragment, locale=locale,
-                                             preview=preview))
+    response = make_response(
+        render_template("press/show.html", report=report, fragment=fragment, locale=locale, preview=preview)
+    )
     response.headers["Content-Security-Policy"] = content_security_policy(inline_styles=True)
     return response
 
@@ -87,8 +107,10 @@ def download(report_id: int, name: str):  # type: ignore[no-untyped-def]
 def atom():  # type: ignore[no-untyped-def]
     """An Atom feed of newly published reports."""
     reports = service.published(get_session(), limit=50)
-    return Response(feed.atom(reports, base_url=request.host_url.rstrip("/")),
-                    mimetype="application/atom+xml; charset=utf-8")
+    return Response(
+        feed.atom(reports, base_url=request.host_url.rstrip("/")),
+        mimetype="application/atom+xml; charset=utf-8",
+    )
 
 
 @bp.get("/press/assets/<any('plotly.min.js', 'pulse-charts.js'):name>")

@@ -4,11 +4,12 @@
 them, so the press room serves files without rebuilding them and the numbers never change under
 a published report.
 """
+
 from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
@@ -28,11 +29,23 @@ from reports import __version__ as reports_version
 from reports.build import build_poll_report
 from reports.presentation import html_fragment
 
-MEDIA_TYPES = {".pdf": "application/pdf", ".html": "text/html; charset=utf-8", ".json": "application/json",
-               ".csv": "text/csv; charset=utf-8",
-               ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MEDIA_TYPES = {
+    ".pdf": "application/pdf",
+    ".html": "text/html; charset=utf-8",
+    ".json": "application/json",
+    ".csv": "text/csv; charset=utf-8",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 #: Files journalists may download, by name.
-DOWNLOADS = ("report.pdf", "report.es.pdf", "tables.csv", "tables.xlsx", "report.json", "report.html", "report.es.html")
+DOWNLOADS = (
+    "report.pdf",
+    "report.es.pdf",
+    "tables.csv",
+    "tables.xlsx",
+    "report.json",
+    "report.html",
+    "report.es.html",
+)
 
 
 def _require_staff(user: User) -> None:
@@ -44,8 +57,12 @@ def build_report(session: Session, poll_id: int) -> Report:
     """Build (or rebuild) the public report of a closed poll as a draft; returns it."""
     poll = polls.get_poll(session, poll_id)
     if polls.state(poll) != "closed":
-        raise Conflict(_l("Reports are built once a poll has closed; this one is %(state)s.",
-                          state=state_name(polls.state(poll))))
+        raise Conflict(
+            _l(
+                "Reports are built once a poll has closed; this one is %(state)s.",
+                state=state_name(polls.state(poll)),
+            )
+        )
     responses = extract.responses(extract.vote_cells(session, poll), poll)
     if responses.empty:
         raise Conflict(_l("This poll has no votes, so there is nothing to report."))
@@ -53,9 +70,17 @@ def build_report(session: Session, poll_id: int) -> Report:
     files: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory() as tmp:
         wording = extract.statements(poll)
-        english = build_poll_report(meta, responses, locale=("en", "es"), out_dir=Path(tmp) / "en", statements=wording)
-        spanish = build_poll_report(meta, responses, locale=("es", "en"), out_dir=Path(tmp) / "es",
-                                    formats=("pdf", "html"), statements=wording)
+        english = build_poll_report(
+            meta, responses, locale=("en", "es"), out_dir=Path(tmp) / "en", statements=wording
+        )
+        spanish = build_poll_report(
+            meta,
+            responses,
+            locale=("es", "en"),
+            out_dir=Path(tmp) / "es",
+            formats=("pdf", "html"),
+            statements=wording,
+        )
         for built, suffix in ((english, ""), (spanish, ".es")):
             for path in built.paths.values():
                 name = path.name if not suffix else path.name.replace(".", f"{suffix}.", 1)
@@ -63,15 +88,19 @@ def build_report(session: Session, poll_id: int) -> Report:
     files["fragment.en.html"] = html_fragment(english.context).encode()
     files["fragment.es.html"] = html_fragment(spanish.context).encode()
     context = english.context
-    report = session.scalar(select(Report).where(Report.poll_id == poll.id)) or Report(poll_id=poll.id, status="draft")
+    report = session.scalar(select(Report).where(Report.poll_id == poll.id)) or Report(
+        poll_id=poll.id, status="draft"
+    )
     report.input_hash, report.version, report.topic = context.input_hash, reports_version, poll.topic
     report.countries = " ".join(sorted({row.country for row in context.weighting}))
     report.n = int(context.topline.n or 0)
     report.title_en, report.title_es = poll.question_en, poll.question_es
     report.sentences = {loc: [s.text for s in context.sentences_in(loc)] for loc in ("en", "es")}
     report.fieldwork_start, report.fieldwork_end, report.built_at = poll.opens_at, poll.closes_at, utcnow()
-    report.files = [ReportFile(name=name, media_type=MEDIA_TYPES[Path(name).suffix], content=content)
-                    for name, content in sorted(files.items())]
+    report.files = [
+        ReportFile(name=name, media_type=MEDIA_TYPES[Path(name).suffix], content=content)
+        for name, content in sorted(files.items())
+    ]
     session.add(report)
     session.flush()
     return report
@@ -85,7 +114,11 @@ def build_report_job(session: Session, poll_id: int) -> int:
 def publish(session: Session, staff: User, report_id: int) -> Report:
     _require_staff(staff)
     report = get_report(session, report_id)
-    report.status, report.published_at, report.withdrawn_at = "published", report.published_at or utcnow(), None
+    report.status, report.published_at, report.withdrawn_at = (
+        "published",
+        report.published_at or utcnow(),
+        None,
+    )
     return report
 
 
@@ -109,8 +142,12 @@ def public_report(session: Session, report_id: int) -> Report:
     """A report as the press room shows it: published ones only."""
     report = get_report(session, report_id)
     if report.status == "withdrawn":
-        raise Withdrawn(_l("This report was withdrawn by Pulse on %(when)s and is no longer available.",
-                           when=report.withdrawn_at.strftime("%Y-%m-%d") if report.withdrawn_at else ""))
+        raise Withdrawn(
+            _l(
+                "This report was withdrawn by Pulse on %(when)s and is no longer available.",
+                when=report.withdrawn_at.strftime("%Y-%m-%d") if report.withdrawn_at else "",
+            )
+        )
     if report.status != "published":
         raise NotFound(_l("No report with this number."))
     return report
@@ -157,11 +194,14 @@ def parse_filter(raw: dict[str, str]) -> PressFilter:
             errors[name] = [_l("Enter a date as YYYY-MM-DD, e.g. 2026-03-31.")]
     if errors:
         raise InvalidInput(_l("The filter was not applied: correct the fields below."), fields=errors)
-    return PressFilter(country, topic, dates.get("since"), dates.get("until"), raw.get("followed") in {"1", "on"})
+    return PressFilter(
+        country, topic, dates.get("since"), dates.get("until"), raw.get("followed") in {"1", "on"}
+    )
 
 
-def published(session: Session, wanted: PressFilter = PressFilter(), *, user: User | None = None,
-              limit: int = 200) -> list[Report]:
+def published(
+    session: Session, wanted: PressFilter = PressFilter(), *, user: User | None = None, limit: int = 200
+) -> list[Report]:
     """Published reports, newest first, filtered."""
     query = select(Report).where(Report.status == "published").options(selectinload(Report.poll))
     if wanted.country:
@@ -169,9 +209,9 @@ def published(session: Session, wanted: PressFilter = PressFilter(), *, user: Us
     if wanted.topic:
         query = query.where(Report.topic == wanted.topic)
     if wanted.since:
-        query = query.where(Report.published_at >= datetime.combine(wanted.since, time.min, timezone.utc))
+        query = query.where(Report.published_at >= datetime.combine(wanted.since, time.min, UTC))
     if wanted.until:
-        query = query.where(Report.published_at <= datetime.combine(wanted.until, time.max, timezone.utc))
+        query = query.where(Report.published_at <= datetime.combine(wanted.until, time.max, UTC))
     if wanted.followed and user is not None:
         query = query.where(Report.topic.in_(followed_topics(session, user)))
     return list(session.scalars(query.order_by(Report.published_at.desc(), Report.id.desc()).limit(limit)))
@@ -186,7 +226,9 @@ def set_follows(session: Session, user: User, topics: list[str]) -> None:
         raise Forbidden(_l("Following topics is for journalist accounts."))
     unknown = [t for t in topics if t not in TOPICS]
     if unknown:
-        raise InvalidInput.for_field("topics", _l("Unknown topic %(topic)s: choose from the list.", topic=unknown[0]))
+        raise InvalidInput.for_field(
+            "topics", _l("Unknown topic %(topic)s: choose from the list.", topic=unknown[0])
+        )
     current = set(followed_topics(session, user))
     for topic in current - set(topics):
         session.delete(session.get(TopicFollow, (user.id, topic)))

@@ -3,6 +3,7 @@
 Every method has one signature, ``method(sample, targets, *, weights=None, **options)``, returns
 a :class:`sampling.result.WeightingResult`, and is registered by name in :data:`METHODS`.
 """
+
 from __future__ import annotations
 
 from sampling.weighting.calibrate import calibrate
@@ -14,6 +15,13 @@ from sampling.weighting.registry import METHODS, get_method
 from sampling.weighting.trim import trim
 
 __all__ = [
-    "METHODS", "get_method", "rake", "poststratify", "calibrate", "trim",
-    "ConvergenceError", "ConvergenceWarning", "InfeasibleTargetsError",
+    "METHODS",
+    "ConvergenceError",
+    "ConvergenceWarning",
+    "InfeasibleTargetsError",
+    "calibrate",
+    "get_method",
+    "poststratify",
+    "rake",
+    "trim",
 ]

@@ -1,4 +1,5 @@
 """Calibration: linear (GREG) and bounded logit, by Newton steps on the cell table."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -45,7 +46,7 @@ def _logit(u: np.ndarray, bounds: tuple[float, float]) -> tuple[np.ndarray, np.n
     positive = z > 0
     g = np.where(positive, (a * e + b) / (c * e + d), (a + b * e) / (c + d * e))
     denominator = np.where(positive, c * e + d, c + d * e)
-    deriv = slope * e * (1 - low) * (high - 1) * (high - low) / denominator ** 2
+    deriv = slope * e * (1 - low) * (high - 1) * (high - low) / denominator**2
     return g - 1, deriv
 
 
@@ -68,21 +69,36 @@ def _calibration_error(plan: CellPlan, cell_w: np.ndarray, total: float) -> floa
 def _check_bounds(method: str, bounds: Any) -> tuple[float, float] | None:
     if bounds is None:
         if method == "logit":
-            raise ValueError("method='logit' needs bounds=(L, U) on the g-weights, e.g. bounds=(0.5, 2), with L < 1 < U")
+            raise ValueError(
+                "method='logit' needs bounds=(L, U) on the g-weights, e.g. bounds=(0.5, 2), with L < 1 < U"
+            )
         return None
     try:
         low, high = (float(b) for b in bounds)
     except (TypeError, ValueError):
         raise ValueError(f"bounds={bounds!r}: give a pair (L, U) of g-weight ratios with L < 1 < U") from None
     if not (0 <= low < 1 < high < np.inf):
-        raise ValueError(f"bounds={bounds!r}: need 0 ≤ L < 1 < U < inf (g-weights are ratios to the base weights)")
+        raise ValueError(
+            f"bounds={bounds!r}: need 0 ≤ L < 1 < U < inf (g-weights are ratios to the base weights)"
+        )
     return low, high
 
 
-def calibrate(sample: pd.DataFrame, targets: Any, *, weights: str | pd.Series | None = None,
-              method: str = "linear", bounds: tuple[float, float] | None = None, tol: float = 1e-6,
-              max_iter: int = 50, sparse: str = "error", collapse: Mapping[str, Mapping[Any, Any]] | None = None,
-              on_nonconvergence: str = "raise", negative: str = "report", min_cell: int = 1) -> WeightingResult:
+def calibrate(
+    sample: pd.DataFrame,
+    targets: Any,
+    *,
+    weights: str | pd.Series | None = None,
+    method: str = "linear",
+    bounds: tuple[float, float] | None = None,
+    tol: float = 1e-6,
+    max_iter: int = 50,
+    sparse: str = "error",
+    collapse: Mapping[str, Mapping[Any, Any]] | None = None,
+    on_nonconvergence: str = "raise",
+    negative: str = "report",
+    min_cell: int = 1,
+) -> WeightingResult:
     """Calibrate base weights to marginal targets with a linear or bounded logit distance.
 
     The final weight is ``d·g`` with ``g = 1 + F(x'λ)``, x the respondent's margin indicators
@@ -170,17 +186,39 @@ def calibrate(sample: pd.DataFrame, targets: Any, *, weights: str | pd.Series | 
     final = prep.base * (scale * g)[plan.cell_of]
     notes = []
     if scale != 1.0:
-        notes.append(f"base weights scaled by {scale:.6g} before calibrating (every target total is over "
-                     f"{R_RESCALE_THRESHOLD:g}× the base-weighted sample total, as R's calibrate does); "
-                     "bounds apply to g after that scaling")
+        notes.append(
+            f"base weights scaled by {scale:.6g} before calibrating (every target total is over "
+            f"{R_RESCALE_THRESHOLD:g}× the base-weighted sample total, as R's calibrate does); "
+            "bounds apply to g after that scaling"
+        )
     n_negative = int((final < 0).sum())
     if n_negative:
         if negative == "error":
-            raise ValueError(f"linear calibration gave {n_negative} negative weight(s): pass bounds=(L, U) or "
-                             "method='logit', or collapse the margins that force them")
+            raise ValueError(
+                f"linear calibration gave {n_negative} negative weight(s): pass bounds=(L, U) or "
+                "method='logit', or collapse the margins that force them"
+            )
         notes.append(f"{n_negative} negative weight(s) from unbounded linear calibration")
-    settings = {"method": method, "bounds": checked_bounds, "tol": tol, "max_iter": max_iter, "sparse": sparse,
-                "collapse": prep.normalised.collapse or None, "on_nonconvergence": on_nonconvergence,
-                "negative": negative, "min_cell": min_cell}
-    return finish(prep, final, method="calibrate", settings=settings, converged=converged, iterations=iterations,
-                  history=history, tol=tol, on_nonconvergence=on_nonconvergence, notes=notes)
+    settings = {
+        "method": method,
+        "bounds": checked_bounds,
+        "tol": tol,
+        "max_iter": max_iter,
+        "sparse": sparse,
+        "collapse": prep.normalised.collapse or None,
+        "on_nonconvergence": on_nonconvergence,
+        "negative": negative,
+        "min_cell": min_cell,
+    }
+    return finish(
+        prep,
+        final,
+        method="calibrate",
+        settings=settings,
+        converged=converged,
+        iterations=iterations,
+        history=history,
+        tol=tol,
+        on_nonconvergence=on_nonconvergence,
+        notes=notes,
+    )

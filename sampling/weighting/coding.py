@@ -11,6 +11,7 @@ Categorical columns are coded by their own codes, without hashing; other dtypes 
 pyarrow-backed strings) by ``pd.factorize``. Whether a column shares its objects is judged on its
 first rows; one that does not is hashed by value straight away.
 """
+
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
@@ -30,8 +31,12 @@ class _Addresses:
 
     def __init__(self, values: np.ndarray) -> None:
         self.values = values
-        self.__array_interface__ = {"data": (values.ctypes.data, True), "typestr": np.dtype(np.intp).str,
-                                    "shape": values.shape, "version": 3}
+        self.__array_interface__ = {
+            "data": (values.ctypes.data, True),
+            "typestr": np.dtype(np.intp).str,
+            "shape": values.shape,
+            "version": 3,
+        }
 
 
 #: Rows looked at to tell whether a column shares its string objects between rows.
@@ -87,13 +92,14 @@ def _python_strings(dtype: Any) -> bool:
     return isinstance(dtype, pd.StringDtype) and dtype.storage == "python"
 
 
-def lookup_table(uniques: list, index: Mapping[Hashable, int], mapping: Mapping[Any, Any] | None) -> np.ndarray:
+def lookup_table(
+    uniques: list, index: Mapping[Hashable, int], mapping: Mapping[Any, Any] | None
+) -> np.ndarray:
     """Position in the target levels (``index``) of each distinct value, after ``collapse``; -1 if none."""
     lut = np.empty(len(uniques), dtype=_smallest_int(len(index)))
     for i, value in enumerate(uniques):
-        if mapping:
-            value = mapping.get(value, value)
-        lut[i] = index.get(value, -1)
+        level = mapping.get(value, value) if mapping else value
+        lut[i] = index.get(level, -1)
     return lut
 
 

@@ -1,4 +1,5 @@
 """Shared steps of every weighting method: checking options, preparing cells, packaging results."""
+
 from __future__ import annotations
 
 import warnings
@@ -10,7 +11,12 @@ import pandas as pd
 
 from sampling.result import WeightingResult
 from sampling.weighting.plan import (
-    CellPlan, MarginKey, NormalisedTargets, base_weights_array, build_plan, normalise_targets,
+    CellPlan,
+    MarginKey,
+    NormalisedTargets,
+    base_weights_array,
+    build_plan,
+    normalise_targets,
 )
 
 NONCONVERGENCE_POLICIES = ("raise", "warn")
@@ -53,19 +59,29 @@ def check_common(tol: float, max_iter: int, on_nonconvergence: str) -> None:
         raise ValueError(f"on_nonconvergence={on_nonconvergence!r}: use 'raise' or 'warn'")
 
 
-def prepare(sample: pd.DataFrame, targets: Any, weights: Any, *, sparse: str, collapse: Any,
-            min_cell: int) -> Prepared:
+def prepare(
+    sample: pd.DataFrame, targets: Any, weights: Any, *, sparse: str, collapse: Any, min_cell: int
+) -> Prepared:
     """Check base weights and targets, then compress the sample to cells."""
     if not (isinstance(min_cell, (int, np.integer)) and min_cell >= 1):
-        raise ValueError(f"min_cell={min_cell!r}: give the smallest number of respondents a level may have (≥ 1)")
+        raise ValueError(
+            f"min_cell={min_cell!r}: give the smallest number of respondents a level may have (≥ 1)"
+        )
     if not isinstance(sample, pd.DataFrame):
         raise TypeError("sample must be a pandas DataFrame of respondents")
     base = base_weights_array(sample, weights)
     normalised = normalise_targets(targets, collapse)
     plan, used = build_plan(sample, normalised, sparse=sparse, min_cell=int(min_cell), base=base)
     scale_total = float(len(sample)) if normalised.total is None else normalised.total
-    return Prepared(sample=sample, base=base, normalised=normalised, plan=plan, targets=used,
-                    scale_total=scale_total, unit_base=weights is None)
+    return Prepared(
+        sample=sample,
+        base=base,
+        normalised=normalised,
+        plan=plan,
+        targets=used,
+        scale_total=scale_total,
+        unit_base=weights is None,
+    )
 
 
 def margin_error(plan: CellPlan, cell_w: np.ndarray) -> float:
@@ -101,10 +117,21 @@ def variables_of(keys: tuple[MarginKey, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def finish(prep: Prepared, weights: np.ndarray, *, method: str, settings: dict[str, Any], converged: bool,
-           iterations: int, history: list[float], tol: float, on_nonconvergence: str,
-           notes: list[str] | None = None, what: str = "the margins",
-           cell_final: np.ndarray | None = None) -> WeightingResult:
+def finish(
+    prep: Prepared,
+    weights: np.ndarray,
+    *,
+    method: str,
+    settings: dict[str, Any],
+    converged: bool,
+    iterations: int,
+    history: list[float],
+    tol: float,
+    on_nonconvergence: str,
+    notes: list[str] | None = None,
+    what: str = "the margins",
+    cell_final: np.ndarray | None = None,
+) -> WeightingResult:
     """Scale the weights to their total, build the result, and act on non-convergence.
 
     ``cell_final`` (summed final weights per cell, already scaled) saves a pass over respondents.
@@ -117,12 +144,16 @@ def finish(prep: Prepared, weights: np.ndarray, *, method: str, settings: dict[s
     plan = prep.plan
     notes = list(notes or [])
     for key, level in plan.dropped:
-        notes.append(f"level {level!r} of {key} had no respondents and was dropped (sparse='drop'); "
-                     "the other levels' targets were rescaled to sum to 1")
+        notes.append(
+            f"level {level!r} of {key} had no respondents and was dropped (sparse='drop'); "
+            "the other levels' targets were rescaled to sum to 1"
+        )
     if not converged:
-        message = (f"{method} did not converge in {iterations} iteration(s): largest margin error "
-                   f"{history[-1]:.3g} > tol {tol:g} on {what}; raise max_iter, loosen tol, widen the bounds "
-                   "or collapse sparse levels")
+        message = (
+            f"{method} did not converge in {iterations} iteration(s): largest margin error "
+            f"{history[-1]:.3g} > tol {tol:g} on {what}; raise max_iter, loosen tol, widen the bounds "
+            "or collapse sparse levels"
+        )
         if on_nonconvergence == "raise":
             raise ConvergenceError(message)
         warnings.warn(message, ConvergenceWarning, stacklevel=3)
@@ -147,7 +178,9 @@ def finish(prep: Prepared, weights: np.ndarray, *, method: str, settings: dict[s
     )
 
 
-def rake_cells(plan: CellPlan, cell_base: np.ndarray, tol: float, max_iter: int) -> tuple[np.ndarray, bool, list[float]]:
+def rake_cells(
+    plan: CellPlan, cell_base: np.ndarray, tol: float, max_iter: int
+) -> tuple[np.ndarray, bool, list[float]]:
     """Iterative proportional fitting on the cell table.
 
     Each sweep scales every margin in turn to its targets with one weighted ``bincount``; the
@@ -168,8 +201,13 @@ def rake_cells(plan: CellPlan, cell_base: np.ndarray, tol: float, max_iter: int)
     return cell_w, history[-1] <= tol, history
 
 
-def expand(plan: CellPlan, base: np.ndarray | None, cell_base: np.ndarray, cell_w: np.ndarray,
-           total: float | None = None) -> np.ndarray:
+def expand(
+    plan: CellPlan,
+    base: np.ndarray | None,
+    cell_base: np.ndarray,
+    cell_w: np.ndarray,
+    total: float | None = None,
+) -> np.ndarray:
     """Respondent weights: base weight times the cell's adjustment factor (one ``take``).
 
     With ``total``, the factors are scaled so the weights sum to it; ``base=None`` means unit

@@ -9,6 +9,7 @@ few thousand rows even for a million respondents. Weights are expanded back with
 
 Infeasible targets are refused here, before any iteration, with the variable and level named.
 """
+
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
@@ -72,7 +73,9 @@ def normalise_targets(targets: Any, collapse: Mapping[str, Mapping[Any, Any]] | 
                     raise ValueError(f"collapse[{var!r}] maps level {rare!r} onto itself: remove that entry")
                 base[rare] = neighbour
     if not isinstance(targets, Mapping) or len(targets) == 0:
-        raise TypeError("targets must be a non-empty mapping {column: {level: share or count}} or population.Targets")
+        raise TypeError(
+            "targets must be a non-empty mapping {column: {level: share or count}} or population.Targets"
+        )
     raw: dict[MarginKey, dict[Any, float]] = {}
     for key, levels in targets.items():
         if not isinstance(levels, Mapping) or len(levels) == 0:
@@ -86,7 +89,8 @@ def normalise_targets(targets: Any, collapse: Mapping[str, Mapping[Any, Any]] | 
             if not np.isfinite(number) or number <= 0:
                 raise InfeasibleTargetsError(
                     f"target for {_label(key)}={level!r} is {number!r}: targets must be positive; "
-                    "remove the level (and its respondents) or merge it with collapse=")
+                    "remove the level (and its respondents) or merge it with collapse="
+                )
             margin[level] = number
         mapping = composed.get(key) if isinstance(key, str) else None
         if mapping:
@@ -106,7 +110,8 @@ def normalise_targets(targets: Any, collapse: Mapping[str, Mapping[Any, Any]] | 
                 listing = ", ".join(f"{_label(k)} sums to {v:.10g}" for k, v in sums.items())
                 raise InfeasibleTargetsError(
                     f"margin totals disagree ({listing}): {_label(key)} and {_label(first_key)} must have "
-                    "the same total; give shares that sum to 1 or counts from one population")
+                    "the same total; give shares that sum to 1 or counts from one population"
+                )
         total = float(first)
     shares = {key: {lvl: v / sums[key] for lvl, v in m.items()} for key, m in raw.items()}
     return NormalisedTargets(shares=shares, total=total, collapse=composed)
@@ -141,24 +146,36 @@ class CellPlan:
         return np.bincount(self.cell_of, weights=base, minlength=len(self.cell_count))
 
 
-def _column_codes(sample: pd.DataFrame, column: str, coded: dict[str, tuple[np.ndarray, list]] | None = None,
-                  ) -> tuple[np.ndarray, list]:
+def _column_codes(
+    sample: pd.DataFrame,
+    column: str,
+    coded: dict[str, tuple[np.ndarray, list]] | None = None,
+) -> tuple[np.ndarray, list]:
     """A column's codes and distinct values, coded once per call (``coded`` caches them by column)."""
     if coded is not None and column in coded:
         return coded[column]
     if column not in sample.columns:
-        raise KeyError(f"the sample has no column {column!r}, which the targets name: add it, or leave that margin out")
+        raise KeyError(
+            f"the sample has no column {column!r}, which the targets name: add it, or leave that margin out"
+        )
     codes, uniques = column_codes(sample[column])
     if len(codes) and codes.min() < 0:
         missing = int((codes < 0).sum())
-        raise ValueError(f"{missing} respondent(s) have no value for {column!r}: impute or drop them before weighting")
+        raise ValueError(
+            f"{missing} respondent(s) have no value for {column!r}: impute or drop them before weighting"
+        )
     if coded is not None:
         coded[column] = (codes, uniques)
     return codes, uniques
 
 
-def margin_codes(sample: pd.DataFrame, key: MarginKey, levels: list, collapse: Mapping[str, Mapping],
-                 coded: dict[str, tuple[np.ndarray, list]] | None = None) -> np.ndarray:
+def margin_codes(
+    sample: pd.DataFrame,
+    key: MarginKey,
+    levels: list,
+    collapse: Mapping[str, Mapping],
+    coded: dict[str, tuple[np.ndarray, list]] | None = None,
+) -> np.ndarray:
     """Each respondent's position in ``levels`` for one margin (after ``collapse``).
 
     ``coded`` caches each column's codes across the margins of one call, so a column that appears
@@ -178,8 +195,13 @@ def margin_codes(sample: pd.DataFrame, key: MarginKey, levels: list, collapse: M
             u = uniques[int(np.argmax(lut < 0))]
             raise InfeasibleTargetsError(
                 f"respondents have {_label(key)}={u!r}, a level with no target: add it to the targets, "
-                f"recode it with collapse={{{_label(key)!r}: {{{u!r}: <neighbour>}}}}, or remove those respondents")
-        if len(lut) and lut.dtype.itemsize >= codes.dtype.itemsize and np.array_equal(lut, np.arange(len(lut))):
+                f"recode it with collapse={{{_label(key)!r}: {{{u!r}: <neighbour>}}}}, or remove those respondents"
+            )
+        if (
+            len(lut)
+            and lut.dtype.itemsize >= codes.dtype.itemsize
+            and np.array_equal(lut, np.arange(len(lut)))
+        ):
             return codes  # the column's codes are already the target levels' positions
         return lut[codes] if len(lut) else codes
     # A joint table: combine the columns' codes, then look up each observed combination.
@@ -188,24 +210,28 @@ def margin_codes(sample: pd.DataFrame, key: MarginKey, levels: list, collapse: M
         combined = combined * len(uniques) + codes
     comb_codes, comb_uniques = pd.factorize(combined, sort=False)
     lut = np.empty(len(comb_uniques), dtype=np.intp)
-    for i, value in enumerate(np.asarray(comb_uniques)):
+    for i, combination in enumerate(np.asarray(comb_uniques)):
         parts = []
-        for (codes, uniques), column in zip(reversed(per_column), reversed(columns)):
-            value, r = divmod(int(value), len(uniques))
+        rest = int(combination)
+        for (_codes, uniques), column in zip(reversed(per_column), reversed(columns)):
+            rest, r = divmod(rest, len(uniques))
             mapping = collapse.get(column)
             parts.append(mapping.get(uniques[r], uniques[r]) if mapping else uniques[r])
         combo = tuple(reversed(parts))
         if combo not in index:
             raise InfeasibleTargetsError(
                 f"respondents have {_label(key)}={combo!r}, a cell with no target: add it to the joint table "
-                "or recode one of its levels with collapse=")
+                "or recode one of its levels with collapse="
+            )
         lut[i] = index[combo]
     return lut[comb_codes]
 
 
-def _cells(codes: list[np.ndarray], sizes: list[int], n: int) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+def _cells(
+    codes: list[np.ndarray], sizes: list[int], n: int
+) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
     """Observed cells: (cell index per respondent, level index per cell per margin, count per cell)."""
-    strides = np.cumprod([1] + sizes[:0:-1])[::-1]
+    strides = np.cumprod([1, *sizes[:0:-1]])[::-1]
     space = int(np.prod(sizes, dtype=np.float64))
     # 32-bit keys halve the memory traffic when the cell space allows it.
     dtype = np.int32 if space < 2**31 else np.int64
@@ -231,8 +257,14 @@ def _cells(codes: list[np.ndarray], sizes: list[int], n: int) -> tuple[np.ndarra
     return cell_of, cell_levels, cell_count
 
 
-def build_plan(sample: pd.DataFrame, targets: NormalisedTargets, *, sparse: str = "error",
-               min_cell: int = 1, base: np.ndarray | None = None) -> tuple[CellPlan, dict[MarginKey, dict[Any, float]]]:
+def build_plan(
+    sample: pd.DataFrame,
+    targets: NormalisedTargets,
+    *,
+    sparse: str = "error",
+    min_cell: int = 1,
+    base: np.ndarray | None = None,
+) -> tuple[CellPlan, dict[MarginKey, dict[Any, float]]]:
     """Compress the sample to cells and check every target level is reachable.
 
     Returns the plan and the targets actually used (after ``sparse="drop"``).
@@ -259,24 +291,32 @@ def build_plan(sample: pd.DataFrame, targets: NormalisedTargets, *, sparse: str 
     dropped: list[tuple[MarginKey, Any]] = []
     for j, key in enumerate(keys):
         count = np.bincount(cell_levels[j], weights=cell_count, minlength=sizes[j])
-        mass = count if base_cell is None else np.bincount(cell_levels[j], weights=base_cell, minlength=sizes[j])
+        mass = (
+            count if base_cell is None else np.bincount(cell_levels[j], weights=base_cell, minlength=sizes[j])
+        )
         sparse_idx = np.flatnonzero((count < min_cell) | (mass <= 0))
         shares = dict(targets.shares[key])
         if len(sparse_idx):
             if sparse != "drop":
                 bad = [levels[j][i] for i in sparse_idx]
-                shown = ", ".join(f"{lvl!r} ({int(count[levels[j].index(lvl)])} respondents)" for lvl in bad[:5])
-                how = ("map each to a neighbouring level with collapse={%r: {level: neighbour}}" % _label(key)
-                       if sparse == "collapse" else
-                       "collapse it into a neighbouring level (sparse='collapse', collapse={...}) or drop it (sparse='drop')")
+                shown = ", ".join(
+                    f"{lvl!r} ({int(count[levels[j].index(lvl)])} respondents)" for lvl in bad[:5]
+                )
+                how = (
+                    f"map each to a neighbouring level with collapse={{{_label(key)!r}: {{level: neighbour}}}}"
+                    if sparse == "collapse"
+                    else "collapse it into a neighbouring level (sparse='collapse', collapse={...}) or drop it (sparse='drop')"
+                )
                 raise InfeasibleTargetsError(
-                    f"{_label(key)} has target level(s) with too few respondents (fewer than {min_cell}): {shown}; {how}")
+                    f"{_label(key)} has target level(s) with too few respondents (fewer than {min_cell}): {shown}; {how}"
+                )
             populated = [levels[j][i] for i in sparse_idx if mass[i] > 0]
             if populated:
                 raise InfeasibleTargetsError(
                     f"sparse='drop' drops only levels without respondents, but {_label(key)}={populated[0]!r} has "
                     f"{int(count[levels[j].index(populated[0])])} (fewer than min_cell={min_cell}): merge it into a "
-                    f"neighbour with sparse='collapse', collapse={{{_label(key)!r}: {{{populated[0]!r}: <neighbour>}}}}")
+                    f"neighbour with sparse='collapse', collapse={{{_label(key)!r}: {{{populated[0]!r}: <neighbour>}}}}"
+                )
             keep = np.setdiff1d(np.arange(sizes[j]), sparse_idx)
             for i in sparse_idx:
                 dropped.append((key, levels[j][i]))
@@ -318,12 +358,16 @@ def base_weights_array(sample: pd.DataFrame, weights: str | pd.Series | None) ->
         return np.ones(len(sample))
     if isinstance(weights, str):
         if weights not in sample.columns:
-            raise KeyError(f"weights={weights!r} names no column of the sample: give a column name or a Series")
+            raise KeyError(
+                f"weights={weights!r} names no column of the sample: give a column name or a Series"
+            )
         series = sample[weights]
     elif isinstance(weights, pd.Series):
         if not weights.index.equals(sample.index):
             if len(weights) != len(sample) or not weights.index.isin(sample.index).all():
-                raise ValueError("the base weights Series is not indexed like the sample: align it to sample.index")
+                raise ValueError(
+                    "the base weights Series is not indexed like the sample: align it to sample.index"
+                )
             weights = weights.reindex(sample.index)
         series = weights
     else:
@@ -334,7 +378,9 @@ def base_weights_array(sample: pd.DataFrame, weights: str | pd.Series | None) ->
     arr = np.asarray(series, dtype=float)
     bad = ~np.isfinite(arr) | (arr < 0)
     if bad.any():
-        raise ValueError(f"{int(bad.sum())} base weight(s) are missing, negative or infinite: fix them before weighting")
+        raise ValueError(
+            f"{int(bad.sum())} base weight(s) are missing, negative or infinite: fix them before weighting"
+        )
     if not (arr > 0).any():
         raise ValueError("every base weight is zero")
     return arr

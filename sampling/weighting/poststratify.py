@@ -1,4 +1,5 @@
 """Post-stratification to one margin or to a joint table of crossed variables."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -11,10 +12,18 @@ from sampling.result import WeightingResult
 from sampling.weighting.common import check_common, expand, finish, margin_error, prepare
 
 
-def poststratify(sample: pd.DataFrame, targets: Any, *, weights: str | pd.Series | None = None,
-                 tol: float = 1e-6, max_iter: int = 100, sparse: str = "error",
-                 collapse: Mapping[str, Mapping[Any, Any]] | None = None, on_nonconvergence: str = "raise",
-                 min_cell: int = 1) -> WeightingResult:
+def poststratify(
+    sample: pd.DataFrame,
+    targets: Any,
+    *,
+    weights: str | pd.Series | None = None,
+    tol: float = 1e-6,
+    max_iter: int = 100,
+    sparse: str = "error",
+    collapse: Mapping[str, Mapping[Any, Any]] | None = None,
+    on_nonconvergence: str = "raise",
+    min_cell: int = 1,
+) -> WeightingResult:
     """Post-stratify: scale base weights within each stratum so strata match their targets.
 
     Args:
@@ -47,8 +56,10 @@ def poststratify(sample: pd.DataFrame, targets: Any, *, weights: str | pd.Series
     """
     check_common(tol, max_iter, on_nonconvergence)
     if isinstance(targets, Mapping) and len(targets) != 1:
-        raise ValueError(f"poststratify takes one margin or one joint table, got {len(targets)} "
-                         f"({', '.join(map(str, targets))}): cross them in a tuple key or use rake()")
+        raise ValueError(
+            f"poststratify takes one margin or one joint table, got {len(targets)} "
+            f"({', '.join(map(str, targets))}): cross them in a tuple key or use rake()"
+        )
     prep = prepare(sample, targets, weights, sparse=sparse, collapse=collapse, min_cell=min_cell)
     plan = prep.plan
     cell_base = prep.cell_base()
@@ -60,8 +71,23 @@ def poststratify(sample: pd.DataFrame, targets: Any, *, weights: str | pd.Series
     cell_w = cell_base * ratio[levels]
     history.append(margin_error(plan, cell_w))
     final = expand(plan, None if prep.unit_base else prep.base, cell_base, cell_w, total=prep.scale_total)
-    settings = {"tol": tol, "max_iter": max_iter, "sparse": sparse, "collapse": prep.normalised.collapse or None,
-                "on_nonconvergence": on_nonconvergence, "min_cell": min_cell}
-    return finish(prep, final, method="poststratify", settings=settings, converged=history[-1] <= tol,
-                  iterations=1, history=history, tol=tol, on_nonconvergence=on_nonconvergence,
-                  cell_final=cell_w * (prep.scale_total / cell_w.sum()))
+    settings = {
+        "tol": tol,
+        "max_iter": max_iter,
+        "sparse": sparse,
+        "collapse": prep.normalised.collapse or None,
+        "on_nonconvergence": on_nonconvergence,
+        "min_cell": min_cell,
+    }
+    return finish(
+        prep,
+        final,
+        method="poststratify",
+        settings=settings,
+        converged=history[-1] <= tol,
+        iterations=1,
+        history=history,
+        tol=tol,
+        on_nonconvergence=on_nonconvergence,
+        cell_final=cell_w * (prep.scale_total / cell_w.sum()),
+    )

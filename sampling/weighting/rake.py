@@ -1,4 +1,5 @@
 """Raking (iterative proportional fitting) to marginal targets, honouring base weights."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -10,10 +11,19 @@ from sampling.result import WeightingResult
 from sampling.weighting.common import check_common, expand, finish, prepare, rake_cells
 
 
-def rake(sample: pd.DataFrame, targets: Any, *, weights: str | pd.Series | None = None, tol: float = 1e-6,
-         max_iter: int = 100, trim: Mapping[str, Any] | None = None, sparse: str = "error",
-         collapse: Mapping[str, Mapping[Any, Any]] | None = None, on_nonconvergence: str = "raise",
-         min_cell: int = 1) -> WeightingResult:
+def rake(
+    sample: pd.DataFrame,
+    targets: Any,
+    *,
+    weights: str | pd.Series | None = None,
+    tol: float = 1e-6,
+    max_iter: int = 100,
+    trim: Mapping[str, Any] | None = None,
+    sparse: str = "error",
+    collapse: Mapping[str, Mapping[Any, Any]] | None = None,
+    on_nonconvergence: str = "raise",
+    min_cell: int = 1,
+) -> WeightingResult:
     """Rake base weights to marginal targets by iterative proportional fitting.
 
     Respondents are compressed to their observed cells (unique combinations of the margins'
@@ -62,14 +72,41 @@ def rake(sample: pd.DataFrame, targets: Any, *, weights: str | pd.Series | None 
 
         if not isinstance(trim, Mapping):
             raise TypeError("trim must be a mapping of trim() options, e.g. {'ratio_to_mean': 5}")
-        return trim_method(sample, targets, weights=weights, tol=tol, max_iter=max_iter, sparse=sparse,
-                           collapse=collapse, on_nonconvergence=on_nonconvergence, min_cell=min_cell, **trim)
+        return trim_method(
+            sample,
+            targets,
+            weights=weights,
+            tol=tol,
+            max_iter=max_iter,
+            sparse=sparse,
+            collapse=collapse,
+            on_nonconvergence=on_nonconvergence,
+            min_cell=min_cell,
+            **trim,
+        )
     prep = prepare(sample, targets, weights, sparse=sparse, collapse=collapse, min_cell=min_cell)
     cell_base = prep.cell_base()
     cell_w, converged, history = rake_cells(prep.plan, cell_base, tol, max_iter)
-    final = expand(prep.plan, None if prep.unit_base else prep.base, cell_base, cell_w, total=prep.scale_total)
-    settings = {"tol": tol, "max_iter": max_iter, "sparse": sparse, "collapse": prep.normalised.collapse or None,
-                "on_nonconvergence": on_nonconvergence, "min_cell": min_cell}
-    return finish(prep, final, method="rake", settings=settings, converged=converged,
-                  iterations=len(history) - 1, history=history, tol=tol, on_nonconvergence=on_nonconvergence,
-                  cell_final=cell_w * (prep.scale_total / cell_w.sum()))
+    final = expand(
+        prep.plan, None if prep.unit_base else prep.base, cell_base, cell_w, total=prep.scale_total
+    )
+    settings = {
+        "tol": tol,
+        "max_iter": max_iter,
+        "sparse": sparse,
+        "collapse": prep.normalised.collapse or None,
+        "on_nonconvergence": on_nonconvergence,
+        "min_cell": min_cell,
+    }
+    return finish(
+        prep,
+        final,
+        method="rake",
+        settings=settings,
+        converged=converged,
+        iterations=len(history) - 1,
+        history=history,
+        tol=tol,
+        on_nonconvergence=on_nonconvergence,
+        cell_final=cell_w * (prep.scale_total / cell_w.sum()),
+    )

@@ -1,4 +1,5 @@
 """Weighting methods by name: every method has one signature, ``method(sample, targets, *, weights=None, ...)``."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

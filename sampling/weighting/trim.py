@@ -1,4 +1,5 @@
 """Trimming: cap extreme weights, then rake again, until both the caps and the margins hold."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -10,7 +11,14 @@ import pandas as pd
 from sampling import diagnostics
 from sampling.result import WeightingResult
 from sampling.weighting.common import (
-    ConvergenceError, Prepared, check_common, expand, finish, margin_error, prepare, rake_cells,
+    ConvergenceError,
+    Prepared,
+    check_common,
+    expand,
+    finish,
+    margin_error,
+    prepare,
+    rake_cells,
 )
 
 
@@ -37,7 +45,9 @@ def _caps(w0: np.ndarray, mean: float, options: dict[str, Any]) -> tuple[float, 
     for value, anchor in ((r_high, mean), (m_high, median)):
         if value is not None:
             if value <= 1:
-                raise ValueError(f"an upper ratio cap of {value} would cap weights at or below the mean/median: use > 1")
+                raise ValueError(
+                    f"an upper ratio cap of {value} would cap weights at or below the mean/median: use > 1"
+                )
             high = min(high, value * anchor)
     for value, anchor in ((r_low, mean), (m_low, median)):
         if value is not None:
@@ -59,8 +69,9 @@ def _caps(w0: np.ndarray, mean: float, options: dict[str, Any]) -> tuple[float, 
     return low, high
 
 
-def _trim_loop(prep: Prepared, w0: np.ndarray, low: float, high: float, tol: float, max_iter: int,
-               max_rounds: int) -> tuple[np.ndarray, bool, list[float], int]:
+def _trim_loop(
+    prep: Prepared, w0: np.ndarray, low: float, high: float, tol: float, max_iter: int, max_rounds: int
+) -> tuple[np.ndarray, bool, list[float], int]:
     plan = prep.plan
     w = w0.copy()
     history: list[float] = []
@@ -82,14 +93,24 @@ def _trim_loop(prep: Prepared, w0: np.ndarray, low: float, high: float, tol: flo
     return w, False, history, max_rounds
 
 
-def trim(sample: pd.DataFrame, targets: Any, *, weights: str | pd.Series | None = None,
-         ratio_to_mean: float | tuple[float | None, float | None] | None = None,
-         ratio_to_median: float | tuple[float | None, float | None] | None = None,
-         percentiles: tuple[float | None, float | None] | None = None,
-         bounds: tuple[float | None, float | None] | None = None, target_deff: float | None = None,
-         tol: float = 1e-6, max_iter: int = 100, max_rounds: int = 500, sparse: str = "error",
-         collapse: Mapping[str, Mapping[Any, Any]] | None = None, on_nonconvergence: str = "raise",
-         min_cell: int = 1) -> WeightingResult:
+def trim(
+    sample: pd.DataFrame,
+    targets: Any,
+    *,
+    weights: str | pd.Series | None = None,
+    ratio_to_mean: float | tuple[float | None, float | None] | None = None,
+    ratio_to_median: float | tuple[float | None, float | None] | None = None,
+    percentiles: tuple[float | None, float | None] | None = None,
+    bounds: tuple[float | None, float | None] | None = None,
+    target_deff: float | None = None,
+    tol: float = 1e-6,
+    max_iter: int = 100,
+    max_rounds: int = 500,
+    sparse: str = "error",
+    collapse: Mapping[str, Mapping[Any, Any]] | None = None,
+    on_nonconvergence: str = "raise",
+    min_cell: int = 1,
+) -> WeightingResult:
     """Rake, cap the weights, rake again, and repeat until both the caps and the margins hold.
 
     Caps are fixed once, from the first raked weights, in the units of the final weights (mean 1
@@ -132,18 +153,26 @@ def trim(sample: pd.DataFrame, targets: Any, *, weights: str | pd.Series | None 
     ``survey::trimWeights`` caps without re-raking.
     """
     check_common(tol, max_iter, on_nonconvergence)
-    options = {"ratio_to_mean": ratio_to_mean, "ratio_to_median": ratio_to_median, "percentiles": percentiles,
-               "bounds": bounds}
+    options = {
+        "ratio_to_mean": ratio_to_mean,
+        "ratio_to_median": ratio_to_median,
+        "percentiles": percentiles,
+        "bounds": bounds,
+    }
     if target_deff is None and all(v is None for v in options.values()):
-        raise ValueError("trim needs a cap: ratio_to_mean, ratio_to_median, percentiles, bounds or target_deff")
+        raise ValueError(
+            "trim needs a cap: ratio_to_mean, ratio_to_median, percentiles, bounds or target_deff"
+        )
     if target_deff is not None and not (isinstance(target_deff, (int, float)) and target_deff >= 1):
         raise ValueError(f"target_deff={target_deff!r}: a Kish design effect is at least 1")
     prep = prepare(sample, targets, weights, sparse=sparse, collapse=collapse, min_cell=min_cell)
     cell_base = prep.cell_base()
     cell_w, ok, rake_history = rake_cells(prep.plan, cell_base, tol, max_iter)
     if not ok:
-        raise ConvergenceError(f"raking before trimming did not converge in {max_iter} sweeps "
-                               f"(largest margin error {rake_history[-1]:.3g}): raise max_iter or collapse levels")
+        raise ConvergenceError(
+            f"raking before trimming did not converge in {max_iter} sweeps "
+            f"(largest margin error {rake_history[-1]:.3g}): raise max_iter or collapse levels"
+        )
     w0 = expand(prep.plan, prep.base, cell_base, cell_w)
     w0 *= prep.scale_total / w0.sum()
     mean = prep.scale_total / len(w0)
@@ -151,21 +180,51 @@ def trim(sample: pd.DataFrame, targets: Any, *, weights: str | pd.Series | None 
     w, converged, history, rounds = _trim_loop(prep, w0, low, high, tol, max_iter, max_rounds)
     what = f"caps [{low:.4g}, {high:.4g}] and the margins"
     if target_deff is not None and diagnostics.design_effect(w) > target_deff * (1 + 1e-9):
-        w, converged, history, rounds, high = _search_deff(prep, w0, low, high, mean, target_deff, tol,
-                                                            max_iter, max_rounds)
+        w, converged, history, rounds, high = _search_deff(
+            prep, w0, low, high, mean, target_deff, tol, max_iter, max_rounds
+        )
         what = f"design effect {target_deff} with cap {high:.4g} and the margins"
-    settings = {**options, "target_deff": target_deff, "tol": tol, "max_iter": max_iter, "max_rounds": max_rounds,
-                "sparse": sparse, "collapse": prep.normalised.collapse or None,
-                "on_nonconvergence": on_nonconvergence, "min_cell": min_cell}
+    settings = {
+        **options,
+        "target_deff": target_deff,
+        "tol": tol,
+        "max_iter": max_iter,
+        "max_rounds": max_rounds,
+        "sparse": sparse,
+        "collapse": prep.normalised.collapse or None,
+        "on_nonconvergence": on_nonconvergence,
+        "min_cell": min_cell,
+    }
     n_capped = int(((w0 > high * (1 + tol)) | ((w0 > 0) & (w0 < low * (1 - tol)))).sum())
-    notes = [f"caps [{low:.6g}, {high:.6g}] (final-weight units); {n_capped} raked weight(s) were outside them"]
-    return finish(prep, w, method="trim", settings=settings, converged=converged, iterations=rounds,
-                  history=[rake_history[0], *history], tol=tol, on_nonconvergence=on_nonconvergence,
-                  notes=notes, what=what)
+    notes = [
+        f"caps [{low:.6g}, {high:.6g}] (final-weight units); {n_capped} raked weight(s) were outside them"
+    ]
+    return finish(
+        prep,
+        w,
+        method="trim",
+        settings=settings,
+        converged=converged,
+        iterations=rounds,
+        history=[rake_history[0], *history],
+        tol=tol,
+        on_nonconvergence=on_nonconvergence,
+        notes=notes,
+        what=what,
+    )
 
 
-def _search_deff(prep: Prepared, w0: np.ndarray, low: float, high: float, mean: float, target: float, tol: float,
-                 max_iter: int, max_rounds: int) -> tuple[np.ndarray, bool, list[float], int, float]:
+def _search_deff(
+    prep: Prepared,
+    w0: np.ndarray,
+    low: float,
+    high: float,
+    mean: float,
+    target: float,
+    tol: float,
+    max_iter: int,
+    max_rounds: int,
+) -> tuple[np.ndarray, bool, list[float], int, float]:
     """Bisection on the upper cap: the loosest cap whose trimmed-and-raked weights meet the deff."""
     hi_cap = min(high, float(w0.max()))
     lo_cap = max(low, mean) * (1 + 1e-9)
@@ -183,6 +242,8 @@ def _search_deff(prep: Prepared, w0: np.ndarray, low: float, high: float, mean: 
         if hi_cap - lo_cap <= 1e-6 * hi_cap:
             break
     if best is None:
-        raise ConvergenceError(f"target_deff={target} cannot be reached: caps tight enough to reach it leave the "
-                               "margins unreachable; accept a larger design effect or collapse levels")
+        raise ConvergenceError(
+            f"target_deff={target} cannot be reached: caps tight enough to reach it leave the "
+            "margins unreachable; accept a larger design effect or collapse levels"
+        )
     return best

@@ -7,6 +7,7 @@ exactly as an operator would. See STACK.md, "Browser tests".
 A second server, :func:`demo_server`, serves the seeded demo (``pulse seed-demo --members 400``) for the
 demo journeys; its seeding starts at the first browser test so that it overlaps the others.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,15 @@ import pytest
 from tests.servers import BIN, free_port, start_gunicorn, stop, wait_until_up
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 STAFF_EMAIL = "staff@example.org"
 STAFF_PASSWORD = "verification desk 2024 key"
 SEED_TIMEOUT = 180.0
@@ -42,8 +50,13 @@ class LiveServer:
 
     def start_pulse(self, *args: str) -> subprocess.Popen[str]:
         """Start a ``pulse`` CLI command against the served database; finish it with :meth:`finish`."""
-        return subprocess.Popen([str(BIN / "pulse"), *args], env=self.env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            [str(BIN / "pulse"), *args],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     @staticmethod
     def finish(command: subprocess.Popen[str]) -> str:
@@ -58,12 +71,14 @@ class LiveServer:
 
 
 def _server_env(work: Path) -> dict[str, str]:
-    env = {**os.environ,
-           "PULSE_ENV": "production",
-           "SECRET_KEY": secrets.token_hex(32),
-           "SESSION_COOKIE_SECURE": "0",  # plain http on localhost
-           "DATABASE_URL": f"sqlite:///{work / 'pulse.sqlite3'}",
-           "LOGIN_RATE_LIMIT": "100 per minute"}
+    env = {
+        **os.environ,
+        "PULSE_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "SESSION_COOKIE_SECURE": "0",  # plain http on localhost
+        "DATABASE_URL": f"sqlite:///{work / 'pulse.sqlite3'}",
+        "LOGIN_RATE_LIMIT": "100 per minute",
+    }
     env.pop("REDIS_URL", None)
     return env
 
@@ -109,6 +124,7 @@ main(["seed-demo", "--members", sys.argv[1]], standalone_mode=False)
 class DemoStart:
     """The demo being seeded on a fresh database while its gunicorn starts (the app touches the
     database only when it serves a request)."""
+
     work: Path
     port: int
     env: dict[str, str]
@@ -128,8 +144,13 @@ def _start_demo(work: Path) -> DemoStart:
     env, port = _server_env(work), free_port()
     seed_log = work / "seed.log"
     with seed_log.open("wb") as out:
-        seed = subprocess.Popen([sys.executable, "-c", SEED_SCRIPT, str(DEMO_MEMBERS)], env=env, stdout=out,
-                                stderr=subprocess.STDOUT, cwd=work)
+        seed = subprocess.Popen(
+            [sys.executable, "-c", SEED_SCRIPT, str(DEMO_MEMBERS)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=work,
+        )
     server, server_log = _start_gunicorn(work, port, env)
     return DemoStart(work, port, env, seed, seed_log, server, server_log)
 
@@ -164,8 +185,12 @@ def demo_server(demo_start: DemoStart) -> LiveServer:
     seed = demo_start.seed
     if seed.returncode != 0:
         raise RuntimeError(f"Seeding the demo failed ({seed.returncode}):\n{demo_start.seed_log.read_text()}")
-    server = LiveServer(url=f"http://127.0.0.1:{demo_start.port}", env=demo_start.env,
-                        staff_email=DEMO_STAFF_EMAIL, staff_password=DEMO_STAFF_PASSWORD)
+    server = LiveServer(
+        url=f"http://127.0.0.1:{demo_start.port}",
+        env=demo_start.env,
+        staff_email=DEMO_STAFF_EMAIL,
+        staff_password=DEMO_STAFF_PASSWORD,
+    )
     wait_until_up(server.url, demo_start.server, demo_start.server_log)
     return server
 

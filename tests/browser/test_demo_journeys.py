@@ -1,5 +1,6 @@
 """Journeys through the seeded demo (``pulse seed-demo``), as README's demo log-ins promise them:
 a member votes on the web and through the API, a journalist reads and downloads a published report."""
+
 from __future__ import annotations
 
 import re
@@ -101,8 +102,9 @@ def test_demo_member_votes_in_the_featured_poll(demo_page: Page, tmp_path: Path)
     # The same vote again, with the session's valid CSRF token: refused, and the count is unchanged.
     voted = int(re.search(r"(\d+) physicians voted", precision.inner_text()).group(1))  # type: ignore[union-attr]
     token = page.locator("input[name=csrf_token]").first.input_value()
-    again = page.request.post(f"{page.url}/vote", form={"csrf_token": token, "option": str(option_id)},
-                              max_redirects=0)
+    again = page.request.post(
+        f"{page.url}/vote", form={"csrf_token": token, "option": str(option_id)}, max_redirects=0
+    )
     assert again.status == 409, again.text()[:500]
     assert "already voted" in again.text()
     page.reload()
@@ -170,13 +172,17 @@ def test_demo_journalist_reads_a_published_report(demo_page: Page, tmp_path: Pat
     pdf_path = pdf_download.value.path()
     assert pdf_path is not None and Path(pdf_path).read_bytes().startswith(b"%PDF")
     assert pdf_download.value.suggested_filename.endswith("report.pdf")
-    for name, media_type, magic in (("PDF", "application/pdf", b"%PDF"), ("CSV", "text/csv", b""),
-                                    ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                     b"PK\x03\x04")):
+    for name, media_type, magic in (
+        ("PDF", "application/pdf", b"%PDF"),
+        ("CSV", "text/csv", b""),
+        ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04"),
+    ):
         href = downloads.get_by_role("link", name=name, exact=True).get_attribute("href")
         answer = page.request.get(str(href))
         assert answer.status == 200, f"{name}: {answer.status}"
-        assert answer.headers["content-type"].startswith(media_type), f"{name}: {answer.headers['content-type']}"
+        assert answer.headers["content-type"].startswith(media_type), (
+            f"{name}: {answer.headers['content-type']}"
+        )
         assert "attachment" in answer.headers["content-disposition"]
         assert answer.body().startswith(magic) and len(answer.body()) > 100, name
     csv_href = downloads.get_by_role("link", name="CSV", exact=True).get_attribute("href")
@@ -186,7 +192,9 @@ def test_demo_journalist_reads_a_published_report(demo_page: Page, tmp_path: Pat
     expect(page.locator("html")).to_have_attribute("lang", "es")
     expect(page.locator("section.headlines")).to_contain_text("médicos")
     expect(page.locator(".report-body .pulse-chart svg.main-svg").first).to_be_visible()
-    expect(page.locator("p.downloads a", has_text="PDF")).to_have_attribute("href", re.compile(r"report\.es\.pdf$"))
+    expect(page.locator("p.downloads a", has_text="PDF")).to_have_attribute(
+        "href", re.compile(r"report\.es\.pdf$")
+    )
     page.screenshot(path=str(tmp_path / "press-report-es.png"), full_page=True)
 
     others = [text for text in errors if "Content Security Policy" not in text]  # CSP: the test below
@@ -203,7 +211,8 @@ def test_demo_report_chart_is_not_broken_by_the_csp(demo_page: Page) -> None:
     # with the chart's title falls below the chart, over the table caption.
     offsets = page.locator(".report-body .pulse-chart").evaluate_all(
         "charts => charts.flatMap(c => [...c.querySelectorAll('svg.main-svg')].map("
-        "s => s.getBoundingClientRect().top - c.getBoundingClientRect().top))")
+        "s => s.getBoundingClientRect().top - c.getBoundingClientRect().top))"
+    )
     csp = [text for text in errors if "Content Security Policy" in text]
     stacked = bool(offsets) and all(abs(offset) < 1 for offset in offsets)
     assert stacked and not csp, f"SVG layers' offsets from their chart's top: {offsets}\n" + "\n".join(csp)

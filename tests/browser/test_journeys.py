@@ -1,4 +1,5 @@
 """User journeys through the real app in Chromium: sign-up, staff verification, languages."""
+
 from __future__ import annotations
 
 import re
@@ -57,8 +58,9 @@ def sign_up(page: Page, *, email: str, full_name: str, npi: str) -> str:
     return match.group()
 
 
-def staff_decides(page: Page, server: LiveServer, handle: str, *, decision: str, reason: str = "",
-                  full_name: str) -> None:
+def staff_decides(
+    page: Page, server: LiveServer, handle: str, *, decision: str, reason: str = "", full_name: str
+) -> None:
     log_in(page, server.staff_email, server.staff_password)
     page.get_by_role("link", name="Verification queue").click()
     expect(page.get_by_role("heading", name="Verification queue")).to_be_visible()
@@ -76,8 +78,9 @@ def staff_decides(page: Page, server: LiveServer, handle: str, *, decision: str,
     log_out(page)
 
 
-def test_physician_signs_up_is_verified_and_reads_spanish(page: Page, live_server: LiveServer,
-                                                          tmp_path: Path) -> None:
+def test_physician_signs_up_is_verified_and_reads_spanish(
+    page: Page, live_server: LiveServer, tmp_path: Path
+) -> None:
     email, full_name = "new.doctor@example.org", "Grace Hopper-Lopez"
     page.goto("/")
     page.get_by_role("link", name="Join", exact=True).click()

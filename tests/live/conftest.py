@@ -1,4 +1,5 @@
 """A real Pulse under gunicorn, on the test session's PostgreSQL, for concurrency tests."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,13 @@ from tests.servers import free_port, start_gunicorn, stop, wait_until_up
 def start_pulse(database_url: str, secret: str, *, workers: int = 4) -> tuple[subprocess.Popen[bytes], str]:
     """Pulse under gunicorn in production mode on ``database_url``; returns the process and its URL."""
     port = free_port()
-    env = {**os.environ, "PULSE_ENV": "production", "SECRET_KEY": secret, "DATABASE_URL": database_url,
-           "SESSION_COOKIE_SECURE": "0"}
+    env = {
+        **os.environ,
+        "PULSE_ENV": "production",
+        "SECRET_KEY": secret,
+        "DATABASE_URL": database_url,
+        "SESSION_COOKIE_SECURE": "0",
+    }
     log = Path(tempfile.mkdtemp(prefix="pulse-gunicorn-")) / "server.log"
     process = start_gunicorn(env, port, log, workers=workers)
     base = f"http://127.0.0.1:{port}"

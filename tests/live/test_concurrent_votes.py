@@ -1,4 +1,5 @@
 """400 racing vote requests from 200 members against gunicorn on PostgreSQL: exactly 200 votes."""
+
 from __future__ import annotations
 
 import threading
@@ -34,7 +35,9 @@ def test_racing_duplicate_votes_store_exactly_one_each(live_postgres):
         poll_id = poll.id
         members = []
         for i in range(MEMBERS):
-            member = register_physician(session, app.extensions["pulse.hasher"], physician_form(email=f"racer{i}@example.org"))
+            member = register_physician(
+                session, app.extensions["pulse.hasher"], physician_form(email=f"racer{i}@example.org")
+            )
             review(session, staff, member.id, decision="verify")
             members.append((member.id, issue_token(session, member.user).token))
     app.extensions["pulse.engine"].dispose()
@@ -47,13 +50,18 @@ def test_racing_duplicate_votes_store_exactly_one_each(live_postgres):
             index, member_id, token = job
             if index < 100:
                 start.wait(timeout=30)  # the first wave leaves together
-            answer = requests.post(f"{base}/api/v1/polls/{poll_id}/votes", timeout=60,
-                                   json={"options": [option_ids[index % 2]]},
-                                   headers={"Authorization": f"Bearer {token}"})
+            answer = requests.post(
+                f"{base}/api/v1/polls/{poll_id}/votes",
+                timeout=60,
+                json={"options": [option_ids[index % 2]]},
+                headers={"Authorization": f"Bearer {token}"},
+            )
             return member_id, answer.status_code, index
 
         # Each member appears twice, the two requests adjacent, so they race each other.
-        jobs = [(2 * i + k, member_id, token) for i, (member_id, token) in enumerate(members) for k in range(2)]
+        jobs = [
+            (2 * i + k, member_id, token) for i, (member_id, token) in enumerate(members) for k in range(2)
+        ]
         with ThreadPoolExecutor(max_workers=100) as pool:
             answers = list(pool.map(vote, jobs))
     finally:

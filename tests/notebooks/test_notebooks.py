@@ -3,6 +3,7 @@
 DESIGN.md: notebooks define no logic the packages lack, and the tests execute them. Each runs in
 a fresh ``python3`` kernel of this venv with the repository root as its working directory.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,9 @@ def run(name: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     # jupyter_core warns (DeprecationWarning) until platformdirs paths are opted into.
     monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
-    NotebookClient(notebook, kernel_name="python3", timeout=120,
-                   resources={"metadata": {"path": str(ROOT)}}).execute()
+    NotebookClient(
+        notebook, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(ROOT)}}
+    ).execute()
     texts = []
     for cell in notebook.cells:
         if cell.cell_type != "code":
@@ -52,7 +54,15 @@ def test_weighting_methodology(monkeypatch: pytest.MonkeyPatch) -> None:
     assert pooled, "the pooled effective n is printed"
     n, deff, effective_n = int(pooled[1]), float(pooled[2]), int(pooled[3])
     assert deff > 1 and effective_n == pytest.approx(n / deff, rel=0.01)
-    for column in ("source", "year", "asmd_before", "asmd_after", "unweighted", "weighted share", "weighted se"):
+    for column in (
+        "source",
+        "year",
+        "asmd_before",
+        "asmd_after",
+        "unweighted",
+        "weighted share",
+        "weighted se",
+    ):
         assert column in text, column
 
 
@@ -61,9 +71,15 @@ def test_press_release_walkthrough(monkeypatch: pytest.MonkeyPatch) -> None:
     outputs = run("press_release_walkthrough.ipynb", monkeypatch)
     text = "\n".join(outputs)
     assert re.search(r"n = \d+, Kish design effect = [\d.]+, effective n = \d+", text)
-    english = [line for line in text.splitlines() if line.startswith("[all]") and "%" in line and "physicians" in line]
+    english = [
+        line
+        for line in text.splitlines()
+        if line.startswith("[all]") and "%" in line and "physicians" in line
+    ]
     assert english, "a headline sentence with a percentage about physicians"
-    assert re.search(r"\[all\] El \d+\s% de los médicos", text)  # a no-break space before %, as the RAE has it
+    assert re.search(
+        r"\[all\] El \d+\s% de los médicos", text
+    )  # a no-break space before %, as the RAE has it
     assert "Weighting: Each country's respondents were raked" in text
     assert re.search(r"report\.pdf: \d+ pages", text)
     first_page = outputs[-1]

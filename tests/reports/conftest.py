@@ -1,4 +1,5 @@
 """Fixtures for the reports tests: synthetic polls in the input contract, built once per module."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -37,8 +38,9 @@ def public_report(small_cell_poll, tmp_path_factory: pytest.TempPathFactory) -> 
 @pytest.fixture(scope="module")
 def staff_report(small_cell_poll, tmp_path_factory: pytest.TempPathFactory) -> BuiltReport:
     meta, votes = small_cell_poll
-    return build_poll_report(meta, votes, audience="staff", out_dir=tmp_path_factory.mktemp("staff"),
-                             formats=("json", "csv"))
+    return build_poll_report(
+        meta, votes, audience="staff", out_dir=tmp_path_factory.mktemp("staff"), formats=("json", "csv")
+    )
 
 
 def read_pdf(path: Path) -> str:

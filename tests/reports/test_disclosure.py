@@ -1,4 +1,5 @@
 """The disclosure carries every AAPOR element in English and Spanish."""
+
 from __future__ import annotations
 
 from reports.disclosure import ELEMENTS
@@ -34,6 +35,16 @@ def test_the_pdf_carries_the_disclosure(public_report) -> None:
     from tests.reports.conftest import read_pdf
 
     text = read_pdf(public_report.paths["pdf"])
-    for title in ("Sponsor", "Conducted by", "Population", "Mode", "Weighting", "Precision", "Limitations",
-                  "Patrocinador", "Ponderación", "Limitaciones"):
+    for title in (
+        "Sponsor",
+        "Conducted by",
+        "Population",
+        "Mode",
+        "Weighting",
+        "Precision",
+        "Limitations",
+        "Patrocinador",
+        "Ponderación",
+        "Limitaciones",
+    ):
         assert title in text

@@ -1,4 +1,5 @@
 """Input hash, renderers, and the PDF's numbers read back against the JSON."""
+
 from __future__ import annotations
 
 import json
@@ -69,15 +70,19 @@ def test_pdf_numbers_are_the_json_numbers(poll, tmp_path: Path) -> None:
     assert f"n = {top['n']}" in text
     for e in top["estimates"]:
         option = dict(meta.options)[e["option"]]["en"]
-        row = (f"{option} {pct(e['share'])} {pct(e['ci_low'])}–{pct(e['ci_high'])} "
-               f"{pct(e['raw_share'])} {wording.points(e['moe'], 'en')}")
+        row = (
+            f"{option} {pct(e['share'])} {pct(e['ci_low'])}–{pct(e['ci_high'])} "
+            f"{pct(e['raw_share'])} {wording.points(e['moe'], 'en')}"
+        )
         assert row in text, row
     for b in data["breakdowns"]:
         for r in b["rows"]:
             marks = {"higher": "▲", "lower": "▼"}
             cells = " ".join(pct(e["share"]) + marks.get(e["mark"] or "", "") for e in r["estimates"])
-            assert f"{r['label']['en']}{'*' if r['small'] else ''} {r['n']} {cells} {wording.points(r['moe'], 'en')}" \
+            assert (
+                f"{r['label']['en']}{'*' if r['small'] else ''} {r['n']} {cells} {wording.points(r['moe'], 'en')}"
                 in text
+            )
     for sentence in data["sentences"]:
         assert normalise(sentence["text"]) in text
     assert data["input_hash"] in text.replace(" ", "")

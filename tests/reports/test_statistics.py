@@ -1,4 +1,5 @@
 """The numbers: agreement with sampling's single-design functions and with STATS.md formulas."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -43,8 +44,9 @@ def test_single_country_equals_sampling_estimate(us_poll) -> None:
 
 def test_group_vs_rest_equals_sampling_difference(us_poll) -> None:
     meta, w = us_poll
-    s = w.sample.assign(y=w.sample["option:valuable"].astype(float),
-                        g=np.where(w.sample["group"] == "surgical", "in", "out"))
+    s = w.sample.assign(
+        y=w.sample["option:valuable"].astype(float), g=np.where(w.sample["group"] == "surgical", "in", "out")
+    )
     ref = difference(s, w.pooled.by_country["US"], "y", "g", "in", "out")
     row = next(r for r in breakdown(w, meta, "specialty_group", audience="staff").rows if r.key == "surgical")
     ours = next(e for e in row.estimates if e.option == "valuable")
@@ -71,12 +73,14 @@ def test_pooled_topline_equals_sampling_estimate_on_the_pooled_design(two_countr
 
 def test_pooled_share_is_population_weighted_and_strata_add_variances(two_countries) -> None:
     meta, w = two_countries
-    per = {c: estimate(w.sample[w.sample["country"] == c], w.pooled.by_country[c], "option:valuable").iloc[0]
-           for c in ("US", "NZ")}
+    per = {
+        c: estimate(w.sample[w.sample["country"] == c], w.pooled.by_country[c], "option:valuable").iloc[0]
+        for c in ("US", "NZ")
+    }
     shares = w.pooled.population_shares
     pooled = next(e for e in topline(w, meta).estimates if e.option == "valuable")
     assert pooled.share == pytest.approx(sum(shares[c] * per[c].estimate for c in per))
-    assert pooled.se ** 2 == pytest.approx(sum(shares[c] ** 2 * per[c].se ** 2 for c in per), rel=1e-9)
+    assert pooled.se**2 == pytest.approx(sum(shares[c] ** 2 * per[c].se ** 2 for c in per), rel=1e-9)
 
 
 def test_pooled_country_vs_rest_equals_sampling_difference(two_countries) -> None:
@@ -103,7 +107,9 @@ def test_a_country_with_one_respondent_adds_no_variance() -> None:
 
 def test_breakdown_rows_flags_and_marks() -> None:
     meta = synthetic_meta(countries=("US", "UK", "CA"))
-    votes = check_responses(meta, synthetic_responses(meta, 0, country_n={"US": 600, "UK": 25, "CA": 300}, seed=1))
+    votes = check_responses(
+        meta, synthetic_responses(meta, 0, country_n={"US": 600, "UK": 25, "CA": 300}, seed=1)
+    )
     w = weight_poll(votes)
     table = breakdown(w, meta, "country", audience="public")
     rows = {r.key: r for r in table.rows}

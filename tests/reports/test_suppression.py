@@ -1,4 +1,5 @@
 """A cell of 9 respondents, and the cell that would reveal it, never leave staff hands."""
+
 from __future__ import annotations
 
 import csv
@@ -12,7 +13,11 @@ from tests.reports.conftest import SMALL_CELL_SIZES, normalise, read_pdf
 
 
 def test_plan_primary_and_complementary() -> None:
-    assert suppression_plan({"US": 120, "UK": 40, "IE": 9}) == {"US": None, "UK": COMPLEMENTARY, "IE": PRIMARY}
+    assert suppression_plan({"US": 120, "UK": 40, "IE": 9}) == {
+        "US": None,
+        "UK": COMPLEMENTARY,
+        "IE": PRIMARY,
+    }
     assert suppression_plan({"US": 120, "UK": 40}) == {"US": None, "UK": None}
     # two small cells that together hold fewer than 10 need a third
     plan = suppression_plan({"US": 120, "UK": 40, "IE": 3, "NZ": 4})
@@ -39,10 +44,10 @@ def test_context_withholds_both_cells(public_report) -> None:
 def _walk(value, path=()):
     if isinstance(value, dict):
         for k, v in value.items():
-            yield from _walk(v, path + (k,))
+            yield from _walk(v, (*path, k))
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            yield from _walk(v, path + (i,))
+            yield from _walk(v, (*path, i))
     else:
         yield path, value
 
@@ -98,8 +103,9 @@ def _row_text(text: str, label: str, next_label: str) -> str:
 
 
 def test_html_and_pdf_show_no_numbers_for_the_small_cells(public_report) -> None:
-    html = normalise(re.sub(r"<[^>]+>", " ", public_report.paths["html"].read_text(encoding="utf-8")
-                            .split("<script>")[0]))
+    html = normalise(
+        re.sub(r"<[^>]+>", " ", public_report.paths["html"].read_text(encoding="utf-8").split("<script>")[0])
+    )
     pdf = read_pdf(public_report.paths["pdf"])
     for text in (html, pdf):
         table = text.split("By country", 1)[1]

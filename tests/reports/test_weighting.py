@@ -1,4 +1,5 @@
 """Which margins each country is raked to, and what is collapsed or dropped."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -29,8 +30,11 @@ def test_us_specialties_collapse_until_every_level_has_enough_respondents() -> N
 def test_countries_use_the_margins_they_have() -> None:
     w = weight_poll(_votes({"NZ": 200, "ES": 200, "ZA": 200}))
     used = {c.country: [u.variable for u in c.margins if u.used] for c in w.countries}
-    assert used == {"ES": ["sex", "age_band"], "NZ": ["sex"], "ZA": ["specialty"]} or \
-        used == {"NZ": ["sex"], "ES": ["sex", "age_band"], "ZA": ["specialty"]}
+    assert used == {"ES": ["sex", "age_band"], "NZ": ["sex"], "ZA": ["specialty"]} or used == {
+        "NZ": ["sex"],
+        "ES": ["sex", "age_band"],
+        "ZA": ["specialty"],
+    }
     missing = {c.country: c.missing for c in w.countries}
     assert missing["NZ"] == ("specialty", "age_band")
     assert w.pooled.weights.sum() == pytest.approx(600)
@@ -49,5 +53,12 @@ def test_targeted_specialties_restrict_the_specialty_margin() -> None:
     targets, _, uses, _ = plan_country("US", votes, ("cardiology", "family_medicine", "pediatrics"))
     specialty = next(u for u in uses if u.variable == "specialty")
     assert any("outside the poll's target" in n for n in specialty.notes)
-    assert set(targets["specialty"]) <= {"cardiology", "family_medicine", "pediatrics", "medical", "general_practice",
-                                         "paediatrics", "specialist"}
+    assert set(targets["specialty"]) <= {
+        "cardiology",
+        "family_medicine",
+        "pediatrics",
+        "medical",
+        "general_practice",
+        "paediatrics",
+        "specialist",
+    }

@@ -1,7 +1,8 @@
 """Number formats and press sentences in English and Spanish, checked by hand."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -23,7 +24,7 @@ def test_numbers_follow_each_language() -> None:
 
 
 def test_fieldwork_months() -> None:
-    a, b = datetime(2014, 7, 28, tzinfo=timezone.utc), datetime(2014, 8, 3, tzinfo=timezone.utc)
+    a, b = datetime(2014, 7, 28, tzinfo=UTC), datetime(2014, 8, 3, tzinfo=UTC)
     assert wording.fieldwork(b, b, "en") == "August 2014"
     assert wording.fieldwork(a, b, "en") == "July–August 2014"
     assert wording.fieldwork(a, b, "es") == "de julio a agosto de 2014"
@@ -31,7 +32,10 @@ def test_fieldwork_months() -> None:
 
 def test_spanish_articles_contract() -> None:
     assert wording.population(("UK",), "es") == "los médicos del Reino Unido"
-    assert normalise(wording.population(("US", "UK", "CA"), "es")) == "los médicos de EE. UU., el Reino Unido y Canadá"
+    assert (
+        normalise(wording.population(("US", "UK", "CA"), "es"))
+        == "los médicos de EE. UU., el Reino Unido y Canadá"
+    )
     assert wording.population(("US", "UK"), "en") == "physicians in the US and the UK"
 
 
@@ -42,35 +46,60 @@ def test_unknown_locale_is_refused() -> None:
 
 def _base(key: str, n: int, share: float) -> BaseFigures:
     moe = margin_of_error(n, p=share).value
-    estimates = (OptionEstimate("valuable", share, share, None, None, None, moe),
-                 OptionEstimate("not_valuable", 1 - share, 1 - share, None, None, None, moe),
-                 OptionEstimate("unsure", 0.0, 0.0, None, None, None, 0.0))
-    return BaseFigures(key, {"en": key, "es": key}, n, float(n), 1.0, margin_of_error(n).value, n < 30, None, False,
-                       estimates)
+    estimates = (
+        OptionEstimate("valuable", share, share, None, None, None, moe),
+        OptionEstimate("not_valuable", 1 - share, 1 - share, None, None, None, moe),
+        OptionEstimate("unsure", 0.0, 0.0, None, None, None, 0.0),
+    )
+    return BaseFigures(
+        key,
+        {"en": key, "es": key},
+        n,
+        float(n),
+        1.0,
+        margin_of_error(n).value,
+        n < 30,
+        None,
+        False,
+        estimates,
+    )
 
 
-STATEMENT = {"valuable": {"en": "say an international medical social network would be valuable",
-                          "es": "considera que una red social médica internacional sería valiosa"}}
+STATEMENT = {
+    "valuable": {
+        "en": "say an international medical social network would be valuable",
+        "es": "considera que una red social médica internacional sería valiosa",
+    }
+}
 
 
 def test_the_release_sentence_is_reproduced() -> None:
     meta = synthetic_meta(countries=("US",))
     top = _base("all", 107, 0.8)
-    out = press_sentences(meta, top, Breakdown("country", (_base("US", 107, 0.8),)), {"all": 2},
-                          statements=STATEMENT)
+    out = press_sentences(
+        meta, top, Breakdown("country", (_base("US", 107, 0.8),)), {"all": 2}, statements=STATEMENT
+    )
     assert [s.text for s in out if s.locale == "en"] == [
         "80% of US physicians say an international medical social network would be valuable "
-        "(107 US physicians, August 2014; margin of error ±7.6 points)."]
+        "(107 US physicians, August 2014; margin of error ±7.6 points)."
+    ]
     es = normalise(next(s.text for s in out if s.locale == "es"))
-    assert es == ("El 80 % de los médicos de EE. UU. considera que una red social médica internacional sería valiosa "
-                  "(107 médicos de EE. UU., agosto de 2014; margen de error ±7,6 puntos).")
+    assert es == (
+        "El 80 % de los médicos de EE. UU. considera que una red social médica internacional sería valiosa "
+        "(107 médicos de EE. UU., agosto de 2014; margen de error ±7,6 puntos)."
+    )
 
 
 def test_multi_country_sentences_with_specialties_and_small_bases() -> None:
     meta = synthetic_meta(countries=("US", "UK", "IE"))
     rows = (_base("US", 251, 0.83), _base("UK", 24, 0.7), _base("IE", 9, 0.5))
-    out = press_sentences(meta, _base("all", 284, 0.8), Breakdown("country", rows),
-                          {"all": 16, "US": 16, "UK": 5, "IE": 2}, locales=("en",))
+    out = press_sentences(
+        meta,
+        _base("all", 284, 0.8),
+        Breakdown("country", rows),
+        {"all": 16, "US": 16, "UK": 5, "IE": 2},
+        locales=("en",),
+    )
     texts = [s.text for s in out]
     assert len(texts) == 3  # pooled, US, hedged UK; nothing for Ireland
     assert texts[0].startswith("80% of physicians in the US, the UK and Ireland answered “Yes, valuable”")

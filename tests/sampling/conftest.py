@@ -1,4 +1,5 @@
 """Fixtures for the sampling tests: small respondent tables whose weights can be worked out by hand."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,8 +10,10 @@ import pytest
 @pytest.fixture
 def two_by_two() -> pd.DataFrame:
     """Six respondents: cells (f,y)=1, (f,o)=1, (m,y)=1, (m,o)=3."""
-    return pd.DataFrame({"sex": ["f", "f", "m", "m", "m", "m"], "age": ["y", "o", "y", "o", "o", "o"]},
-                        index=[10, 11, 12, 13, 14, 15])
+    return pd.DataFrame(
+        {"sex": ["f", "f", "m", "m", "m", "m"], "age": ["y", "o", "y", "o", "o", "o"]},
+        index=[10, 11, 12, 13, 14, 15],
+    )
 
 
 @pytest.fixture
@@ -21,11 +24,15 @@ def even_targets() -> dict[str, dict[str, float]]:
 def make_sample(n: int = 2000, seed: int = 7) -> pd.DataFrame:
     """A skewed sample of physicians with Pulse's variable names."""
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "sex": rng.choice(["female", "male"], n, p=[0.3, 0.7]),
-        "age_band": rng.choice(["under 35", "35-44", "45-54", "55-64", "65 and over"], n, p=[.1, .2, .3, .3, .1]),
-        "region": rng.choice(list("abcd"), n, p=[.4, .3, .2, .1]),
-    })
+    return pd.DataFrame(
+        {
+            "sex": rng.choice(["female", "male"], n, p=[0.3, 0.7]),
+            "age_band": rng.choice(
+                ["under 35", "35-44", "45-54", "55-64", "65 and over"], n, p=[0.1, 0.2, 0.3, 0.3, 0.1]
+            ),
+            "region": rng.choice(list("abcd"), n, p=[0.4, 0.3, 0.2, 0.1]),
+        }
+    )
 
 
 @pytest.fixture
@@ -37,6 +44,6 @@ def sample() -> pd.DataFrame:
 def sample_targets() -> dict[str, dict[str, float]]:
     return {
         "sex": {"female": 0.45, "male": 0.55},
-        "age_band": {"under 35": .2, "35-44": .25, "45-54": .25, "55-64": .2, "65 and over": .1},
-        "region": {"a": .25, "b": .25, "c": .25, "d": .25},
+        "age_band": {"under 35": 0.2, "35-44": 0.25, "45-54": 0.25, "55-64": 0.2, "65 and over": 0.1},
+        "region": {"a": 0.25, "b": 0.25, "c": 0.25, "d": 0.25},
     }

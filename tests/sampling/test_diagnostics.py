@@ -1,4 +1,5 @@
 """Kish design effect, effective n, weight summary, margin table and standardised differences."""
+
 from __future__ import annotations
 
 import pandas as pd

@@ -1,4 +1,5 @@
 """estimate(): values worked out by hand for designs R's survey treats as svydesign(ids=~1)."""
+
 from __future__ import annotations
 
 import doctest
@@ -131,14 +132,17 @@ def test_attrs_name_the_methods():
     assert "deff='replace'" in out.attrs["deff"]
 
 
-@pytest.mark.parametrize(("kwargs", "error", "match"), [
-    ({"variance": "taylorish"}, ValueError, "use 'linearization', 'jackknife' or 'bootstrap'"),
-    ({"statistic": "median"}, ValueError, "use 'mean'"),
-    ({"ci": "exact"}, ValueError, "choose one of logit"),
-    ({"replicates": 1}, ValueError, "≥ 2"),
-    ({"by": "nope"}, KeyError, "not in the sample"),
-    ({"typo": 1}, TypeError, "typo"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"variance": "taylorish"}, ValueError, "use 'linearization', 'jackknife' or 'bootstrap'"),
+        ({"statistic": "median"}, ValueError, "use 'mean'"),
+        ({"ci": "exact"}, ValueError, "choose one of logit"),
+        ({"replicates": 1}, ValueError, "≥ 2"),
+        ({"by": "nope"}, KeyError, "not in the sample"),
+        ({"typo": 1}, TypeError, "typo"),
+    ],
+)
 def test_refuses_bad_options(kwargs, error, match):
     with pytest.raises(error, match=match):
         estimate(pd.DataFrame({"y": [1, 0, 1]}), None, "y", **kwargs)
@@ -154,17 +158,18 @@ def test_refuses_proportion_interval_for_a_non_binary_mean_or_a_total():
 
 def test_refuses_misaligned_weights_and_unknown_result():
     sample = pd.DataFrame({"y": [1, 0, 1]})
-    with pytest.raises(ValueError, match="not aligned to sample.index"):
+    with pytest.raises(ValueError, match=r"not aligned to sample\.index"):
         estimate(sample, pd.Series([1.0, 2.0, 3.0], index=[5, 6, 7]), "y")
-    with pytest.raises(TypeError, match="must be a sampling.WeightingResult"):
+    with pytest.raises(TypeError, match=r"must be a sampling\.WeightingResult"):
         estimate(sample, {"weights": 1}, "y")
     with pytest.raises(ValueError, match="every value is missing"):
         estimate(pd.DataFrame({"y": [np.nan, np.nan]}), None, "y")
 
 
 def test_stratified_variance_and_degrees_of_freedom_by_hand():
-    design = variance.Design(weights=np.ones(4), base=np.ones(4), calibration="none",
-                             strata=np.array([0, 0, 1, 1]))
+    design = variance.Design(
+        weights=np.ones(4), base=np.ones(4), calibration="none", strata=np.array([0, 0, 1, 1])
+    )
     x = np.array([[1.0], [-1.0], [2.0], [0.0]])
     # stratum 0: 2/1·(1 + 1); stratum 1: 2/1·(1 + 1)
     assert variance.with_replacement_var(x, design).tolist() == [8.0]
@@ -177,8 +182,9 @@ def test_stratified_variance_and_degrees_of_freedom_by_hand():
 def test_pooled_bootstrap_resamples_within_countries_close_to_linearisation(raked):
     sample, _ = raked
     spec = json.loads((R_DIR / "pooled_targets.json").read_text())
-    pooled = sampling.pooling.pool(sample, spec["frames"], weights="base_weight",
-                                   population=spec["population"])
+    pooled = sampling.pooling.pool(
+        sample, spec["frames"], weights="base_weight", population=spec["population"]
+    )
     lin = estimate(sample, pooled, "agree")
     boot = estimate(sample, pooled, "agree", variance="bootstrap", replicates=200, seed=5)
     assert boot.se[0] == pytest.approx(lin.se[0], rel=0.2)
@@ -186,8 +192,9 @@ def test_pooled_bootstrap_resamples_within_countries_close_to_linearisation(rake
 
 
 def test_nullable_string_and_integer_columns_with_missing_answers():
-    sample = pd.DataFrame({"q": pd.array(["a", "b", None, "a"], dtype="string"),
-                           "i": pd.array([1, None, 0, 1], dtype="Int64")})
+    sample = pd.DataFrame(
+        {"q": pd.array(["a", "b", None, "a"], dtype="string"), "i": pd.array([1, None, 0, 1], dtype="Int64")}
+    )
     shares = estimate(sample, None, "q", variance="jackknife")
     assert shares.estimate.tolist() == pytest.approx([2 / 3, 1 / 3]) and shares.n.tolist() == [3, 3]
     assert estimate(sample, None, "i").estimate[0] == pytest.approx(2 / 3)

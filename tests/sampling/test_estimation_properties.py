@@ -1,4 +1,5 @@
 """Properties of estimate() that hold for any sample (hypothesis)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,8 +20,9 @@ def weighted_samples(draw):
     groups = draw(st.lists(st.sampled_from(["a", "b"]), min_size=n, max_size=n))
     weights = draw(st.lists(st.floats(min_value=0.2, max_value=5.0), min_size=n, max_size=n))
     scores = draw(st.lists(st.floats(min_value=-10, max_value=10), min_size=n, max_size=n))
-    sample = pd.DataFrame({"q": answers, "g": groups, "score": scores,
-                           "yes": [1.0 if a == "yes" else 0.0 for a in answers]})
+    sample = pd.DataFrame(
+        {"q": answers, "g": groups, "score": scores, "yes": [1.0 if a == "yes" else 0.0 for a in answers]}
+    )
     return sample, pd.Series(weights, dtype=float)
 
 

@@ -1,4 +1,5 @@
 """Proportion intervals, margin of error and credibility interval, checked by hand and against statsmodels."""
+
 from __future__ import annotations
 
 import math
@@ -21,7 +22,7 @@ def zero_of_twelve(method: str) -> pd.Series:
 
 def test_zero_of_twelve_wilson_by_hand():
     row = zero_of_twelve("wilson")
-    assert (row.ci_low, row.ci_high) == (0.0, pytest.approx(Z95 ** 2 / (12 + Z95 ** 2)))  # 0.2425
+    assert (row.ci_low, row.ci_high) == (0.0, pytest.approx(Z95**2 / (12 + Z95**2)))  # 0.2425
 
 
 def test_zero_of_twelve_clopper_pearson_by_hand():
@@ -58,7 +59,7 @@ def test_unweighted_matches_statsmodels(count, n, ours, theirs):
 @pytest.mark.parametrize(("ours", "theirs"), [("wilson", "wilson"), ("clopper-pearson", "beta")])
 def test_weighted_uses_effective_n(ours, theirs):
     p, se, n = 0.3, 0.06, 150
-    n_eff = n * p * (1 - p) / ((n - 1) * se ** 2)  # n / deff
+    n_eff = n * p * (1 - p) / ((n - 1) * se**2)  # n / deff
     out = proportion_interval(p, se, n, method=ours).iloc[0]
     low, high = proportion_confint(p * n_eff, n_eff, alpha=0.05, method=theirs)
     assert out.n_eff == pytest.approx(n_eff)
@@ -77,7 +78,7 @@ def test_logit_interval_by_hand():
 
 def test_korn_graubard_by_hand():
     p, se = 0.2, 0.04
-    m = p * (1 - p) / se ** 2  # svyciprop's n.eff = 100
+    m = p * (1 - p) / se**2  # svyciprop's n.eff = 100
     out = proportion_interval(p, se, 400, method="beta").iloc[0]
     assert out.ci_low == pytest.approx(stats.beta.ppf(0.025, m * p, m * (1 - p) + 1))
     assert out.ci_high == pytest.approx(stats.beta.ppf(0.975, m * p + 1, m * (1 - p)))
@@ -90,8 +91,9 @@ def test_vectorised_and_keeps_series_index():
     assert (out.ci_low < p).all() and (out.ci_high > p).all()
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [({"method": "agresti"}, "choose one of"),
-                                               ({"level": 95}, "as a fraction")])
+@pytest.mark.parametrize(
+    ("kwargs", "match"), [({"method": "agresti"}, "choose one of"), ({"level": 95}, "as a fraction")]
+)
 def test_interval_refuses_bad_options(kwargs, match):
     with pytest.raises(ValueError, match=match):
         proportion_interval(0.5, 0.1, 10, **kwargs)
@@ -112,13 +114,16 @@ def test_credibility_interval_ipsos_formula():
     assert credibility_interval(1000, level=0.9).value < ci.value
 
 
-@pytest.mark.parametrize(("call", "match"), [
-    (lambda: margin_of_error(0), "number of respondents"),
-    (lambda: margin_of_error(100, p=1.5), "between 0 and 1"),
-    (lambda: margin_of_error(100, deff=0), "positive design effect"),
-    (lambda: credibility_interval(-5), "number of respondents"),
-    (lambda: credibility_interval(100, design_factor=0), "Ipsos uses 1.3"),
-])
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: margin_of_error(0), "number of respondents"),
+        (lambda: margin_of_error(100, p=1.5), "between 0 and 1"),
+        (lambda: margin_of_error(100, deff=0), "positive design effect"),
+        (lambda: credibility_interval(-5), "number of respondents"),
+        (lambda: credibility_interval(100, design_factor=0), "Ipsos uses 1.3"),
+    ],
+)
 def test_precision_figures_refuse_nonsense(call, match):
     with pytest.raises(ValueError, match=match):
         call()

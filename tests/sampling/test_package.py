@@ -1,4 +1,5 @@
 """The package's public names: every one importable from ``sampling``, ``__all__`` complete."""
+
 from __future__ import annotations
 
 import types
@@ -7,9 +8,13 @@ import sampling
 
 
 def test_all_lists_every_public_name_and_only_those():
-    public = {name for name, value in vars(sampling).items()
-              if not name.startswith("_") and name != "annotations"
-              and (not isinstance(value, types.ModuleType) or name in sampling.__all__)}
+    public = {
+        name
+        for name, value in vars(sampling).items()
+        if not name.startswith("_")
+        and name != "annotations"
+        and (not isinstance(value, types.ModuleType) or name in sampling.__all__)
+    }
     assert set(sampling.__all__) == public
     assert len(sampling.__all__) == len(set(sampling.__all__))
 

@@ -1,4 +1,5 @@
 """Population frames: shipped targets per country, recoding maps, user frame files."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,12 +14,16 @@ from sampling.taxonomy import SPECIALTIES
 def test_every_published_row_keeps_source_year_and_definition():
     rows = population.published_rows()
     assert rows[["source", "year", "definition"]].notna().all().all()
-    assert len(rows) == sum(len(pd.read_csv(p)) for p in population.DATA_DIR.glob("*.csv")
-                            if p.name not in ("sources.csv", "specialty_schemes.csv", "picks.csv"))
+    assert len(rows) == sum(
+        len(pd.read_csv(p))
+        for p in population.DATA_DIR.glob("*.csv")
+        if p.name not in ("sources.csv", "specialty_schemes.csv", "picks.csv")
+    )
 
 
-@pytest.mark.parametrize("name, code", [("US", "US"), ("united kingdom", "UK"), ("Spain", "ES"), ("México", "MX"),
-                                        ("gb", "UK")])
+@pytest.mark.parametrize(
+    "name, code", [("US", "US"), ("united kingdom", "UK"), ("Spain", "ES"), ("México", "MX"), ("gb", "UK")]
+)
 def test_country_codes_and_names(name, code):
     assert population.country_code(name) == code
 
@@ -38,7 +43,10 @@ def test_us_specialty_margin_is_the_aamc_report():
     assert t["age_band"] == pytest.approx({"55 and over": 0.467, "under 55": 0.533})
     assert t.missing == ()
     margin = t.margins["specialty"]
-    assert (margin.source, margin.year) == ("US-AAMC-PSDR2022", "2021") and "active physicians" in margin.definition
+    assert (margin.source, margin.year) == (
+        "US-AAMC-PSDR2022",
+        "2021",
+    ) and "active physicians" in margin.definition
 
 
 def test_coarse_frames_collapse_canonical_codes():
@@ -47,22 +55,37 @@ def test_coarse_frames_collapse_canonical_codes():
     recoded = ca.recode_specialty(pd.Series(["cardiology", "family_medicine", "specialist"]))
     assert recoded.tolist() == ["specialist", "general_practice", "specialist"]
     au = population.targets("AU")
-    assert au.recode_specialty(pd.Series(["nephrology", "orthopedic_surgery"])).tolist() == ["Physician", "Surgery"]
+    assert au.recode_specialty(pd.Series(["nephrology", "orthopedic_surgery"])).tolist() == [
+        "Physician",
+        "Surgery",
+    ]
     assert au.margins["specialty"].scheme == "au_mba"
-    with pytest.raises(ValueError, match=r"specialty has values \['cardiologist'\] that are not canonical codes"):
+    with pytest.raises(
+        ValueError, match=r"specialty has values \['cardiologist'\] that are not canonical codes"
+    ):
         ca.recode_specialty(pd.Series(["cardiologist"]))
 
 
 def test_age_bands_collapse_to_the_source_bands():
-    assert population.collapse_age_band(pd.Series(["under 35", "55-64"])).tolist() == ["under 55", "55 and over"]
+    assert population.collapse_age_band(pd.Series(["under 35", "55-64"])).tolist() == [
+        "under 55",
+        "55 and over",
+    ]
     assert population.targets("IE").recode_age_band(pd.Series(["45-54"])).tolist() == ["under 55"]
     es = population.targets("ES")["age_band"]
     assert es["65 and over"] == pytest.approx((16179 + 21550) / 247958)
     assert sum(population.targets("AU")["age_band"].values()) == pytest.approx(1)
 
 
-@pytest.mark.parametrize("code, missing", [("NZ", ("specialty", "age_band")), ("ZA", ("sex", "age_band")),
-                                           ("ES", ("specialty",)), ("UK", ("age_band",))])
+@pytest.mark.parametrize(
+    "code, missing",
+    [
+        ("NZ", ("specialty", "age_band")),
+        ("ZA", ("sex", "age_band")),
+        ("ES", ("specialty",)),
+        ("UK", ("age_band",)),
+    ],
+)
 def test_missing_margins_are_listed(code, missing):
     assert population.targets(code).missing == missing
 
@@ -98,8 +121,10 @@ def test_country_totals():
     assert list(totals.index) == list(population.COUNTRIES)
     assert totals["UK"] == 313829 and totals["ES"] == 310558
     detail = population.country_totals(detail=True)
-    assert detail.loc["US", "count"] == population.frame().query("country == 'US' and variable == 'specialty'")[
-        "count"].sum()
+    assert (
+        detail.loc["US", "count"]
+        == population.frame().query("country == 'US' and variable == 'specialty'")["count"].sum()
+    )
     assert "sum of the 48 specialty rows" in detail.loc["US", "definition"]
 
 
@@ -123,18 +148,24 @@ def test_user_frame_file(tmp_path):
     assert population.country_totals(table)["CA"] == 1200
 
 
-@pytest.mark.parametrize("bad_line, message", [
-    ("Atlantis,sex,female,,0.4,S,2024,d", r"line 2: unknown country 'Atlantis'"),
-    ("CA,sex,female,10,0.4,S,2024,d", r"line 2: give exactly one of count and share \(got both\)"),
-    ("CA,sex,female,,,S,2024,d", r"line 2: give exactly one of count and share \(got neither\)"),
-    ("CA,sex,female,-3,,S,2024,d", r"line 2: count -3.0 is negative"),
-    ("CA,sex,female,,40,S,2024,d", r"line 2: share 40.0 is not a proportion"),
-    ("CA,sex,woman,,0.4,S,2024,d", r"line 2: sex level 'woman' must be 'female' or 'male'"),
-    ("CA,specialty,cardiologists,3,,S,2024,d", r"line 2: specialty level 'cardiologists' is not a canonical code"),
-    ("CA,age_band,30-39,3,,S,2024,d", r"line 2: age_band level '30-39' is not one of Pulse's bands"),
-    ("CA,sex,female,,0.4,,2024,d", r"line 2: source is empty"),
-    ("CA,sex,female,ten,,S,2024,d", r"line 2: count 'ten' is not a number"),
-])
+@pytest.mark.parametrize(
+    "bad_line, message",
+    [
+        ("Atlantis,sex,female,,0.4,S,2024,d", r"line 2: unknown country 'Atlantis'"),
+        ("CA,sex,female,10,0.4,S,2024,d", r"line 2: give exactly one of count and share \(got both\)"),
+        ("CA,sex,female,,,S,2024,d", r"line 2: give exactly one of count and share \(got neither\)"),
+        ("CA,sex,female,-3,,S,2024,d", r"line 2: count -3.0 is negative"),
+        ("CA,sex,female,,40,S,2024,d", r"line 2: share 40.0 is not a proportion"),
+        ("CA,sex,woman,,0.4,S,2024,d", r"line 2: sex level 'woman' must be 'female' or 'male'"),
+        (
+            "CA,specialty,cardiologists,3,,S,2024,d",
+            r"line 2: specialty level 'cardiologists' is not a canonical code",
+        ),
+        ("CA,age_band,30-39,3,,S,2024,d", r"line 2: age_band level '30-39' is not one of Pulse's bands"),
+        ("CA,sex,female,,0.4,,2024,d", r"line 2: source is empty"),
+        ("CA,sex,female,ten,,S,2024,d", r"line 2: count 'ten' is not a number"),
+    ],
+)
 def test_bad_frame_rows_name_the_line(tmp_path, bad_line, message):
     path = tmp_path / "bad.csv"
     path.write_text("country,variable,level,count,share,source,year,definition\n" + bad_line + "\n")

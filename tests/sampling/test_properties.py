@@ -1,9 +1,11 @@
 """Property tests: margins met whenever feasible, positive weights, invariances, base-weight ratios."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import sampling
 

@@ -4,6 +4,7 @@ Tolerances (relative): weights and point estimates 1e-8, linearised SEs 1e-6, JK
 Rao-Scott statistics 1e-6, svyciprop intervals 1e-6 (R's logit interval comes from an IRLS fit
 that stops at ~1e-10).
 """
+
 from __future__ import annotations
 
 import json
@@ -48,10 +49,12 @@ def results(sample, targets) -> dict:
         "base_weighted": sample["base_weight"].astype(float),
         "raked": sampling.rake(sample, targets, weights="base_weight", **TIGHT),
         "linear": sampling.calibrate(sample, targets, weights="base_weight", method="linear", **TIGHT),
-        "logit": sampling.calibrate(sample, targets, weights="base_weight", method="logit", bounds=(0.5, 2.0),
-                                    **TIGHT),
-        "poststratified": sampling.poststratify(sample, {"country": targets["country"]},
-                                                weights="base_weight"),
+        "logit": sampling.calibrate(
+            sample, targets, weights="base_weight", method="logit", bounds=(0.5, 2.0), **TIGHT
+        ),
+        "poststratified": sampling.poststratify(
+            sample, {"country": targets["country"]}, weights="base_weight"
+        ),
     }
 
 
@@ -60,13 +63,17 @@ def test_weights(design, results, fixtures):
     assert rel(results[design].weights, fixtures[design]["weights"]) < 1e-8
 
 
-@pytest.mark.parametrize(("key", "scaled", "method", "bounds"), [
-    ("logit", False, "logit", (0.5, 2.0)),  # design weights as given (they sum to about 1.06 n)
-    ("logit_scaled", True, "logit", (0.5, 2.0)),  # design weights scaled to sum to n first
-    ("linear_bounded", False, "linear", (0.6, 1.8)),  # truncated linear
-])
-def test_bounds_apply_to_g_over_the_design_weights_as_given(key, scaled, method, bounds, sample, targets,
-                                                            fixtures):
+@pytest.mark.parametrize(
+    ("key", "scaled", "method", "bounds"),
+    [
+        ("logit", False, "logit", (0.5, 2.0)),  # design weights as given (they sum to about 1.06 n)
+        ("logit_scaled", True, "logit", (0.5, 2.0)),  # design weights scaled to sum to n first
+        ("linear_bounded", False, "linear", (0.6, 1.8)),  # truncated linear
+    ],
+)
+def test_bounds_apply_to_g_over_the_design_weights_as_given(
+    key, scaled, method, bounds, sample, targets, fixtures
+):
     base = sample["base_weight"] * (len(sample) / sample["base_weight"].sum() if scaled else 1.0)
     result = sampling.calibrate(sample, targets, weights=base, method=method, bounds=bounds, **TIGHT)
     theirs = fixtures[key]
@@ -89,8 +96,9 @@ def test_means_ses_and_deffs(design, variable, sample, results, fixtures):
 
 
 @pytest.mark.parametrize("design", DESIGNS)
-@pytest.mark.parametrize(("variable", "by", "key"), [("agree", "country", "agree_by_country"),
-                                                     ("score", "sex", "score_by_sex")])
+@pytest.mark.parametrize(
+    ("variable", "by", "key"), [("agree", "country", "agree_by_country"), ("score", "sex", "score_by_sex")]
+)
 def test_domains_as_svyby(design, variable, by, key, sample, results, fixtures):
     ours = estimate(sample, results[design], variable, by=by)
     theirs = fixtures[design][key]
@@ -108,11 +116,16 @@ def test_totals_as_svytotal(design, sample, results, fixtures):
 
 
 @pytest.mark.parametrize("design", DESIGNS)
-@pytest.mark.parametrize(("variable", "method", "key"), [
-    ("agree", "logit", "ciprop_logit"), ("agree", "xlogit", "ciprop_xlogit"),
-    ("agree", "beta", "ciprop_beta"),
-    ("rare", "beta", "ciprop_rare_beta"), ("rare", "logit", "ciprop_rare_logit"),
-])
+@pytest.mark.parametrize(
+    ("variable", "method", "key"),
+    [
+        ("agree", "logit", "ciprop_logit"),
+        ("agree", "xlogit", "ciprop_xlogit"),
+        ("agree", "beta", "ciprop_beta"),
+        ("rare", "beta", "ciprop_rare_beta"),
+        ("rare", "logit", "ciprop_rare_logit"),
+    ],
+)
 def test_intervals_as_svyciprop(design, variable, method, key, sample, results, fixtures):
     ours = estimate(sample, results[design], variable, ci=method).iloc[0]
     theirs = fixtures[design][key]
@@ -123,8 +136,10 @@ def test_intervals_as_svyciprop(design, variable, method, key, sample, results, 
 
 
 @pytest.mark.parametrize("design", DESIGNS)
-@pytest.mark.parametrize(("row", "column", "key"), [("specialty", "opinion", "chisq_specialty_opinion"),
-                                                   ("sex", "agree", "chisq_sex_agree")])
+@pytest.mark.parametrize(
+    ("row", "column", "key"),
+    [("specialty", "opinion", "chisq_specialty_opinion"), ("sex", "agree", "chisq_sex_agree")],
+)
 def test_rao_scott_as_svychisq(design, row, column, key, sample, results, fixtures):
     theirs = fixtures[design][key]
     f = rao_scott(sample, results[design], row, column, statistic="F")
@@ -145,8 +160,14 @@ def test_domain_difference_as_svyglm_contrast(sample, results, fixtures):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("design", "key"), [("base_weighted", "jk1_base_weighted"), ("raked", "jk1_raked"),
-                                             ("poststratified", "jk1_poststratified")])
+@pytest.mark.parametrize(
+    ("design", "key"),
+    [
+        ("base_weighted", "jk1_base_weighted"),
+        ("raked", "jk1_raked"),
+        ("poststratified", "jk1_poststratified"),
+    ],
+)
 def test_jk1_rereaked_per_replicate(design, key, sample, results, fixtures):
     theirs = fixtures[key]
     for variable in ("agree", "opinion"):
@@ -160,8 +181,9 @@ def test_jk1_rereaked_per_replicate(design, key, sample, results, fixtures):
 @pytest.fixture(scope="module")
 def pooled(sample):
     spec = json.loads((HERE / "pooled_targets.json").read_text())
-    return sampling.pooling.pool(sample, spec["frames"], weights="base_weight", population=spec["population"],
-                                 **TIGHT)
+    return sampling.pooling.pool(
+        sample, spec["frames"], weights="base_weight", population=spec["population"], **TIGHT
+    )
 
 
 def test_pooled_countries_as_stratified_design(sample, pooled, fixtures):
@@ -181,8 +203,11 @@ def test_pooled_countries_as_stratified_design(sample, pooled, fixtures):
         assert rel([row.ci_low, row.ci_high], theirs[f"ciprop_{method}"]["ci"]) < 1e-6
     for statistic, keys in (("F", ("F", "ndf", "ddf", "p_F")), ("Chisq", ("chisq", "p_chisq"))):
         test = rao_scott(sample, pooled, "specialty", "opinion", statistic=statistic)
-        ours = [test.statistic, test.df, test.ddf, test.p_value] if statistic == "F" else [test.statistic,
-                                                                                           test.p_value]
+        ours = (
+            [test.statistic, test.df, test.ddf, test.p_value]
+            if statistic == "F"
+            else [test.statistic, test.p_value]
+        )
         assert rel(ours, [theirs["chisq_specialty_opinion"][k][0] for k in keys]) < 1e-6
 
 

@@ -1,4 +1,5 @@
 """Rao-Scott chi-square and the difference of two domain means, checked by hand."""
+
 from __future__ import annotations
 
 import math
@@ -86,7 +87,8 @@ def test_difference_refuses():
 
 
 def test_rao_scott_accepts_nullable_strings_with_missing_answers():
-    sample = pd.DataFrame({"q": pd.array(["a", "b", None, "a", "b", "a"], dtype="string"),
-                           "g": list("xxxzzz")})
+    sample = pd.DataFrame(
+        {"q": pd.array(["a", "b", None, "a", "b", "a"], dtype="string"), "g": list("xxxzzz")}
+    )
     test = rao_scott(sample, None, "q", "g")
     assert np.isfinite(test.statistic) and 0 <= test.p_value <= 1

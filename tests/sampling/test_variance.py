@@ -1,4 +1,5 @@
 """Linearised SEs of many estimates at once: the same numbers as one variable at a time."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -41,8 +42,9 @@ def test_linearized_se_of_several_variables_matches_estimate(method, sample, rak
     design = design_of(sample, result)
     parts = [estimands(sample, "sex", by="region"), estimands(sample, "age_band")]
     se = linearized_se(design, np.hstack([p.domain for p in parts]), np.hstack([p.values for p in parts]))
-    one_at_a_time = np.concatenate([estimate(sample, result, "sex", by="region").se,
-                                    estimate(sample, result, "age_band").se])
+    one_at_a_time = np.concatenate(
+        [estimate(sample, result, "sex", by="region").se, estimate(sample, result, "age_band").se]
+    )
     np.testing.assert_allclose(se, one_at_a_time, rtol=1e-12)
 
 

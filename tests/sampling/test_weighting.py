@@ -1,4 +1,5 @@
 """Raking, post-stratification and calibration against weights worked out by hand."""
+
 from __future__ import annotations
 
 import math
@@ -8,7 +9,13 @@ import pandas as pd
 import pytest
 
 import sampling
-from sampling.weighting import METHODS, ConvergenceError, ConvergenceWarning, InfeasibleTargetsError, get_method
+from sampling.weighting import (
+    METHODS,
+    ConvergenceError,
+    ConvergenceWarning,
+    InfeasibleTargetsError,
+    get_method,
+)
 
 ROOT3 = math.sqrt(3)
 
@@ -59,14 +66,14 @@ def test_rake_weights_column_name(two_by_two, even_targets):
 def test_poststratify_one_margin_and_joint_table(two_by_two):
     r = sampling.poststratify(two_by_two, {"sex": {"f": 0.5, "m": 0.5}})
     np.testing.assert_allclose(r.weights, [1.5, 1.5, 0.75, 0.75, 0.75, 0.75])
-    joint = {("sex", "age"): {("f", "y"): .1, ("f", "o"): .2, ("m", "y"): .3, ("m", "o"): .4}}
+    joint = {("sex", "age"): {("f", "y"): 0.1, ("f", "o"): 0.2, ("m", "y"): 0.3, ("m", "o"): 0.4}}
     r = sampling.poststratify(two_by_two, joint)
     np.testing.assert_allclose(r.weights, [0.6, 1.2, 1.8, 0.8, 0.8, 0.8])
     assert r.variables == ("sex", "age") and r.iterations == 1
 
 
 def test_poststratify_refuses_two_margins(two_by_two, even_targets):
-    with pytest.raises(ValueError, match="one margin or one joint table.*use rake"):
+    with pytest.raises(ValueError, match=r"one margin or one joint table.*use rake"):
         sampling.poststratify(two_by_two, even_targets)
 
 
@@ -83,7 +90,7 @@ def test_linear_calibration_reports_negative_weights():
     r = sampling.calibrate(s, targets)
     np.testing.assert_allclose(r.weights, [1.56, 3.24, -0.12, -0.12, -0.12, 1.56], rtol=1e-12)
     assert r.n_negative == 3 and "3 negative" in r.notes[0]
-    with pytest.raises(ValueError, match="negative weight.*bounds"):
+    with pytest.raises(ValueError, match=r"negative weight.*bounds"):
         sampling.calibrate(s, targets, negative="error")
 
 
@@ -118,18 +125,29 @@ def test_every_method_refuses_unknown_options(name, two_by_two, even_targets):
 
 
 def test_get_method_names_the_choices():
-    with pytest.raises(KeyError, match="no weighting method 'ipf': use one of calibrate, poststratify, rake, trim"):
+    with pytest.raises(
+        KeyError, match="no weighting method 'ipf': use one of calibrate, poststratify, rake, trim"
+    ):
         get_method("ipf")
 
 
-@pytest.mark.parametrize("targets, message", [
-    ({"sex": {"f": 0.5, "m": 0.3, "x": 0.2}}, r"sex has target level\(s\) with too few respondents.*'x' \(0 respondents\)"),
-    ({"sex": {"f": 1.0}}, r"respondents have sex='m', a level with no target"),
-    ({"sex": {"f": 0.5, "m": 0.0}}, r"target for sex='m' is 0.0: targets must be positive"),
-    ({"sex": {"f": 0.5, "m": -0.5}}, r"target for sex='m' is -0.5"),
-    ({"sex": {"f": 30, "m": 30}, "age": {"y": 30, "o": 40}}, r"margin totals disagree \(sex sums to 60, age sums to 70\)"),
-    ({"region": {"a": 1.0}}, r"the sample has no column 'region'"),
-])
+@pytest.mark.parametrize(
+    "targets, message",
+    [
+        (
+            {"sex": {"f": 0.5, "m": 0.3, "x": 0.2}},
+            r"sex has target level\(s\) with too few respondents.*'x' \(0 respondents\)",
+        ),
+        ({"sex": {"f": 1.0}}, r"respondents have sex='m', a level with no target"),
+        ({"sex": {"f": 0.5, "m": 0.0}}, r"target for sex='m' is 0.0: targets must be positive"),
+        ({"sex": {"f": 0.5, "m": -0.5}}, r"target for sex='m' is -0.5"),
+        (
+            {"sex": {"f": 30, "m": 30}, "age": {"y": 30, "o": 40}},
+            r"margin totals disagree \(sex sums to 60, age sums to 70\)",
+        ),
+        ({"region": {"a": 1.0}}, r"the sample has no column 'region'"),
+    ],
+)
 def test_infeasible_targets_are_refused_before_iterating(two_by_two, targets, message):
     with pytest.raises((InfeasibleTargetsError, KeyError), match=message):
         sampling.rake(two_by_two, targets)
@@ -144,7 +162,9 @@ def test_missing_values_are_refused(two_by_two, even_targets):
 
 def test_bad_base_weights_are_refused(two_by_two, even_targets):
     with pytest.raises(ValueError, match="1 base weight\\(s\\) are missing, negative or infinite"):
-        sampling.rake(two_by_two, even_targets, weights=pd.Series([1, 1, 1, 1, 1, -1.0], index=two_by_two.index))
+        sampling.rake(
+            two_by_two, even_targets, weights=pd.Series([1, 1, 1, 1, 1, -1.0], index=two_by_two.index)
+        )
 
 
 def test_sparse_drop_and_collapse(two_by_two):
@@ -189,17 +209,22 @@ def test_result_is_frozen_with_diagnostics(two_by_two, even_targets):
     with pytest.raises(AttributeError):
         r.method = "x"  # type: ignore[misc]
     w = np.array([1.8, 1.2, 1.2, 0.6, 0.6, 0.6])
-    assert r.design_effect == pytest.approx(6 * (w ** 2).sum() / 36)
+    assert r.design_effect == pytest.approx(6 * (w**2).sum() / 36)
     assert r.effective_n == pytest.approx(6 / r.design_effect)
     assert r.efficiency == pytest.approx(1 / r.design_effect)
     assert list(r.margins.columns) == ["variable", "level", "target", "unweighted", "weighted"]
     assert r.margins.set_index(["variable", "level"]).loc[("sex", "f"), "unweighted"] == pytest.approx(1 / 3)
 
 
-@pytest.mark.parametrize("method, options", [
-    ("rake", {}), ("calibrate", {}), ("calibrate", {"method": "logit", "bounds": (0.3, 3)}),
-    ("trim", {"ratio_to_mean": 3}),
-])
+@pytest.mark.parametrize(
+    "method, options",
+    [
+        ("rake", {}),
+        ("calibrate", {}),
+        ("calibrate", {"method": "logit", "bounds": (0.3, 3)}),
+        ("trim", {"ratio_to_mean": 3}),
+    ],
+)
 def test_reweight_reruns_the_same_method(method, options, sample, sample_targets):
     first = get_method(method)(sample, sample_targets, **options)
     base = pd.Series(np.random.default_rng(1).uniform(0.5, 2, len(sample)), index=sample.index)
@@ -236,11 +261,20 @@ def test_min_cell_and_drop_never_discard_respondents(two_by_two):
         sampling.rake(two_by_two, {"sex": {"f": 0.5, "m": 0.5}}, min_cell=3, sparse="drop")
 
 
-@pytest.mark.parametrize("module", [
-    "sampling.diagnostics", "sampling.population", "sampling.result", "sampling.pooling",
-    "sampling.weighting.rake", "sampling.weighting.poststratify", "sampling.weighting.calibrate",
-    "sampling.weighting.trim", "sampling.weighting.registry",
-])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "sampling.diagnostics",
+        "sampling.population",
+        "sampling.result",
+        "sampling.pooling",
+        "sampling.weighting.rake",
+        "sampling.weighting.poststratify",
+        "sampling.weighting.calibrate",
+        "sampling.weighting.trim",
+        "sampling.weighting.registry",
+    ],
+)
 def test_docstring_examples_run(module):
     import doctest
     import importlib
@@ -257,5 +291,10 @@ def test_calibration_bounds_read_after_r_rescaling_of_small_design_weights(two_b
     assert any("scaled by" in note and "as R's calibrate does" in note for note in r.notes)
     # Share targets and design weights summing to 10 n: g must be near 1/10, outside the bounds.
     with pytest.raises(ConvergenceError, match="calibrate did not converge"):
-        sampling.calibrate(two_by_two, even_targets, weights=pd.Series(10.0, index=two_by_two.index),
-                           method="logit", bounds=(0.5, 2.0))
+        sampling.calibrate(
+            two_by_two,
+            even_targets,
+            weights=pd.Series(10.0, index=two_by_two.index),
+            method="logit",
+            bounds=(0.5, 2.0),
+        )

@@ -1,4 +1,5 @@
 """Margin columns coded to target levels: the same codes whichever way the text is held."""
+
 from __future__ import annotations
 
 import doctest
@@ -25,16 +26,20 @@ def fresh(text: str) -> str:
 LABELS = ["f", "m", "f", "x", "m", "f"]
 
 
-@pytest.mark.parametrize("make", [
-    lambda: pd.Series(LABELS, dtype=object),
-    lambda: pd.Series(LABELS, dtype="str"),
-    lambda: pd.Series(LABELS, dtype="category"),
-    lambda: pd.Series([fresh(v) for v in LABELS], dtype=object),  # equal strings, distinct objects
-    lambda: pd.Series(LABELS * 2000, dtype="str").iloc[::2],  # a strided slice
-], ids=["object", "str", "category", "distinct-objects", "slice"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: pd.Series(LABELS, dtype=object),
+        lambda: pd.Series(LABELS, dtype="str"),
+        lambda: pd.Series(LABELS, dtype="category"),
+        lambda: pd.Series([fresh(v) for v in LABELS], dtype=object),  # equal strings, distinct objects
+        lambda: pd.Series(LABELS * 2000, dtype="str").iloc[::2],  # a strided slice
+    ],
+    ids=["object", "str", "category", "distinct-objects", "slice"],
+)
 def test_codes_decode_to_the_values(make):
     series = make()
-    codes, uniques = column_codes(series)
+    _codes, uniques = column_codes(series)
     assert decoded(series) == series.tolist()
     assert len(set(uniques)) == len(uniques)
 
@@ -42,7 +47,7 @@ def test_codes_decode_to_the_values(make):
 def test_unshared_text_is_coded_by_value():
     # More distinct objects than the probe tolerates: the column is hashed by value.
     series = pd.Series([fresh(v) for v in LABELS * 1000], dtype="str")
-    codes, uniques = column_codes(series)
+    _codes, uniques = column_codes(series)
     assert sorted(uniques) == ["f", "m", "x"]
     assert decoded(series) == series.tolist()
 
@@ -74,11 +79,14 @@ def test_missing_and_untargeted_levels_are_refused_by_name():
 
 def test_a_column_in_a_joint_table_and_its_own_margin():
     s = pd.DataFrame({"sex": ["f", "f", "m", "m"], "age": ["y", "o", "y", "o"]})
-    joint = {("sex", "age"): {("f", "y"): 0.25, ("f", "o"): 0.25, ("m", "y"): 0.25, ("m", "o"): 0.25},
-             "sex": {"f": 0.5, "m": 0.5}}
+    joint = {
+        ("sex", "age"): {("f", "y"): 0.25, ("f", "o"): 0.25, ("m", "y"): 0.25, ("m", "o"): 0.25},
+        "sex": {"f": 0.5, "m": 0.5},
+    }
     np.testing.assert_allclose(sampling.rake(s, joint).weights, 1.0)
-    collapsed = sampling.rake(s, {("sex", "age"): {("f", "o"): 0.5, ("m", "o"): 0.5}},
-                              collapse={"age": {"y": "o"}})
+    collapsed = sampling.rake(
+        s, {("sex", "age"): {("f", "o"): 0.5, ("m", "o"): 0.5}}, collapse={"age": {"y": "o"}}
+    )
     np.testing.assert_allclose(collapsed.weights, 1.0)
 
 

@@ -1,4 +1,5 @@
 """Pooling countries: each weighted to its own frame, then combined by population share."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,8 +13,12 @@ SEX = {"sex": {"female": 0.5, "male": 0.5}}
 
 @pytest.fixture
 def two_countries() -> pd.DataFrame:
-    return pd.DataFrame({"country": ["ES", "ES", "ES", "New Zealand", "NZ"],
-                         "sex": ["female", "male", "male", "female", "male"]})
+    return pd.DataFrame(
+        {
+            "country": ["ES", "ES", "ES", "New Zealand", "NZ"],
+            "sex": ["female", "male", "male", "female", "male"],
+        }
+    )
 
 
 def test_population_share_scaling(two_countries):
@@ -26,7 +31,9 @@ def test_population_share_scaling(two_countries):
 
 
 def test_country_by_country_keeps_own_weights(two_countries):
-    r = pooling.pool(two_countries, {"ES": SEX, "NZ": SEX}, population={"ES": 300, "NZ": 100}, combine="country")
+    r = pooling.pool(
+        two_countries, {"ES": SEX, "NZ": SEX}, population={"ES": 300, "NZ": 100}, combine="country"
+    )
     np.testing.assert_allclose(r.weights, [1.5, 0.75, 0.75, 1, 1])
 
 

@@ -1,4 +1,5 @@
 """Trimming: caps and margins both hold after trim-and-rake rounds, or a clear failure."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,11 +13,14 @@ def test_rake_is_skewed_before_trimming(sample, sample_targets):
     assert sampling.rake(sample, sample_targets).weights.max() > 5
 
 
-@pytest.mark.parametrize("options, cap", [
-    ({"ratio_to_mean": 3.5}, 3.5),
-    ({"bounds": (0.3, 3.5)}, 3.5),
-    ({"ratio_to_mean": 5, "bounds": (None, 3.5)}, 3.5),
-])
+@pytest.mark.parametrize(
+    "options, cap",
+    [
+        ({"ratio_to_mean": 3.5}, 3.5),
+        ({"bounds": (0.3, 3.5)}, 3.5),
+        ({"ratio_to_mean": 5, "bounds": (None, 3.5)}, 3.5),
+    ],
+)
 def test_caps_and_margins_both_hold(sample, sample_targets, options, cap):
     r = sampling.trim(sample, sample_targets, **options)
     assert r.converged and r.method == "trim"

@@ -1,4 +1,5 @@
 """Anonymity: handles for peers, names only by the member's choice, identities never in API answers."""
+
 from __future__ import annotations
 
 from tests.factories import make_member, make_user
@@ -34,7 +35,9 @@ def test_a_member_can_choose_to_show_their_name_and_hide_it_again(client, sessio
 
 def test_api_me_never_carries_identity_for_any_role(client, session, hasher, auth):
     member = make_member(session, hasher, show_identity="on")
-    emails = [member.user.email] + [make_user(session, hasher, role).email for role in ("client", "journalist", "staff")]
+    emails = [member.user.email] + [
+        make_user(session, hasher, role).email for role in ("client", "journalist", "staff")
+    ]
     for email in emails:
         body = client.get("/api/v1/me", headers={"Authorization": f"Bearer {auth.token(email)}"}).text
         assert member.identity.full_name not in body

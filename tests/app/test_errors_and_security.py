@@ -1,4 +1,5 @@
 """One error handler (HTML or JSON, never a traceback), security headers, cookies, CSRF, rate limits."""
+
 from __future__ import annotations
 
 import pytest
@@ -33,7 +34,9 @@ def test_malformed_json_is_400_or_422_not_500(client):
     assert "message" in answer.json
 
 
-@pytest.mark.parametrize("body", [[], "text", 12, {"email": 5, "password": None}, {"email": "x" * 5000, "password": "y"}])
+@pytest.mark.parametrize(
+    "body", [[], "text", 12, {"email": 5, "password": None}, {"email": "x" * 5000, "password": "y"}]
+)
 def test_wrong_types_are_422(client, body):
     answer = client.post("/api/v1/tokens", json=body)
     assert answer.status_code == 422, answer.json
@@ -69,7 +72,12 @@ def test_chart_pages_allow_inline_styles_but_never_inline_scripts(client, sessio
     from polling.db import utcnow
 
     now = utcnow()
-    poll = make_poll(session, hasher, opens_at=(now - timedelta(days=2)).isoformat(), closes_at=(now - timedelta(days=1)).isoformat())
+    poll = make_poll(
+        session,
+        hasher,
+        opens_at=(now - timedelta(days=2)).isoformat(),
+        closes_at=(now - timedelta(days=1)).isoformat(),
+    )
     report = make_published_report(session, poll, {"fragment.en.html": b"<p>x</p>"})
     policy = client.get(f"/press/{report.id}").headers["Content-Security-Policy"]
     assert "style-src 'self' 'unsafe-inline'" in policy and "script-src 'self';" in policy
@@ -85,8 +93,15 @@ def test_security_headers_on_every_page(client):
 
 
 def test_session_cookie_flags(session, hasher, database_url):
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "k", "SESSION_COOKIE_SECURE": True,
-                      "ARGON2_COST": FAST_HASH, "WTF_CSRF_ENABLED": False})
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "k",
+            "SESSION_COOKIE_SECURE": True,
+            "ARGON2_COST": FAST_HASH,
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
     member = make_member(session, hasher)
     answer = app.test_client().post("/login", data={"email": member.user.email, "password": PASSWORD})
     cookie = answer.headers["Set-Cookie"]
@@ -105,11 +120,21 @@ def test_forms_without_csrf_token_are_refused(database_url):
 
 
 def test_login_is_rate_limited(database_url):
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "k", "ARGON2_COST": FAST_HASH,
-                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "3 per minute"})
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "k",
+            "ARGON2_COST": FAST_HASH,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": True,
+            "LOGIN_RATE_LIMIT": "3 per minute",
+        }
+    )
     client = app.test_client()
-    codes = [client.post("/login", data={"email": "a@b.org", "password": "wrong-password"}).status_code
-             for _ in range(4)]
+    codes = [
+        client.post("/login", data={"email": "a@b.org", "password": "wrong-password"}).status_code
+        for _ in range(4)
+    ]
     assert codes == [401, 401, 401, 429]
     api = client.post("/api/v1/tokens", json={"email": "a@b.org", "password": "x"})
     assert api.status_code == 429
@@ -119,7 +144,9 @@ def test_login_is_rate_limited(database_url):
 
 def test_login_redirects_only_to_local_pages(client, session, hasher):
     member = make_member(session, hasher)
-    answer = client.post("/login?next=https://evil.example/", data={"email": member.user.email, "password": PASSWORD})
+    answer = client.post(
+        "/login?next=https://evil.example/", data={"email": member.user.email, "password": PASSWORD}
+    )
     assert answer.headers["Location"] == "/"
 
 

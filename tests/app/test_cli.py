@@ -1,4 +1,5 @@
 """The operator's commands: create-account and seed-demo."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -14,19 +15,43 @@ def _count(session, model) -> int:  # type: ignore[no-untyped-def]
 
 
 def test_create_staff_client_and_journalist(runner, session):
-    for args in (["staff", "ops@example.org"], ["journalist", "press@example.org"],
-                 ["client", "buyer@example.org", "--organisation", "Acme Research"]):
+    for args in (
+        ["staff", "ops@example.org"],
+        ["journalist", "press@example.org"],
+        ["client", "buyer@example.org", "--organisation", "Acme Research"],
+    ):
         result = runner.invoke(args=["create-account", *args, "--password", "correct horse battery"])
         assert result.exit_code == 0, result.output
     roles = dict(session.execute(select(User.email, User.role)).all())
-    assert roles == {"ops@example.org": "staff", "press@example.org": "journalist", "buyer@example.org": "client"}
+    assert roles == {
+        "ops@example.org": "staff",
+        "press@example.org": "journalist",
+        "buyer@example.org": "client",
+    }
     assert session.scalar(select(ClientOrganisation.name)) == "Acme Research"
 
 
 def test_create_verified_member(runner, session):
-    result = runner.invoke(args=["create-account", "member", "doc@example.org", "--password", "correct horse battery",
-                                 "--country", "AU", "--specialty", "dermatology", "--licence", "MED0001234567",
-                                 "--sex", "male", "--birth-year", "1970", "--verified"])
+    result = runner.invoke(
+        args=[
+            "create-account",
+            "member",
+            "doc@example.org",
+            "--password",
+            "correct horse battery",
+            "--country",
+            "AU",
+            "--specialty",
+            "dermatology",
+            "--licence",
+            "MED0001234567",
+            "--sex",
+            "male",
+            "--birth-year",
+            "1970",
+            "--verified",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "verified" in result.output
     member = session.scalar(select(MemberProfile))
@@ -34,16 +59,34 @@ def test_create_verified_member(runner, session):
 
 
 def test_member_with_bad_licence_is_refused_naming_the_option(runner, session):
-    result = runner.invoke(args=["create-account", "member", "doc@example.org", "--password", "correct horse battery",
-                                 "--country", "US", "--specialty", "cardiology", "--licence", "1234567890",
-                                 "--sex", "female", "--birth-year", "1970"])
+    result = runner.invoke(
+        args=[
+            "create-account",
+            "member",
+            "doc@example.org",
+            "--password",
+            "correct horse battery",
+            "--country",
+            "US",
+            "--specialty",
+            "cardiology",
+            "--licence",
+            "1234567890",
+            "--sex",
+            "female",
+            "--birth-year",
+            "1970",
+        ]
+    )
     assert result.exit_code == 1
     assert "--licence: 1234567890 is not a valid NPI" in result.output
     assert _count(session, User) == 0
 
 
 def test_client_without_organisation_is_refused(runner, session):
-    result = runner.invoke(args=["create-account", "client", "buyer@example.org", "--password", "correct horse battery"])
+    result = runner.invoke(
+        args=["create-account", "client", "buyer@example.org", "--password", "correct horse battery"]
+    )
     assert result.exit_code == 1
     assert "--organisation: A research client belongs to an organisation" in result.output
     assert _count(session, User) == 0
@@ -59,10 +102,20 @@ def test_seed_demo_twice_adds_nothing_the_second_time(runner, session):
     first = runner.invoke(args=["seed-demo", "--members", "120", "--seed", "7"])
     assert first.exit_code == 0, first.output
     assert "120 physicians," in first.output
-    counts = (_count(session, User), _count(session, MemberProfile), _count(session, Poll), _count(session, Vote))
+    counts = (
+        _count(session, User),
+        _count(session, MemberProfile),
+        _count(session, Poll),
+        _count(session, Vote),
+    )
     second = runner.invoke(args=["seed-demo", "--members", "120", "--seed", "7"])
     assert "0 physicians, 0 poll votes and 0 published reports added" in second.output
-    assert (_count(session, User), _count(session, MemberProfile), _count(session, Poll), _count(session, Vote)) == counts
+    assert (
+        _count(session, User),
+        _count(session, MemberProfile),
+        _count(session, Poll),
+        _count(session, Vote),
+    ) == counts
     assert counts[:3] == (120 + 6, 120 + 3, 5)
     assert counts[3] > 100
 

@@ -1,4 +1,5 @@
 """Staff verification: the queue, verify or reject with a reason, logged identity reads."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -49,8 +50,10 @@ def test_reject_needs_a_reason_the_member_then_reads(client, session, hasher, au
     refused = client.post(f"/staff/verification/{pending.id}", data={"decision": "reject", "reason": ""})
     assert refused.status_code == 422
     assert "Give the member a reason" in refused.text
-    client.post(f"/staff/verification/{pending.id}", data={"decision": "reject",
-                                                           "reason": "No GMC entry matches this number."})
+    client.post(
+        f"/staff/verification/{pending.id}",
+        data={"decision": "reject", "reason": "No GMC entry matches this number."},
+    )
     auth.logout()
     auth.login(pending.user.email)
     assert "No GMC entry matches this number." in client.get("/membership").text
@@ -60,7 +63,9 @@ def test_a_member_cannot_be_reviewed_twice(client, session, hasher, auth):
     member = make_member(session, hasher)
     staff = make_user(session, hasher, "staff")
     auth.login(staff.email)
-    answer = client.post(f"/staff/verification/{member.id}", data={"decision": "reject", "reason": "Changed my mind"})
+    answer = client.post(
+        f"/staff/verification/{member.id}", data={"decision": "reject", "reason": "Changed my mind"}
+    )
     assert answer.status_code == 409
     assert "already reviewed" in answer.text
 

@@ -1,4 +1,5 @@
 """The JSON API's base: tokens, the caller's profile, the OpenAPI document."""
+
 from __future__ import annotations
 
 from tests.factories import PASSWORD, make_member, make_user
@@ -10,8 +11,15 @@ def test_token_for_right_credentials_then_me(client, session, hasher):
     assert answer.status_code == 201
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {answer.json['token']}"})
     assert me.status_code == 200
-    assert me.json == {"role": "member", "handle": member.handle, "country": "UK", "specialty": "psychiatry",
-                       "verification_status": "verified", "locale": None, "organisation": None}
+    assert me.json == {
+        "role": "member",
+        "handle": member.handle,
+        "country": "UK",
+        "specialty": "psychiatry",
+        "verification_status": "verified",
+        "locale": None,
+        "organisation": None,
+    }
 
 
 def test_wrong_password_is_401_with_a_message(client, session, hasher):

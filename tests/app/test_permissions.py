@@ -3,14 +3,15 @@
 A principal the table allows must get through (anything but 401/403 or a bounce to log-in); every
 other principal must be refused. A route missing from the table fails the first test.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
 
-from polling.permissions import PRINCIPALS, RULES
 from polling.db import utcnow
+from polling.permissions import PRINCIPALS, RULES
 from tests.factories import make_member, make_poll, make_published_report, make_user
 
 
@@ -45,11 +46,21 @@ def test_each_route_admits_exactly_the_principals_in_the_table(principal, app, c
     target = make_member(session, hasher)
     pending = make_member(session, hasher, status="pending")
     now = utcnow()
-    closed = make_poll(session, hasher, opens_at=(now - timedelta(days=3)).isoformat(),
-                       closes_at=(now - timedelta(days=1)).isoformat())  # closed: results open to all allowed
+    closed = make_poll(
+        session,
+        hasher,
+        opens_at=(now - timedelta(days=3)).isoformat(),
+        closes_at=(now - timedelta(days=1)).isoformat(),
+    )  # closed: results open to all allowed
     report = make_published_report(session, closed, {"fragment.en.html": b"x", "report.pdf": b"x"})
-    values = {"handle": target.handle, "member_id": pending.id, "filename": "pulse.css", "poll_id": closed.id,
-              "report_id": report.id, "name": "report.pdf"}
+    values = {
+        "handle": target.handle,
+        "member_id": pending.id,
+        "filename": "pulse.css",
+        "poll_id": closed.id,
+        "report_id": report.id,
+        "name": "report.pdf",
+    }
     headers = _log_in_as(principal, client, session, hasher, auth)
     checked = 0
     for rule in app.url_map.iter_rules():
@@ -57,8 +68,12 @@ def test_each_route_admits_exactly_the_principals_in_the_table(principal, app, c
         if rule.endpoint in {"accounts.logout", "main.set_language", "tokens.Tokens"}:
             continue  # state-changing without side effects on access; covered by their own tests
         url = _url(app, rule, values | ({"name": "plotly.min.js"} if rule.endpoint == "press.asset" else {}))
-        answer = client.open(url, method=method, headers=headers if url.startswith("/api/") else {},
-                             json={} if url.startswith("/api/") and method == "POST" else None)
+        answer = client.open(
+            url,
+            method=method,
+            headers=headers if url.startswith("/api/") else {},
+            json={} if url.startswith("/api/") and method == "POST" else None,
+        )
         answer.close()  # static files are streamed
         refused = answer.status_code in (401, 403) or "/login" in answer.headers.get("Location", "")
         allowed = principal in RULES[rule.endpoint]

@@ -1,14 +1,14 @@
 """Property-based fuzzing of the JSON API from its own OpenAPI document (schemathesis): whatever
 the input, no 500 and every answer matches the documented schema and status codes."""
+
 from __future__ import annotations
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-
-from polling import create_app, migrate
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from polling import create_app, migrate
 from tests.conftest import FAST_HASH
 from tests.factories import make_member, make_poll
 
@@ -17,7 +17,9 @@ from tests.factories import make_member, make_poll
 def fuzz_app(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'pulse.sqlite3'}"
     migrate.upgrade(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "fuzz", "ARGON2_COST": FAST_HASH, "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {"DATABASE_URL": url, "SECRET_KEY": "fuzz", "ARGON2_COST": FAST_HASH, "RATELIMIT_ENABLED": False}
+    )
     with app.app_context():
         from polling.accounts.service import issue_token
         from polling.db import get_session

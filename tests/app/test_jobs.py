@@ -1,4 +1,5 @@
 """Report building on the Redis queue: the request enqueues, a worker builds."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,9 +7,8 @@ import pytest
 from polling import create_app
 from polling.press.models import Report
 from tests.conftest import FAST_HASH
-from tests.factories import make_user
+from tests.factories import closed_poll, make_user
 from tests.redis_server import RedisUnavailable, redis_url
-from tests.web.test_press import closed_poll
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +28,16 @@ def test_build_is_queued_then_done_by_the_worker(redis, database_url, session, h
 
     poll = closed_poll(session, hasher)
     staff = make_user(session, hasher, "staff")
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False,
-                      "ARGON2_COST": FAST_HASH, "RATELIMIT_ENABLED": False, "REDIS_URL": redis})
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+            "ARGON2_COST": FAST_HASH,
+            "RATELIMIT_ENABLED": False,
+            "REDIS_URL": redis,
+        }
+    )
     client = app.test_client()
     client.post("/login", data={"email": staff.email, "password": "correct horse battery"})
     answer = client.post(f"/staff/polls/{poll.id}/report", follow_redirects=True)
@@ -37,7 +45,11 @@ def test_build_is_queued_then_done_by_the_worker(redis, database_url, session, h
     assert session.query(Report).count() == 0  # nothing built in the request
 
     # The worker builds the app from the environment, as `pulse worker` does.
-    for name, value in {"PULSE_ENV": "testing", "DATABASE_URL": database_url, "SECRET_KEY": "test-secret"}.items():
+    for name, value in {
+        "PULSE_ENV": "testing",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+    }.items():
         monkeypatch.setenv(name, value)
     connection = Redis.from_url(redis)
     SimpleWorker([Queue(QUEUE, connection=connection)], connection=connection).work(burst=True)

@@ -1,4 +1,5 @@
 """Migrations give exactly the models' schema on both backends; configuration comes from one place."""
+
 from __future__ import annotations
 
 import pytest
@@ -32,7 +33,7 @@ def test_downgrade_to_nothing_and_back(tmp_path):
 
 
 def test_secret_key_is_required_in_production():
-    with pytest.raises(ConfigurationError, match="SECRET_KEY is not set.*export SECRET_KEY="):
+    with pytest.raises(ConfigurationError, match=r"SECRET_KEY is not set.*export SECRET_KEY="):
         from_env({"PULSE_ENV": "production"})
 
 
@@ -44,13 +45,21 @@ def test_unknown_mode_is_refused():
 def test_production_defaults():
     config = from_env({"SECRET_KEY": "s3cret"})
     assert config["SESSION_COOKIE_SECURE"] is True
-    assert str(config["DATABASE_URL"]).startswith("sqlite:///") and str(config["DATABASE_URL"]).endswith("instance/pulse.sqlite3")
+    assert str(config["DATABASE_URL"]).startswith("sqlite:///") and str(config["DATABASE_URL"]).endswith(
+        "instance/pulse.sqlite3"
+    )
     assert config["REDIS_URL"] is None
 
 
 def test_environment_overrides():
-    config = from_env({"SECRET_KEY": "s", "DATABASE_URL": "postgresql+psycopg://db/pulse", "REDIS_URL": "redis://r:6379/0",
-                       "SESSION_COOKIE_SECURE": "0"})
+    config = from_env(
+        {
+            "SECRET_KEY": "s",
+            "DATABASE_URL": "postgresql+psycopg://db/pulse",
+            "REDIS_URL": "redis://r:6379/0",
+            "SESSION_COOKIE_SECURE": "0",
+        }
+    )
     assert config["DATABASE_URL"] == "postgresql+psycopg://db/pulse"
     assert config["REDIS_URL"] == "redis://r:6379/0"
     assert config["SESSION_COOKIE_SECURE"] is False

@@ -5,6 +5,7 @@ The catalog tests read the current source (not the committed messages.pot), so a
 translate what it adds to polling/translations/es/LC_MESSAGES/messages.po, run it again (it
 compiles the .mo) and commit both files (docs/translations.md).
 """
+
 from __future__ import annotations
 
 import gettext
@@ -41,7 +42,8 @@ def _source_messages() -> dict[str, list[str]]:
 
     found: dict[str, list[str]] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
-            str(ROOT), method_map, options_map, keywords=KEYWORDS, directory_filter=only_sources):
+        str(ROOT), method_map, options_map, keywords=KEYWORDS, directory_filter=only_sources
+    ):
         msgid = message[0] if isinstance(message, (tuple, list)) else message
         if msgid:
             found.setdefault(msgid, []).append(f"{filename}:{lineno}")
@@ -72,16 +74,22 @@ def test_every_message_in_the_source_is_translated(lang):
     untranslated, fuzzy = [], []
     for msgid, places in sorted(_source_messages().items()):
         entry = catalog.get(msgid)
-        strings = entry.string if entry is not None and isinstance(entry.string, (tuple, list)) else \
-            [entry.string if entry is not None else ""]
+        strings = (
+            entry.string
+            if entry is not None and isinstance(entry.string, (tuple, list))
+            else [entry.string if entry is not None else ""]
+        )
         if entry is None or not all(s and s.strip() for s in strings):
             untranslated.append(f"{msgid!r}  ({', '.join(places)})")
         elif entry.fuzzy:
             fuzzy.append(f"{msgid!r}  ({', '.join(places)})")
-    assert not untranslated, (f"{len(untranslated)} msgid(s) have no {lang} translation ({FIX}):\n  "
-                              + "\n  ".join(untranslated))
-    assert not fuzzy, (f"{len(fuzzy)} {lang} translation(s) are fuzzy: check them and remove '#, fuzzy':\n  "
-                       + "\n  ".join(fuzzy))
+    assert not untranslated, (
+        f"{len(untranslated)} msgid(s) have no {lang} translation ({FIX}):\n  " + "\n  ".join(untranslated)
+    )
+    assert not fuzzy, (
+        f"{len(fuzzy)} {lang} translation(s) are fuzzy: check them and remove '#, fuzzy':\n  "
+        + "\n  ".join(fuzzy)
+    )
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -99,10 +107,12 @@ def test_the_committed_mo_is_compiled_from_the_po(lang):
     stale = sorted(repr(k) for k in expected.keys() - actual.keys())
     changed = sorted(repr(k) for k in expected.keys() & actual.keys() if expected[k] != actual[k])
     extra = sorted(repr(k) for k in actual.keys() - expected.keys())
-    assert expected == actual, (f"messages.mo ({lang}) is out of date with messages.po: run "
-                                f"`.venv/bin/python tools/translations.py compile` and commit the .mo.\n"
-                                f"missing from the .mo: {stale}\nchanged in the .po: {changed}\n"
-                                f"only in the .mo: {extra}")
+    assert expected == actual, (
+        f"messages.mo ({lang}) is out of date with messages.po: run "
+        f"`.venv/bin/python tools/translations.py compile` and commit the .mo.\n"
+        f"missing from the .mo: {stale}\nchanged in the .po: {changed}\n"
+        f"only in the .mo: {extra}"
+    )
 
 
 def _placeholders(text: str) -> list[str]:
@@ -120,11 +130,16 @@ def test_translations_keep_the_placeholders_of_the_msgid(lang):
         expected = _placeholders(ids[0])
         for string in strings:
             if _placeholders(string) != expected:
-                wrong.append(f"{message.id!r}: expects {expected}, the translation has {_placeholders(string)}")
-    assert not wrong, f"{lang} translations whose placeholders differ from the msgid:\n  " + "\n  ".join(wrong)
+                wrong.append(
+                    f"{message.id!r}: expects {expected}, the translation has {_placeholders(string)}"
+                )
+    assert not wrong, f"{lang} translations whose placeholders differ from the msgid:\n  " + "\n  ".join(
+        wrong
+    )
 
 
 # --- the language that reaches the user -----------------------------------------------------------
+
 
 def test_accept_language_es_gives_spanish_pages(client):
     home = client.get("/", headers={"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"})
@@ -172,7 +187,9 @@ def test_language_switch_sets_spanish_for_the_session_and_goes_back(client):
     assert "Join Pulse" in client.get("/signup", headers={"Accept-Language": "es"}).text
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/signup", "//evil.example/signup", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/signup", "//evil.example/signup", "javascript:alert(1)"]
+)
 def test_language_switch_refuses_an_off_site_next(client, target):
     answer = client.post("/language", data={"locale": "es", "next": target})
     assert answer.status_code in (302, 303)
@@ -201,34 +218,57 @@ def test_a_refused_signup_in_spanish_explains_the_field_in_spanish(client):
     answer = client.post("/signup/physician", data=form, headers={"Accept-Language": "es"})
     assert answer.status_code == 422
     assert "No se ha guardado su registro: corrija los campos que se indican a continuación." in answer.text
-    assert ("1234567890 no es válido como NPI: su último dígito no es el dígito de control del NPI, así que "
-            "probablemente hay un dígito mal escrito") in answer.text
+    assert (
+        "1234567890 no es válido como NPI: su último dígito no es el dígito de control del NPI, así que "
+        "probablemente hay un dígito mal escrito"
+    ) in answer.text
     assert "is not a valid" not in answer.text
 
 
 def test_a_refused_signup_in_spanish_translates_every_field_error(client):
-    form = physician_form(email="not-an-address", password="short", full_name="X", birth_year="1800",
-                          practice_setting="spaceship", sex="")
+    form = physician_form(
+        email="not-an-address",
+        password="short",
+        full_name="X",
+        birth_year="1800",
+        practice_setting="spaceship",
+        sex="",
+    )
     answer = client.post("/signup/physician", data=form, headers={"Accept-Language": "es"})
     assert answer.status_code == 422
-    for spanish in ("Introduzca una dirección de correo electrónico válida",
-                    "Elija una contraseña de al menos 10 caracteres.",
-                    "Introduzca su nombre completo tal como figura en su licencia",
-                    "Indique su año de nacimiento como un año de cuatro cifras",
-                    "Elija un ámbito de ejercicio", "Elija mujer u hombre"):
+    for spanish in (
+        "Introduzca una dirección de correo electrónico válida",
+        "Elija una contraseña de al menos 10 caracteres.",
+        "Introduzca su nombre completo tal como figura en su licencia",
+        "Indique su año de nacimiento como un año de cuatro cifras",
+        "Elija un ámbito de ejercicio",
+        "Elija mujer u hombre",
+    ):
         assert spanish in answer.text
     assert "Enter " not in answer.text and "Choose " not in answer.text
 
 
-@pytest.mark.parametrize(("language", "message"), [
-    ("es", "Dirección de correo electrónico o contraseña incorrecta. Compruebe ambas e inténtelo de nuevo."),
-    ("es-ES,es;q=0.9", "Dirección de correo electrónico o contraseña incorrecta. Compruebe ambas e inténtelo de nuevo."),
-    ("en", "Wrong e-mail address or password. Check both and try again."),
-])
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        (
+            "es",
+            "Dirección de correo electrónico o contraseña incorrecta. Compruebe ambas e inténtelo de nuevo.",
+        ),
+        (
+            "es-ES,es;q=0.9",
+            "Dirección de correo electrónico o contraseña incorrecta. Compruebe ambas e inténtelo de nuevo.",
+        ),
+        ("en", "Wrong e-mail address or password. Check both and try again."),
+    ],
+)
 def test_api_error_messages_follow_accept_language(client, session, hasher, language, message):
     member = make_member(session, hasher)
-    answer = client.post("/api/v1/tokens", json={"email": member.user.email, "password": PASSWORD + "x"},
-                         headers={"Accept-Language": language})
+    answer = client.post(
+        "/api/v1/tokens",
+        json={"email": member.user.email, "password": PASSWORD + "x"},
+        headers={"Accept-Language": language},
+    )
     assert answer.status_code == 401
     assert answer.json["message"] == message
 

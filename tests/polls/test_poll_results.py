@@ -1,32 +1,25 @@
 """Results: raw and weighted shares, precision, small cells withheld, freshness; anonymous votes."""
+
 from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 
 import pytest
 from sqlalchemy import inspect
 
 from polling.polls import results, service
 from polling.polls.models import Vote
-from tests.factories import make_member, make_poll, make_user
-
-
-def add_votes(session, poll, cells) -> None:  # type: ignore[no-untyped-def]
-    """cells: [(country, specialty, sex, age_band, option_index, count)], inserted without members."""
-    for country, specialty, sex, band, option, count in cells:
-        for _ in range(count):
-            session.add(Vote(poll_id=poll.id, respondent_key=secrets.token_hex(32), country=country, specialty=specialty,
-                             sex=sex, age_band=band, practice_band="10-19",
-                             options_mask=1 << option))
-    session.commit()
+from tests.factories import add_votes, make_member, make_poll, make_user
 
 
 def test_raw_shares_counts_and_precision(app, session, hasher):
     poll = make_poll(session, hasher, countries=["US"])
-    add_votes(session, poll, [("US", "family_medicine", "male", "35-44", 0, 60),
-                              ("US", "cardiology", "female", "55-64", 1, 40)])
+    add_votes(
+        session,
+        poll,
+        [("US", "family_medicine", "male", "35-44", 0, 60), ("US", "cardiology", "female", "55-64", 1, 40)],
+    )
     with app.test_request_context():
         shown = results.for_poll(session, poll, audience="public")
     assert shown.n == 100
@@ -35,7 +28,9 @@ def test_raw_shares_counts_and_precision(app, session, hasher):
     assert shown.design_effect >= 1.0
     assert shown.effective_n == pytest.approx(100 / shown.design_effect)
     # Pew MOE with design effect at p = 0.5
-    assert shown.margin_of_error == pytest.approx(100 * 1.959964 * (shown.design_effect * 0.25 / 100) ** 0.5, rel=1e-6)
+    assert shown.margin_of_error == pytest.approx(
+        100 * 1.959964 * (shown.design_effect * 0.25 / 100) ** 0.5, rel=1e-6
+    )
     assert sum(o.weighted_share for o in shown.options) == pytest.approx(1.0)
     assert shown.margins["US"]  # weighted on at least one published margin
 
@@ -43,8 +38,14 @@ def test_raw_shares_counts_and_precision(app, session, hasher):
 def test_weighting_moves_an_over_represented_group_back(app, session, hasher):
     # Men are 63% of US physicians; a sample of 90% men who all say "Yes" is pulled down.
     poll = make_poll(session, hasher, countries=["US"])
-    add_votes(session, poll, [("US", "internal_medicine", "male", "35-44", 0, 90),
-                              ("US", "internal_medicine", "female", "35-44", 1, 10)])
+    add_votes(
+        session,
+        poll,
+        [
+            ("US", "internal_medicine", "male", "35-44", 0, 90),
+            ("US", "internal_medicine", "female", "35-44", 1, 10),
+        ],
+    )
     with app.test_request_context():
         shown = results.for_poll(session, poll, audience="public")
     assert shown.options[0].raw_share == pytest.approx(0.9)
@@ -53,9 +54,15 @@ def test_weighting_moves_an_over_represented_group_back(app, session, hasher):
 
 def test_small_countries_are_withheld_for_the_public_not_for_staff(app, session, hasher):
     poll = make_poll(session, hasher, countries=["US", "UK", "IE"])
-    add_votes(session, poll, [("US", "family_medicine", "male", "35-44", 0, 40),
-                              ("UK", "family_medicine", "female", "35-44", 1, 25),
-                              ("IE", "family_medicine", "female", "35-44", 0, 4)])
+    add_votes(
+        session,
+        poll,
+        [
+            ("US", "family_medicine", "male", "35-44", 0, 40),
+            ("UK", "family_medicine", "female", "35-44", 1, 25),
+            ("IE", "family_medicine", "female", "35-44", 0, 4),
+        ],
+    )
     with app.test_request_context():
         public = {r.group: r for r in results.for_poll(session, poll, audience="public").by_country}
         staff = {r.group: r for r in results.for_poll(session, poll, audience="staff").by_country}
@@ -97,7 +104,10 @@ def test_results_page_and_api_never_show_identity(client, session, hasher, auth)
     add_votes(session, poll, [("US", "family_medicine", "male", "35-44", 0, 30)])
     auth.login(voter.user.email)
     page = client.get(f"/polls/{poll.id}").text
-    api = client.get(f"/api/v1/polls/{poll.id}/results", headers={"Authorization": f"Bearer {auth.token(voter.user.email)}"}).text
+    api = client.get(
+        f"/api/v1/polls/{poll.id}/results",
+        headers={"Authorization": f"Bearer {auth.token(voter.user.email)}"},
+    ).text
     for text in (page, api):
         assert voter.identity.full_name not in text
         assert voter.handle not in text
@@ -118,9 +128,11 @@ def test_votes_cannot_be_joined_to_members_without_the_secret(app, session, hash
     assert keys[0] != keys[1]  # the same member's votes are unlinkable across polls
     assert keys[0] == service.respondent_key("test-secret", member.id, first.id)
     # Anyone without the secret who tries the obvious keyed and unkeyed hashes finds nothing.
-    guesses = {hashlib.sha256(f"{member.id}:{first.id}".encode()).hexdigest(),
-               hmac.new(b"", f"{member.id}:{first.id}".encode(), hashlib.sha256).hexdigest(),
-               service.respondent_key("another-secret", member.id, first.id)}
+    guesses = {
+        hashlib.sha256(f"{member.id}:{first.id}".encode()).hexdigest(),
+        hmac.new(b"", f"{member.id}:{first.id}".encode(), hashlib.sha256).hexdigest(),
+        service.respondent_key("another-secret", member.id, first.id),
+    }
     assert guesses.isdisjoint(keys)
 
 

@@ -1,5 +1,6 @@
 """The press room and the staff's report workflow: build, preview, publish, withdraw; downloads,
 filters, feed, JSON; small cells nowhere in public files."""
+
 from __future__ import annotations
 
 import csv
@@ -13,21 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from polling.db import utcnow
-from tests.factories import make_poll, make_user
-from tests.web.test_poll_results import add_votes
-
-VOTES = [("US", "family_medicine", "male", "35-44", 0, 50), ("US", "cardiology", "female", "55-64", 1, 30),
-         ("UK", "family_medicine", "female", "35-44", 0, 25), ("IE", "family_medicine", "female", "45-54", 1, 4)]
-
-
-def closed_poll(session, hasher, **overrides):  # type: ignore[no-untyped-def]
-    now = utcnow()
-    poll = make_poll(session, hasher, countries=["US", "UK", "IE"], opens_at=(now - timedelta(days=5)).isoformat(),
-                     closes_at=(now + timedelta(days=1)).isoformat(), **overrides)
-    add_votes(session, poll, VOTES)
-    poll.closes_at = now - timedelta(hours=1)  # votes were cast while it was open
-    session.commit()
-    return poll
+from tests.factories import closed_poll, make_poll, make_user
 
 
 @pytest.fixture
@@ -76,10 +63,17 @@ def test_report_journey_build_preview_publish_download_withdraw(staff_client, se
     assert "médicos" in " ".join(p.extract_text() for p in PdfReader(io.BytesIO(spanish.data)).pages)
 
     # Ireland has 4 respondents: withheld everywhere, and the UK's 25 with it (complementary).
-    by_country = {row["key"]: row for b in numbers["breakdowns"] if b["dimension"] == "country" for row in b["rows"]}
+    by_country = {
+        row["key"]: row for b in numbers["breakdowns"] if b["dimension"] == "country" for row in b["rows"]
+    }
     assert by_country["IE"]["n"] is None and by_country["UK"]["n"] is None
-    rows = [r for r in csv.reader(io.StringIO(client.get(f"/press/{report_id}/tables.csv").data.decode("utf-8-sig")))
-            if r and not r[0].startswith("#")]
+    rows = [
+        r
+        for r in csv.reader(
+            io.StringIO(client.get(f"/press/{report_id}/tables.csv").data.decode("utf-8-sig"))
+        )
+        if r and not r[0].startswith("#")
+    ]
     header = rows[0]
     ireland = [dict(zip(header, r)) for r in rows[1:] if "Ireland" in r]
     assert len(ireland) == 3  # one row per option, every figure blank
@@ -105,7 +99,12 @@ def test_reports_only_for_closed_polls_with_votes(staff_client, session, hasher)
     assert answer.status_code == 409
     assert "once a poll has closed" in answer.text
     now = utcnow()
-    empty = make_poll(session, hasher, opens_at=(now - timedelta(days=3)).isoformat(), closes_at=(now - timedelta(days=1)).isoformat())
+    empty = make_poll(
+        session,
+        hasher,
+        opens_at=(now - timedelta(days=3)).isoformat(),
+        closes_at=(now - timedelta(days=1)).isoformat(),
+    )
     answer = staff_client.post(f"/staff/polls/{empty.id}/report")
     assert answer.status_code == 409 and "no votes" in answer.text
 
@@ -118,7 +117,10 @@ def test_same_votes_same_numbers_and_hash(staff_client, session, hasher):
 
     session.expire_all()
     before = session.get(Report, report_id)
-    hash_before, json_before = before.input_hash, next(f.content for f in before.files if f.name == "report.json")
+    hash_before, json_before = (
+        before.input_hash,
+        next(f.content for f in before.files if f.name == "report.json"),
+    )
     staff_client.post(f"/staff/polls/{poll.id}/report")
     session.expire_all()
     after = session.get(Report, report_id)
@@ -173,8 +175,13 @@ def test_cli_report_build_writes_the_five_files(runner, session, hasher, tmp_pat
     out = tmp_path / "out"
     result = runner.invoke(args=["report", "build", str(poll.id), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.json", "report.pdf", "tables.csv",
-                                                           "tables.xlsx"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "report.html",
+        "report.json",
+        "report.pdf",
+        "tables.csv",
+        "tables.xlsx",
+    ]
     assert "input hash" in result.output
     missing = runner.invoke(args=["report", "build", "999999", "--out", str(out)])
     assert missing.exit_code == 1 and "No poll with this number." in missing.output
@@ -188,8 +195,12 @@ def test_unknown_report_file_is_404(client):
 def test_press_wording_makes_the_headline(session, hasher, app):
     from polling.press.service import build_report
 
-    poll = closed_poll(session, hasher, statement_en=["say a global network would help them", "say it would not help them"],
-                       statement_es=["considera que una red mundial le ayudaría", "considera que no le ayudaría"])
+    poll = closed_poll(
+        session,
+        hasher,
+        statement_en=["say a global network would help them", "say it would not help them"],
+        statement_es=["considera que una red mundial le ayudaría", "considera que no le ayudaría"],
+    )
     with app.app_context():
         report = build_report(session, poll.id)
     english, spanish = report.sentences["en"][0], report.sentences["es"][0]

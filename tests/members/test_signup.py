@@ -1,4 +1,5 @@
 """Physician and journalist sign-up: refusals name the field and format, and store nothing."""
+
 from __future__ import annotations
 
 import re
@@ -17,14 +18,22 @@ def _errors(html: str) -> list[str]:
 
 def _counts(session) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
     session.expire_all()
-    return tuple(session.scalar(select(func.count()).select_from(m)) for m in (User, MemberProfile, MemberIdentity))
+    return tuple(
+        session.scalar(select(func.count()).select_from(m)) for m in (User, MemberProfile, MemberIdentity)
+    )
 
 
 def test_valid_signup_is_pending_and_logged_in(client, session):
-    answer = client.post("/signup/physician", data=physician_form(email="new@example.org"), follow_redirects=True)
+    answer = client.post(
+        "/signup/physician", data=physician_form(email="new@example.org"), follow_redirects=True
+    )
     assert answer.status_code == 200
     assert "waiting for verification" in answer.text
-    member = session.scalar(select(MemberProfile).join(User, MemberProfile.user_id == User.id).where(User.email == "new@example.org"))
+    member = session.scalar(
+        select(MemberProfile)
+        .join(User, MemberProfile.user_id == User.id)
+        .where(User.email == "new@example.org")
+    )
     assert member.status == "pending"
     assert member.handle.startswith("dr-")
 
@@ -39,19 +48,22 @@ def test_invalid_npi_is_refused_naming_the_npi_and_its_format(client, session):
     assert _counts(session) == before
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("email", "not-an-email", "Enter a valid e-mail address"),
-    ("password", "short", "at least 10 characters"),
-    ("password", "password123", "too easy to guess"),
-    ("full_name", "", "Enter your full name"),
-    ("country", "FR", "Choose your country of licence"),
-    ("specialty", "astrology", "Choose your specialty"),
-    ("sex", "", "Choose female or male"),
-    ("birth_year", "19x5", "four-digit year"),
-    ("birth_year", "1850", "four-digit year between"),
-    ("licence_year", "1980", "at least 20 years after your year of birth"),
-    ("practice_setting", "moon", "Choose a practice setting"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("email", "not-an-email", "Enter a valid e-mail address"),
+        ("password", "short", "at least 10 characters"),
+        ("password", "password123", "too easy to guess"),
+        ("full_name", "", "Enter your full name"),
+        ("country", "FR", "Choose your country of licence"),
+        ("specialty", "astrology", "Choose your specialty"),
+        ("sex", "", "Choose female or male"),
+        ("birth_year", "19x5", "four-digit year"),
+        ("birth_year", "1850", "four-digit year between"),
+        ("licence_year", "1980", "at least 20 years after your year of birth"),
+        ("practice_setting", "moon", "Choose a practice setting"),
+    ],
+)
 def test_each_bad_field_is_named(client, session, field, value, message):
     before = _counts(session)
     form = physician_form(**{field: value})
@@ -71,8 +83,10 @@ def test_uk_licence_must_have_seven_digits(client):
 
 def test_duplicate_email_and_licence_are_refused(client, session, hasher):
     member = make_member(session, hasher)
-    answer = client.post("/signup/physician", data=physician_form(email=member.user.email.upper(),
-                                                                  licence_number=member.identity.licence_number))
+    answer = client.post(
+        "/signup/physician",
+        data=physician_form(email=member.user.email.upper(), licence_number=member.identity.licence_number),
+    )
     assert answer.status_code == 422
     assert "already exists" in answer.text
     assert "already registered" in answer.text
@@ -89,14 +103,21 @@ def test_hostile_strings_are_escaped_and_stored_verbatim(client, session):
     answer = client.post("/signup/physician", data=physician_form(full_name=name, licence_number="bad"))
     assert "<script>alert" not in answer.text
     client.post("/signup/physician", data=physician_form(full_name=name, email="hostile@example.org"))
-    stored = session.scalar(select(MemberIdentity.full_name).join(MemberProfile).join(User, MemberProfile.user_id == User.id)
-                            .where(User.email == "hostile@example.org"))
+    stored = session.scalar(
+        select(MemberIdentity.full_name)
+        .join(MemberProfile)
+        .join(User, MemberProfile.user_id == User.id)
+        .where(User.email == "hostile@example.org")
+    )
     assert stored == name
 
 
 def test_journalist_signup(client, session):
-    answer = client.post("/signup/journalist", data={"email": "press@example.org", "password": "correct horse battery",
-                                                     "outlet": "The Lancet News"}, follow_redirects=True)
+    answer = client.post(
+        "/signup/journalist",
+        data={"email": "press@example.org", "password": "correct horse battery", "outlet": "The Lancet News"},
+        follow_redirects=True,
+    )
     assert answer.status_code == 200
     assert session.scalar(select(User.role).where(User.email == "press@example.org")) == "journalist"
 
