@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Flask, g, request
-from sqlalchemy.orm import selectinload
+from flask import Flask, request
 
 from reports.templates import templates_root
 
@@ -34,7 +33,21 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         OPENAPI_JSON_PATH="openapi.json",
         RATELIMIT_STORAGE_URI=app.config.get("REDIS_URL") or "memory://",
         RATELIMIT_ENABLED=app.config.get("RATELIMIT_ENABLED", not app.config["TESTING"]),
+        # Redis down: count in-process instead of failing the request (issue 13).
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_STORAGE_OPTIONS={
+            "socket_timeout": app.config.get("REDIS_TIMEOUT", 2),
+            "socket_connect_timeout": app.config.get("REDIS_TIMEOUT", 2),
+        }
+        if app.config.get("REDIS_URL")
+        else {},
     )
+    if int(app.config.get("TRUSTED_PROXIES") or 0) > 0:  # type: ignore[call-overload]
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     _init_extensions(app)
     _register_blueprints(app)
     from polling import cli
@@ -44,12 +57,14 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from polling import db, errors, i18n, permissions
-    from polling.accounts.models import User
+    from polling import db, errors, i18n, mail, permissions
+    from polling.accounts import web as accounts_web
     from polling.accounts.passwords import Hasher
     from polling.extensions import api, csrf, limiter, login_manager
+    from polling.respondents import keys as respondent_keys
 
     db.init_app(app)
+    respondent_keys.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -60,21 +75,8 @@ def _init_extensions(app: Flask) -> None:
     cost = app.config.get("ARGON2_COST", (3, 65536))
     app.extensions["pulse.hasher"] = Hasher(*cost)  # type: ignore[misc]
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
-            return None
-        return db.get_session().get(User, int(user_id), options=[selectinload(User.member)])
-
-    @app.before_request
-    def load_api_user() -> None:
-        if request.path.startswith("/api/"):
-            from polling.accounts.service import user_for_token
-
-            header = request.headers.get("Authorization", "")
-            if header.startswith("Bearer "):
-                g.api_user = user_for_token(db.get_session(), header.removeprefix("Bearer ").strip())
-
+    mail.init_app(app)
+    accounts_web.init_app(app)  # session rows, bearer tokens, the second-factor gate, no-store
     app.before_request(permissions.enforce)
     app.after_request(_security_headers)
 
@@ -103,7 +105,9 @@ def _security_headers(response):  # type: ignore[no-untyped-def]
 
 def _register_blueprints(app: Flask) -> None:
     from polling.accounts.routes import bp as accounts_bp
+    from polling.accounts.security_routes import bp as security_bp
     from polling.api.routes import me_bp, tokens_bp
+    from polling.audit.routes import bp as audit_bp
     from polling.extensions import api, csrf
     from polling.main.routes import bp as main_bp
     from polling.members.routes import bp as members_bp
@@ -114,6 +118,8 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(security_bp)
+    app.register_blueprint(audit_bp)
     app.register_blueprint(members_bp)
     app.register_blueprint(polls_bp)
     app.register_blueprint(press_bp)

@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from redis import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import DateTime, MetaData, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -32,9 +37,12 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
             raise ValueError("naive datetime: use datetime.now(timezone.utc)")
-        return value
+        # SQLite drops the offset rather than converting: store every instant as UTC everywhere.
+        return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
         if value is not None and value.tzinfo is None:
@@ -46,9 +54,24 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(url: str) -> Engine:
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2101, 1, 1, tzinfo=UTC)
+
+
+def bounded_utc(value: datetime) -> datetime | None:
+    """``value`` (zone-aware) as UTC when it lies in 2000–2100, else None: dates outside that range
+    are typing mistakes, and near year 9999 an offset would overflow on conversion."""
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        return None
+    return utc if EARLIEST <= utc < LATEST else None
+
+
+def make_engine(url: str, *, connect_timeout: float = 5, statement_timeout: float = 15) -> Engine:
+    """An engine that gives up instead of hanging: a connect timeout, a statement timeout, and a
+    pre-ping so that a connection the server dropped is replaced rather than failing a request."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": statement_timeout})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -58,19 +81,60 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_timeout=connect_timeout,
+        connect_args={
+            "connect_timeout": max(1, round(connect_timeout)),
+            "options": f"-c statement_timeout={round(statement_timeout * 1000)}",
+        },
+    )
 
 
 def init_app(app: Flask) -> None:
     url = str(app.config["DATABASE_URL"])
     if url.startswith("sqlite:///") and ":memory:" not in url:
-        from pathlib import Path
-
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(url)
+        _private_file(Path(url.removeprefix("sqlite:///")))
+    engine = make_engine(
+        url,
+        connect_timeout=float(app.config.get("DB_CONNECT_TIMEOUT", 5)),  # type: ignore[arg-type]
+        statement_timeout=float(app.config.get("DB_STATEMENT_TIMEOUT", 15)),  # type: ignore[arg-type]
+    )
     app.extensions["pulse.engine"] = engine
     app.extensions["pulse.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
+
+
+def readiness(engine: Engine, redis_url: object, timeout: float = 2.0) -> dict[str, str]:
+    """``{"database": "ok" | reason, "redis": ...}``: can each backing service answer right now?"""
+    checks: dict[str, str] = {}
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except SQLAlchemyError as exc:
+        checks["database"] = f"unavailable: {type(exc.orig if hasattr(exc, 'orig') else exc).__name__}"
+    if redis_url:
+        client = Redis.from_url(str(redis_url), socket_timeout=timeout, socket_connect_timeout=timeout)
+        try:
+            client.ping()
+            checks["redis"] = "ok"
+        except RedisError as exc:
+            checks["redis"] = f"unavailable: {type(exc).__name__}"
+        finally:
+            client.close()
+    return checks
+
+
+def _private_file(path: Path) -> None:
+    """The SQLite file (and its WAL side files) readable by its owner only: it holds identities."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.touch(mode=0o600)
+    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if candidate.exists():
+            candidate.chmod(0o600)
 
 
 def get_session() -> Session:
@@ -98,3 +162,15 @@ def session_scope(app: Flask) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def insert_unless_present(session: Session, model: type[Base], **values: object) -> bool:
+    """INSERT a row unless a unique constraint already holds one like it; True if it was inserted.
+
+    ``INSERT … ON CONFLICT DO NOTHING`` on PostgreSQL and SQLite: the constraint decides, racing
+    inserts wait for each other, and no IntegrityError ever poisons the session's transaction.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return bool(getattr(result, "rowcount", 0) == 1)

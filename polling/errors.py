@@ -12,6 +12,9 @@ from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy import exc as sqlalchemy_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 
@@ -54,6 +57,35 @@ class NotFound(PulseError):
 class Conflict(PulseError):
     status = 409
     code = "conflict"
+
+
+class TooManyAttempts(PulseError):
+    """Throttled: try again after ``retry_after`` seconds."""
+
+    status = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message: object, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+
+# Failures of the database or Redis that a retry a few seconds later may not meet: lost or refused
+# connections, timeouts, a locked SQLite file, a pool with no free connection.
+TRANSIENT: tuple[type[BaseException], ...] = (
+    sqlalchemy_exc.OperationalError,
+    sqlalchemy_exc.InterfaceError,
+    sqlalchemy_exc.TimeoutError,
+    sqlalchemy_exc.PendingRollbackError,
+    RedisConnectionError,
+    RedisTimeoutError,
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, sqlalchemy_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, TRANSIENT)
 
 
 def wants_json() -> bool:
@@ -106,6 +138,10 @@ _HTTP_MESSAGES = {
     422: (_l("Some fields are not valid."), _l("Correct the fields listed and send again.")),
     429: (_l("Too many attempts."), _l("Wait a minute before trying again.")),
     500: (_l("Something went wrong on our side."), _l("The error was logged; please try again later.")),
+    503: (
+        _l("Pulse is briefly unavailable."),
+        _l("Nothing was lost; try again in a few seconds (see Retry-After)."),
+    ),
 }
 
 
@@ -124,10 +160,56 @@ def _field_errors(exc: HTTPException) -> dict[str, Any] | None:
     return flat
 
 
+MAX_JSON_DEPTH = 32
+MAX_JSON_NUMBER = 40  # characters: more than any id, count or year Pulse takes
+
+
+def json_body_problem(body: bytes) -> object | None:
+    """Why a JSON body is refused before parsing: nesting deeper than Python's parser survives, or
+    a number longer than any Pulse takes (int() of 4,300+ digits raises). One pass, no parsing."""
+    depth = run = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+            continue
+        if byte == 0x22:
+            in_string, run = True, 0
+        elif byte in b"[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return _l("The JSON body is nested more than %(n)d levels deep.", n=MAX_JSON_DEPTH)
+        elif byte in b"]}":
+            depth -= 1
+        if 0x30 <= byte <= 0x39 or byte in b"+-.eE":
+            run += 1
+            if run > MAX_JSON_NUMBER:
+                return _l("A number in the JSON body has more than %(n)d characters.", n=MAX_JSON_NUMBER)
+        else:
+            run = 0
+    return None
+
+
+def _check_json_body() -> None:
+    if request.is_json and request.content_length != 0:
+        problem = json_body_problem(request.get_data(cache=True))
+        if problem is not None:
+            raise InvalidInput(problem, fields={"body": [problem]})
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_check_json_body)
+
     @app.errorhandler(PulseError)
     def handle_domain_error(exc: PulseError):  # type: ignore[no-untyped-def]
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 and wants_json() else None
+        if isinstance(exc, TooManyAttempts):
+            headers = {"Retry-After": str(exc.retry_after)}
         return _answer(exc.status, exc.code, exc.message, fields=exc.fields, headers=headers)
 
     @app.errorhandler(CSRFError)
@@ -154,8 +236,23 @@ def init_app(app: Flask) -> None:
     def handle_unexpected(exc: Exception):  # type: ignore[no-untyped-def]
         if isinstance(exc, HTTPException):
             return handle_http(exc)
+        _discard_session()
+        if is_transient(exc):
+            app.logger.warning("transient failure on %s %s: %s", request.method, request.path, exc)
+            message, description = _HTTP_MESSAGES[503]
+            retry = str(app.config.get("RETRY_AFTER", 5))
+            return _answer(503, "unavailable", message, description, headers={"Retry-After": retry})
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        session = g.get("db_session")  # the request's session must not keep a broken transaction
-        if session is not None:
-            session.rollback()
         return handle_http(InternalServerError())
+
+
+def _discard_session() -> None:
+    """The request's session must not keep a broken transaction; after a lost connection even the
+    rollback can fail, and must not turn a 503 into a 500."""
+    session = g.pop("db_session", None)
+    if session is not None:
+        try:
+            session.rollback()
+            session.close()
+        except sqlalchemy_exc.SQLAlchemyError:  # the connection is gone; the pool replaces it
+            session.invalidate()

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from polling.errors import Forbidden, NotAuthenticated
 
-PRINCIPALS = ("anonymous", "pending_member", "member", "client", "journalist", "staff")
+PRINCIPALS = ("anonymous", "pending_member", "member", "client", "journalist", "staff", "auditor")
 EVERYONE = frozenset(PRINCIPALS)
 SIGNED_IN = EVERYONE - {"anonymous"}
 MEMBERS = frozenset({"pending_member", "member"})
@@ -24,11 +24,24 @@ RULES: dict[str, frozenset[str]] = {
     "main.home": EVERYONE,
     "main.set_language": EVERYONE,
     "main.healthz": EVERYONE,
+    "main.readyz": EVERYONE,
     "accounts.login": EVERYONE,
     "accounts.logout": SIGNED_IN,
     "accounts.signup": EVERYONE,
     "accounts.signup_journalist": EVERYONE,
     "accounts.settings": SIGNED_IN,
+    "accounts.second_factor": EVERYONE,
+    "accounts.check_inbox": EVERYONE,
+    "accounts.verify_email": EVERYONE,
+    "accounts.forgot_password": EVERYONE,
+    "accounts.reset_password": EVERYONE,
+    "accounts.support": EVERYONE,
+    "security.change_password": SIGNED_IN,
+    "security.log_out_everywhere": SIGNED_IN,
+    "security.revoke_token": SIGNED_IN,
+    "security.two_factor": SIGNED_IN,
+    "audit.security_log": frozenset({"auditor"}),
+    "members.resubmit": frozenset({"pending_member"}),
     "members.signup": EVERYONE,
     "members.status": MEMBERS,
     "members.profile": frozenset({"member", "staff"}),
@@ -59,6 +72,8 @@ RULES: dict[str, frozenset[str]] = {
     "press_api.PressReports": EVERYONE,
     "api-docs.openapi_json": EVERYONE,
     "tokens.Tokens": EVERYONE,
+    "tokens.TokenRenewal": SIGNED_IN,
+    "tokens.TokenRevocation": SIGNED_IN,
     "me.Me": SIGNED_IN,
 }
 

@@ -1,4 +1,8 @@
-"""The JSON API's base: tokens and the caller's profile (``/api/v1``)."""
+"""The JSON API's base: tokens and the caller's profile (``/api/v1``).
+
+Tokens are short-lived (TOKEN_MINUTES, an hour by default): renew one before it expires, list the
+account's live tokens, revoke any of them. Log-out everywhere and password changes revoke them all.
+"""
 
 from __future__ import annotations
 
@@ -9,36 +13,116 @@ from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
-from polling.accounts import service
-from polling.api.schemas import MeSchema, TokenRequestSchema, TokenSchema
+from polling.accounts import guard, sessions, totp, web
+from polling.accounts.models import User
+from polling.api.schemas import MeSchema, TokenInfoSchema, TokenRequestSchema, TokenSchema
+from polling.audit.service import record
 from polling.db import get_session
-from polling.errors import NotAuthenticated
+from polling.errors import Forbidden, NotAuthenticated
 from polling.extensions import limiter
 
 tokens_bp = Blueprint("tokens", __name__, description="Bearer tokens for the API")
 me_bp = Blueprint("me", __name__, description="The caller's own account")
+TOKEN_ID = "<int(max=2147483647):token_id>"
 
 
 def _login_limit() -> str:
     return str(current_app.config["LOGIN_RATE_LIMIT"])
 
 
+def _minutes() -> float:
+    return float(current_app.config.get("TOKEN_MINUTES", 60))
+
+
+def _caller() -> User:
+    user = g.get("api_user")
+    if user is None:
+        raise NotAuthenticated(_l("Send a valid token as 'Authorization: Bearer <token>'."))
+    return user  # type: ignore[no-any-return]
+
+
+def _issued(issued: sessions.IssuedToken) -> dict[str, object]:
+    return {"id": issued.id, "token": issued.token, "expires_at": issued.expires_at}
+
+
 @tokens_bp.route("/tokens")
 class Tokens(MethodView):
-    decorators: ClassVar[list[object]] = [limiter.shared_limit(_login_limit, scope="login")]
+    decorators: ClassVar[list[object]] = [limiter.shared_limit(_login_limit, scope="login", methods=["POST"])]
 
     @tokens_bp.arguments(TokenRequestSchema)
     @tokens_bp.response(201, TokenSchema)
-    @tokens_bp.alt_response(401, description="Wrong e-mail address or password.")
+    @tokens_bp.alt_response(401, description="Wrong e-mail address, password or authenticator code.")
+    @tokens_bp.alt_response(403, description="E-mail not confirmed, or a second factor must be set up.")
+    @tokens_bp.alt_response(429, description="Too many failed attempts: wait Retry-After seconds.")
     def post(self, credentials: dict[str, str]):  # type: ignore[no-untyped-def]
-        """Exchange e-mail and password for a bearer token valid 30 days."""
+        """Exchange e-mail and password (and authenticator code) for a bearer token valid an hour."""
         session = get_session()
-        user = service.authenticate(
-            session, current_app.extensions["pulse.hasher"], credentials["email"], credentials["password"]
+        address = web.client_address()
+        user = guard.log_in(
+            session,
+            current_app.extensions["pulse.hasher"],
+            web.limits(),
+            credentials["email"],
+            credentials["password"],
+            address,
         )
-        issued = service.issue_token(session, user)
+        if user.email_verified_at is None:
+            raise Forbidden(_l("Confirm your e-mail address first with the link we sent you."))
+        if user.totp_secret is not None:
+            if not totp.verify(user.totp_secret, credentials.get("code")):
+                session.rollback()
+                guard.failed(session, web.limits(), user.email, address, kind="second_factor_failed")
+                raise NotAuthenticated(_l("Send the 6-digit code of your authenticator app as 'code'."))
+        elif web.second_factor_required(user):
+            raise Forbidden(_l("Your role needs a second factor: set it up on the web first (Settings)."))
+        issued = sessions.issue_token(session, user, minutes=_minutes())
+        record(session, "token_issued", user=user, address=address)
         session.commit()
-        return {"token": issued.token, "expires_at": issued.expires_at}
+        return _issued(issued)
+
+    @tokens_bp.response(200, TokenInfoSchema(many=True))
+    @tokens_bp.alt_response(401, description="No valid bearer token.")
+    def get(self):  # type: ignore[no-untyped-def]
+        """The caller's live tokens, newest first."""
+        user = _caller()
+        current = sessions.token_row(get_session(), g.api_token)
+        return [
+            {
+                "id": row.id,
+                "created_at": row.created_at,
+                "expires_at": row.expires_at,
+                "current": current is not None and row.id == current.id,
+            }
+            for row in sessions.live_tokens(get_session(), user)
+        ]
+
+
+@tokens_bp.route("/tokens/renew")
+class TokenRenewal(MethodView):
+    @tokens_bp.response(201, TokenSchema)
+    @tokens_bp.alt_response(401, description="No valid bearer token.")
+    def post(self):  # type: ignore[no-untyped-def]
+        """Trade the token this request is sent with for a new one; the old one stops working."""
+        _caller()
+        session = get_session()
+        issued = sessions.renew_token(session, g.api_token, minutes=_minutes())
+        session.commit()
+        return _issued(issued)
+
+
+@tokens_bp.route(f"/tokens/{TOKEN_ID}/revoke")
+class TokenRevocation(MethodView):
+    @tokens_bp.response(204)
+    @tokens_bp.alt_response(401, description="No valid bearer token.")
+    @tokens_bp.alt_response(404, description="The caller has no token with this id.")
+    def post(self, token_id: int):  # type: ignore[no-untyped-def]
+        """Revoke one of the caller's tokens (the current one too)."""
+        user = _caller()
+        session = get_session()
+        sessions.revoke_token(session, user, token_id)
+        record(session, "token_revoked", user=user, address=web.client_address())
+        session.commit()
+        return ""
 
 
 @me_bp.route("/me")
@@ -47,9 +131,7 @@ class Me(MethodView):
     @me_bp.alt_response(401, description="No valid bearer token.")
     def get(self):  # type: ignore[no-untyped-def]
         """The caller's role, handle, country, specialty and verification status."""
-        user = g.get("api_user")
-        if user is None:
-            raise NotAuthenticated(_l("Send a valid token as 'Authorization: Bearer <token>'."))
+        user = _caller()
         member = user.member
         return {
             "role": user.role,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, session
+from flask import Blueprint, current_app, redirect, render_template, request, session
 from flask_login import current_user
 
 from polling.accounts.service import set_locale
-from polling.db import get_session
+from polling.db import get_session, readiness
 from polling.i18n import LANGUAGES
 
 bp = Blueprint("main", __name__)
@@ -48,5 +48,14 @@ def set_language():  # type: ignore[no-untyped-def]
 
 @bp.get("/healthz")
 def healthz():  # type: ignore[no-untyped-def]
-    """Liveness probe for load balancers."""
+    """Liveness: the process answers (touches neither the database nor Redis)."""
     return {"status": "ok"}
+
+
+@bp.get("/readyz")
+def readyz():  # type: ignore[no-untyped-def]
+    """Readiness: 200 when the database (and Redis, if configured) answer; 503 naming what is down."""
+    checks = readiness(current_app.extensions["pulse.engine"], current_app.config.get("REDIS_URL"))
+    ready = all(state == "ok" for state in checks.values())
+    headers = {} if ready else {"Retry-After": str(current_app.config.get("RETRY_AFTER", 5))}
+    return {"status": "ok" if ready else "unavailable", **checks}, 200 if ready else 503, headers

@@ -18,23 +18,14 @@ A format check proves a number *could* be real; staff still verify it against th
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from stdnum import luhn
 
-COUNTRIES: dict[str, tuple[str, str]] = {
-    "US": ("United States", "Estados Unidos"),
-    "UK": ("United Kingdom", "Reino Unido"),
-    "CA": ("Canada", "Canadá"),
-    "AU": ("Australia", "Australia"),
-    "IE": ("Ireland", "Irlanda"),
-    "NZ": ("New Zealand", "Nueva Zelanda"),
-    "ZA": ("South Africa", "Sudáfrica"),
-    "MX": ("Mexico", "México"),
-    "ES": ("Spain", "España"),
-}
+from sampling.codes import COUNTRIES
 
 
 @dataclass(frozen=True)
@@ -70,32 +61,38 @@ def _spanish_province(number: str) -> object | None:
 RULES: dict[str, LicenceRule] = {
     "US": LicenceRule(
         _l("NPI"),
-        re.compile(r"[12]\d{9}"),
+        re.compile(r"[12]\d{9}", re.ASCII),
         _l("10 digits starting with 1 or 2, e.g. 1234567893"),
         _npi_check_digit,
     ),
-    "UK": LicenceRule(_l("GMC number"), re.compile(r"\d{7}"), _l("7 digits, e.g. 1234567")),
+    "UK": LicenceRule(_l("GMC number"), re.compile(r"\d{7}", re.ASCII), _l("7 digits, e.g. 1234567")),
     "AU": LicenceRule(
         _l("Ahpra registration number"),
-        re.compile(r"MED\d{10}"),
+        re.compile(r"MED\d{10}", re.ASCII),
         _l("MED followed by 10 digits, e.g. MED0001234567"),
     ),
     "CA": LicenceRule(
-        _l("provincial licence number"), re.compile(r"\d{4,7}"), _l("4 to 7 digits, e.g. 123456")
+        _l("provincial licence number"), re.compile(r"\d{4,7}", re.ASCII), _l("4 to 7 digits, e.g. 123456")
     ),
     "IE": LicenceRule(
-        _l("Medical Council registration number"), re.compile(r"\d{5,6}"), _l("5 or 6 digits, e.g. 412345")
+        _l("Medical Council registration number"),
+        re.compile(r"\d{5,6}", re.ASCII),
+        _l("5 or 6 digits, e.g. 412345"),
     ),
     "NZ": LicenceRule(
-        _l("MCNZ registration number"), re.compile(r"\d{5,6}"), _l("5 or 6 digits, e.g. 56789")
+        _l("MCNZ registration number"), re.compile(r"\d{5,6}", re.ASCII), _l("5 or 6 digits, e.g. 56789")
     ),
     "ZA": LicenceRule(
-        _l("HPCSA registration number"), re.compile(r"MP\d{7}"), _l("MP followed by 7 digits, e.g. MP0123456")
+        _l("HPCSA registration number"),
+        re.compile(r"MP\d{7}", re.ASCII),
+        _l("MP followed by 7 digits, e.g. MP0123456"),
     ),
-    "MX": LicenceRule(_l("cédula profesional"), re.compile(r"\d{7,8}"), _l("7 or 8 digits, e.g. 12345678")),
+    "MX": LicenceRule(
+        _l("cédula profesional"), re.compile(r"\d{7,8}", re.ASCII), _l("7 or 8 digits, e.g. 12345678")
+    ),
     "ES": LicenceRule(
         _l("número de colegiado"),
-        re.compile(r"\d{9}"),
+        re.compile(r"\d{9}", re.ASCII),
         _l("9 digits starting with a province code, e.g. 280012345"),
         _spanish_province,
     ),
@@ -103,8 +100,15 @@ RULES: dict[str, LicenceRule] = {
 
 
 def normalise(number: str) -> str:
-    """Upper-case and drop spaces, dots and dashes people type between digit groups."""
-    return re.sub(r"[\s.\-]", "", number or "").upper()
+    """The one stored form of a licence number: NFKC (fullwidth "１２" → "12"), every decimal digit
+    of any script as its ASCII digit (Arabic-Indic "١٢", Bengali "১২" → "12"), upper-case, without
+    the spaces, dots and dashes people type between digit groups. Whatever is left that is not an
+    ASCII letter or digit makes the number fail its country's pattern (matched with re.ASCII)."""
+    text = unicodedata.normalize("NFKC", str(number or ""))
+    text = "".join(
+        str(unicodedata.decimal(c)) if unicodedata.decimal(c, None) is not None else c for c in text
+    )
+    return re.sub(r"[\s.\-‐-―]", "", text).upper()[:40]
 
 
 def check(country: str, number: str) -> LicenceCheck:

@@ -14,6 +14,9 @@ from polling.db import Base, UTCDateTime, utcnow
 STATUSES = ("pending", "verified", "rejected")
 
 
+PRACTICE_SETTINGS = ("hospital", "office", "academic", "community", "other")
+
+
 class MemberProfile(Base):
     """What Pulse knows of a physician beyond the log-in: a handle and weighting demographics."""
 
@@ -48,12 +51,15 @@ class MemberIdentity(Base):
     """Real name and licence number. Read only through ``members.service.read_identity``."""
 
     __tablename__ = "member_identities"
-    __table_args__ = (UniqueConstraint("country", "licence_number"),)
+    # A licence number can back one registration at a time: the claim is the licence number while
+    # the registration is pending or verified, and NULL once staff reject it (NULLs never collide).
+    __table_args__ = (UniqueConstraint("country", "licence_claim"),)
 
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
     full_name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str] = mapped_column(String(2))
-    licence_number: Mapped[str] = mapped_column(String(20))
+    licence_number: Mapped[str] = mapped_column(String(20), index=True)
+    licence_claim: Mapped[str | None] = mapped_column(String(20))
 
     member: Mapped[MemberProfile] = relationship(back_populates="identity")
 

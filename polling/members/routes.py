@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
+from sqlalchemy.orm import Session
 
+from polling import mail
+from polling.accounts import notices
+from polling.accounts.routes import public_urls
 from polling.db import get_session
 from polling.errors import InvalidInput
+from polling.extensions import limiter
 from polling.members import licences, service
-from polling.members.demographics import PRACTICE_SETTINGS
+from polling.members.models import PRACTICE_SETTINGS
+from polling.members.signup import resubmit as resubmit_registration
+from polling.members.signup import sign_up_physician
+from sampling.codes import COUNTRIES
 from sampling.taxonomy import SPECIALTIES
 
 bp = Blueprint("members", __name__)
@@ -17,7 +25,7 @@ bp = Blueprint("members", __name__)
 
 def _choices() -> dict[str, object]:
     return {
-        "countries": licences.COUNTRIES,
+        "countries": COUNTRIES,
         "specialties": SPECIALTIES,
         "settings": PRACTICE_SETTINGS,
         "rules": licences.RULES,
@@ -25,30 +33,49 @@ def _choices() -> dict[str, object]:
 
 
 @bp.route("/signup/physician", methods=["GET", "POST"])
+@limiter.shared_limit(lambda: str(current_app.config["SIGNUP_RATE_LIMIT"]), scope="signup", methods=["POST"])
 def signup():  # type: ignore[no-untyped-def]
-    """Physician sign-up; the account waits for licence verification."""
+    """Physician sign-up; the address is confirmed by e-mail, then the licence verified by staff."""
     errors: dict[str, list[object]] = {}
     message = None
     if request.method == "POST":
         session = get_session()
         try:
-            member = service.register_physician(session, current_app.extensions["pulse.hasher"], request.form)
+            outgoing = sign_up_physician(
+                session, current_app.extensions["pulse.hasher"], request.form, public_urls()
+            )
         except InvalidInput as exc:
             session.rollback()
             errors, message = exc.fields, exc.message
         else:
             session.commit()
-            login_user(member.user)
-            return redirect(url_for("members.status"))
+            mail.deliver(current_app, outgoing)
+            return redirect(url_for("accounts.check_inbox"))
     return render_template(
         "members/signup.html", errors=errors, message=message, form=request.form, **_choices()
     ), (422 if errors else 200)
 
 
+@bp.post("/membership/resubmit")
+def resubmit():  # type: ignore[no-untyped-def]
+    """A rejected member sends corrected details for another review."""
+    session = get_session()
+    try:
+        resubmit_registration(session, current_user.member, request.form)
+    except InvalidInput as exc:
+        session.rollback()
+        return render_template(
+            "members/status.html", member=current_user.member, errors=exc.fields, form=request.form
+        ), 422
+    session.commit()
+    flash(_("Your corrected details are sent: staff will review them again."))
+    return redirect(url_for("members.status"))
+
+
 @bp.get("/membership")
 def status():  # type: ignore[no-untyped-def]
     """The member's verification status, with the reason if rejected."""
-    return render_template("members/status.html", member=current_user.member)
+    return render_template("members/status.html", member=current_user.member, errors={}, form={})
 
 
 @bp.get("/members/<handle>")
@@ -81,6 +108,7 @@ def review(member_id: int):  # type: ignore[no-untyped-def]
             errors = exc.fields
         else:
             session.commit()
+            _notify_reviewed(session, member_id)
             flash(
                 _(
                     "The member is %(status)s.",
@@ -97,3 +125,15 @@ def review(member_id: int):  # type: ignore[no-untyped-def]
         errors=errors,
         rule=licences.RULES[identity.country],
     ), (422 if errors else 200)
+
+
+def _notify_reviewed(session: Session, member_id: int) -> None:
+    """Tell the member the outcome, in their language, with the reason if rejected."""
+    member = service.get_member(session, member_id)
+    user = member.user
+    link = str(current_app.config["PUBLIC_URL"]).rstrip("/") + url_for("members.status")
+    if member.status == "verified":
+        message = notices.member_verified(user.email, user.locale, link)
+    else:
+        message = notices.member_rejected(user.email, user.locale, member.rejection_reason or "", link)
+    mail.deliver(current_app, [message])

@@ -7,6 +7,7 @@ the demo seeding call the same functions, so the same input gets the same answer
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -14,14 +15,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from polling import policies
 from polling.accounts.models import User
 from polling.accounts.passwords import Hasher
-from polling.accounts.service import LOCALES, check_new_account, normalise_email
+from polling.accounts.service import LOCALES, check_new_account, email_taken, normalise_email
+from polling.audit.service import record
 from polling.db import utcnow
-from polling.errors import Conflict, Forbidden, InvalidInput, NotFound
+from polling.errors import Conflict, InvalidInput, NotFound
 from polling.members import licences
-from polling.members.demographics import PRACTICE_SETTINGS, SEXES
-from polling.members.models import IdentityAccess, MemberIdentity, MemberProfile
+from polling.members.models import PRACTICE_SETTINGS, IdentityAccess, MemberIdentity, MemberProfile
+from sampling.codes import COUNTRIES, SEXES
 from sampling.taxonomy import SPECIALTIES
 
 HANDLE_WORDS = (
@@ -101,34 +104,23 @@ def validate_signup(session: Session, raw: Mapping[str, object], *, year: int) -
     format it expects; stores nothing."""
     text = {k: str(v).strip() if v is not None else "" for k, v in raw.items()}
     errors = check_new_account(session, text.get("email", ""), str(raw.get("password") or ""))
-    name = text.get("full_name", "")
-    if not 2 <= len(name) <= 200:
+    name = unicodedata.normalize("NFKC", text.get("full_name", ""))
+    if not 2 <= len(name) <= 200 or not name.isprintable():
         errors["full_name"] = [_l("Enter your full name as on your licence (2 to 200 characters).")]
     country = text.get("country", "").upper()
-    if country not in licences.COUNTRIES:
+    if country not in COUNTRIES:
         errors["country"] = [
-            _l("Choose your country of licence: one of %(codes)s.", codes=", ".join(licences.COUNTRIES))
+            _l("Choose your country of licence: one of %(codes)s.", codes=", ".join(COUNTRIES))
         ]
     specialty = text.get("specialty", "")
     if specialty not in SPECIALTIES:
         errors["specialty"] = [_l("Choose your specialty from the list.")]
     licence_number = ""
-    if country in licences.COUNTRIES:
+    if country in COUNTRIES:
         result = licences.check(country, text.get("licence_number", ""))
         licence_number = result.normalised
         if not result.valid:
             errors["licence_number"] = [result.reason]
-        elif (
-            session.scalar(
-                select(MemberIdentity.member_id).where(
-                    MemberIdentity.country == country, MemberIdentity.licence_number == licence_number
-                )
-            )
-            is not None
-        ):
-            errors["licence_number"] = [
-                _l("This licence number is already registered. If it is yours, contact support.")
-            ]
     sex = text.get("sex", "").lower()
     if sex not in SEXES:
         errors["sex"] = [_l("Choose female or male (the categories the physician registers publish).")]
@@ -177,13 +169,53 @@ def new_handle(session: Session) -> str:
 
 
 def register_physician(
-    session: Session, hasher: Hasher, raw: Mapping[str, object], *, verified_by: User | None = None
+    session: Session,
+    hasher: Hasher,
+    raw: Mapping[str, object],
+    *,
+    verified_by: User | None = None,
+    email_verified: bool = True,
 ) -> MemberProfile:
     """Validate and create a pending physician member (verified at once when ``verified_by`` staff
-    bootstrap it from the CLI)."""
+    bootstrap it from the CLI). For operators and tests: says when the address or the licence is
+    taken; the web sign-up (``members.signup``) answers the same either way instead."""
     signup = validate_signup(session, raw, year=utcnow().year)
+    taken: dict[str, list[object]] = {}
+    if email_taken(session, signup.email):
+        taken["email"] = [_l("An account with this e-mail address already exists: log in instead.")]
+    if licence_claim(session, signup.country, signup.licence_number) is not None:
+        taken["licence_number"] = [
+            _l("This licence number is already registered. If it is yours, contact support.")
+        ]
+    if taken:
+        raise InvalidInput(_l("Your registration was not saved: correct the fields below."), fields=taken)
+    return create_physician(session, hasher, signup, verified_by=verified_by, email_verified=email_verified)
+
+
+def licence_claim(session: Session, country: str, licence_number: str) -> MemberIdentity | None:
+    """The registration (pending or verified) that holds this licence number, if any."""
+    return session.scalar(
+        select(MemberIdentity).where(
+            MemberIdentity.country == country, MemberIdentity.licence_claim == licence_number
+        )
+    )
+
+
+def create_physician(
+    session: Session,
+    hasher: Hasher,
+    signup: PhysicianSignup,
+    *,
+    verified_by: User | None = None,
+    email_verified: bool = True,
+) -> MemberProfile:
+    """Store a checked sign-up whose address and licence are free (see ``register_physician``)."""
     user = User(
-        email=signup.email, password_hash=hasher.hash(signup.password), role="member", locale=signup.locale
+        email=signup.email,
+        password_hash=hasher.hash(signup.password),
+        role="member",
+        locale=signup.locale,
+        email_verified_at=utcnow() if email_verified else None,
     )
     member = MemberProfile(
         user=user,
@@ -199,7 +231,10 @@ def register_physician(
         display_name=signup.full_name if signup.show_identity else None,
     )
     member.identity = MemberIdentity(
-        full_name=signup.full_name, country=signup.country, licence_number=signup.licence_number
+        full_name=signup.full_name,
+        country=signup.country,
+        licence_number=signup.licence_number,
+        licence_claim=signup.licence_number,
     )
     session.add(member)
     session.flush()
@@ -219,11 +254,6 @@ def pending_queue(session: Session) -> list[MemberProfile]:
     )
 
 
-def _require_staff(user: User) -> None:
-    if user.role != "staff":
-        raise Forbidden(_l("Only verification staff may do this."))
-
-
 def get_member(session: Session, member_id: int) -> MemberProfile:
     member = session.get(MemberProfile, member_id)
     if member is None:
@@ -233,9 +263,10 @@ def get_member(session: Session, member_id: int) -> MemberProfile:
 
 def read_identity(session: Session, staff: User, member_id: int, purpose: str) -> MemberIdentity:
     """A member's real name and licence number, for staff only; every read is logged."""
-    _require_staff(staff)
+    policies.require(staff, "identity.read")
     member = get_member(session, member_id)
     session.add(IdentityAccess(member_id=member.id, staff_user_id=staff.id, purpose=purpose[:100]))
+    record(session, "identity_read", user=staff, subject=f"member {member.id}", detail=purpose)
     session.flush()
     return member.identity
 
@@ -244,7 +275,7 @@ def review(
     session: Session, staff: User, member_id: int, *, decision: str, reason: str = ""
 ) -> MemberProfile:
     """Verify or reject a pending member; a rejection needs a reason the member will read."""
-    _require_staff(staff)
+    policies.require(staff, "member.verify")
     member = get_member(session, member_id)
     if member.status != "pending":
         raise Conflict(_l("This member was already reviewed (%(status)s).", status=member.status))
@@ -257,9 +288,17 @@ def review(
                 "reason", _l("Give the member a reason for the rejection (5 to 1000 characters).")
             )
         member.status, member.rejection_reason = "rejected", reason
+        member.identity.licence_claim = None  # a rejected registration frees its licence number
     else:
         raise InvalidInput.for_field("decision", _l("Choose verify or reject."))
     member.reviewed_at, member.reviewed_by_id = utcnow(), staff.id
+    record(
+        session,
+        "member_verified" if decision == "verify" else "member_rejected",
+        user=staff,
+        subject=f"member {member.id}",
+        detail=member.rejection_reason,
+    )
     return member
 
 

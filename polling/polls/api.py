@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import g
 from flask.views import MethodView
 from flask_babel import get_locale
 from flask_smorest import Blueprint
 
+from polling import idempotency
 from polling.db import get_session
 from polling.polls import results, service
 from polling.polls.schemas import PollSchema, ResultsSchema, VoteRequestSchema, VoteSchema
+from polling.respondents import anonymity
+from polling.respondents.keys import current_keys
 
 bp = Blueprint("polls_api", __name__, description="Polls: the feed, voting and results")
 POLL_ID = "<int(max=2147483647):poll_id>"
@@ -37,7 +40,7 @@ def _voted(poll) -> bool | None:  # type: ignore[no-untyped-def]
     member = g.api_user.member
     if member is None:
         return None
-    return service.has_voted(get_session(), str(current_app.config["SECRET_KEY"]), member, poll.id)
+    return service.has_voted(get_session(), current_keys(), member, poll.id)
 
 
 @bp.route("/polls")
@@ -69,14 +72,32 @@ class Votes(MethodView):
     @bp.alt_response(403, description="Not verified, or not targeted by the poll.")
     @bp.alt_response(404, description="No such published poll.")
     @bp.alt_response(409, description="Already voted, or the poll is not open.")
+    @bp.doc(
+        parameters=[
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "schema": {"type": "string", "maxLength": 100},
+                "description": "Retrying with the same key returns the first answer; the vote is stored once.",
+            }
+        ]
+    )
     def post(self, body: dict[str, list[int]], poll_id: int):  # type: ignore[no-untyped-def]
         """Vote: one option (or several in a multiple-choice poll), once per member."""
         session = get_session()
-        vote = service.cast_vote(
-            session, str(current_app.config["SECRET_KEY"]), g.api_user, poll_id, body["options"]
-        )
-        session.commit()
-        return {"poll_id": vote.poll_id, "options": list(vote.option_ids), "cast_at": vote.cast_at}
+        key = idempotency.request_key()  # a retry with the same key gets the first answer
+        if key is not None:
+            first = idempotency.replay(session, g.api_user.id, key)
+            if first is not None:
+                return first
+            if not idempotency.claim(session, g.api_user.id, key, 201):
+                return idempotency.replay(session, g.api_user.id, key)
+        vote = service.cast_vote(session, current_keys(), g.api_user, poll_id, body["options"])
+        answer = {"poll_id": vote.poll_id, "options": list(vote.option_ids), "cast_at": vote.cast_at}
+        if key is not None:
+            idempotency.complete(session, g.api_user.id, key, answer)
+            session.commit()
+        return answer
 
 
 @bp.route(f"/polls/{POLL_ID}/results")
@@ -88,6 +109,7 @@ class Results(MethodView):
         session = get_session()
         user = g.api_user
         poll = service.visible_poll(session, user, poll_id)
-        results.require_access(session, str(current_app.config["SECRET_KEY"]), user, poll)
+        results.require_access(session, current_keys(), user, poll)
+        anonymity.check_results_read(user)
         shown = results.for_poll(session, poll, audience="staff" if user.role == "staff" else "public")
         return shown.as_api(str(get_locale()))

@@ -1,0 +1,93 @@
+"""Outgoing e-mail, one small service for every feature (account mail now, survey invitations next).
+
+``deliver(app, messages)`` sends through the SMTP server the configuration names (SMTP_HOST,
+SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD, SMTP_STARTTLS), or writes each message as an ``.eml``
+file into MAIL_FOLDER (what ``make run`` does: instance/mail), or, in tests, appends it to the
+app's in-memory outbox. A message that cannot be sent is logged, never turned into an error page.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from flask import Flask
+
+from polling.db import utcnow
+
+OUTBOX = "pulse.outbox"
+
+
+@dataclass(frozen=True)
+class Mail:
+    to: str
+    subject: str
+    body: str
+
+
+def transport(app: Flask) -> str:
+    """folder, memory (tests without an SMTP server) or smtp."""
+    if app.config.get("MAIL_FOLDER"):
+        return "folder"
+    if app.config.get("MAIL_TRANSPORT"):
+        return str(app.config["MAIL_TRANSPORT"])
+    return "memory" if app.config.get("TESTING") else "smtp"
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[OUTBOX] = []
+
+
+def _message(app: Flask, mail: Mail) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = str(app.config["MAIL_FROM"])
+    message["To"] = mail.to
+    message["Subject"] = mail.subject
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(domain="pulse.invalid")
+    message.set_content(mail.body)
+    return message
+
+
+def deliver(app: Flask, messages: Iterable[Mail]) -> int:
+    """Send ``messages``; returns how many went out."""
+    outgoing = [_message(app, mail) for mail in messages]
+    if not outgoing:
+        return 0
+    how = transport(app)
+    try:
+        if how == "memory":
+            app.extensions[OUTBOX].extend(outgoing)
+        elif how == "folder":
+            _write(Path(str(app.config["MAIL_FOLDER"])), outgoing)
+        else:
+            _send(app, outgoing)
+    except (OSError, smtplib.SMTPException) as exc:
+        app.logger.error("mail not sent (%s): %s", how, exc)
+        return 0
+    return len(outgoing)
+
+
+def _write(folder: Path, messages: list[EmailMessage]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for message in messages:
+        stamp = utcnow().strftime("%Y%m%dT%H%M%S")
+        path = folder / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
+        path.touch(mode=0o600)
+        path.write_bytes(bytes(message))
+
+
+def _send(app: Flask, messages: list[EmailMessage]) -> None:
+    config = app.config
+    with smtplib.SMTP(str(config["SMTP_HOST"]), int(config["SMTP_PORT"]), timeout=10) as smtp:
+        if config.get("SMTP_STARTTLS"):
+            smtp.starttls()
+        if config.get("SMTP_USERNAME"):
+            smtp.login(str(config["SMTP_USERNAME"]), str(config.get("SMTP_PASSWORD") or ""))
+        for message in messages:
+            smtp.send_message(message)
