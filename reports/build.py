@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from reports import __version__, wording
+from reports import __version__, numbers, wording
 from reports.context import AUDIENCES, ReportContext, SurveyContext, WeightingRow
 from reports.disclosure import disclosure
-from reports.inputs import PollMeta, check_responses, input_hash
+from reports.inputs import PollMeta, Release, check_responses, input_hash
 from reports.press import press_sentences
 from reports.renderers import FILE_NAMES, get_renderer
-from reports.statistics import DIMENSIONS, breakdown, topline
+from reports.statistics import DIMENSIONS, breakdown, country_breakdown, topline
+from reports.suppression import MIN_POOL_BASE, pooled_countries
 from reports.weighting import SETTINGS, weight_poll
 
 DEFAULT_FORMATS = ("pdf", "html", "json", "csv", "xlsx")
@@ -55,6 +56,7 @@ def build_context(
     version: str | None = None,
     statements: Mapping[str, Mapping[str, str]] | None = None,
     dimensions: Sequence[str] = DIMENSIONS,
+    release: Release | None = None,
 ) -> ReportContext:
     """Statistics, sentences and disclosure of one poll, as a :class:`ReportContext`.
 
@@ -66,6 +68,8 @@ def build_context(
         version: Pulse version for the hash (default ``reports.__version__``).
         statements: optional press predicates per option (:func:`reports.press.press_sentences`).
         dimensions: breakdowns ("country", "specialty_group").
+        release: where and when the report is published (URL, date, press contact) for the
+            document's title block and citation line.
 
     Returns:
         The context.
@@ -81,23 +85,34 @@ def build_context(
     """
     _check_options(audience, locale, (), dimensions)
     votes = check_responses(meta, responses)
-    weighting = weight_poll(votes, meta.specialties)
-    top = topline(weighting, meta, audience=audience)
-    breakdowns = tuple(breakdown(weighting, meta, d, audience=audience) for d in dimensions)
-    countries = next((b for b in breakdowns if b.dimension == "country"), None) or breakdown(
-        weighting, meta, "country", audience=audience
+    everyone = weight_poll(votes, meta.specialties)
+    sizes = {str(c): int(n) for c, n in votes.groupby("country", sort=False).size().items()}
+    pool = pooled_countries({c: sizes[c] for c in meta.countries if c in sizes})
+    if not pool:
+        pooled = None
+    elif len(pool) == len(sizes):
+        pooled = everyone
+    else:
+        pooled = weight_poll(votes[votes["country"].isin(pool)].reset_index(drop=True), meta.specialties)
+    top = topline(pooled, meta, audience=audience)
+    countries = country_breakdown(pooled, everyone, meta, pool, audience=audience)
+    breakdowns = tuple(
+        countries if d == "country" else breakdown(pooled, meta, d, audience=audience) for d in dimensions
     )
-    counts = {"all": int(votes["specialty"].nunique())}
+    in_pool = votes[votes["country"].isin(pool)]
+    counts = {"all": int(in_pool["specialty"].nunique())}
     counts.update({c: int(n) for c, n in votes.groupby("country")["specialty"].nunique().items()})
     sentences = press_sentences(meta, top, countries, counts, locales=tuple(locale), statements=statements)
     shown = {row.key: not row.withheld for row in countries.rows}
+    pool_total = sum(c.population for c in everyone.countries if c.country in pool) or 1.0
     rows = tuple(
         WeightingRow(
             country=c.country,
             n=c.n if shown.get(c.country) else None,
-            design_effect=c.design_effect if shown.get(c.country) else None,
-            effective_n=c.effective_n if shown.get(c.country) else None,
-            population_share=c.population_share,
+            design_effect=_published(c.design_effect, 2) if shown.get(c.country) else None,
+            effective_n=_published(c.effective_n, 0) if shown.get(c.country) else None,
+            population_share=c.population / pool_total if c.country in pool else None,
+            pooled=c.country in pool,
             margins=tuple(
                 {
                     "variable": u.variable,
@@ -112,11 +127,15 @@ def build_context(
             ),
             missing=c.missing,
         )
-        for c in weighting.countries
+        for c in everyone.countries
     )
     version = __version__ if version is None else str(version)
-    settings = dict(SETTINGS) | {"dimensions": list(dimensions), "statements": statements or {}}
-    digest = input_hash(meta, votes, frames=weighting.frames, settings=settings, version=version)
+    settings = dict(SETTINGS) | {
+        "dimensions": list(dimensions),
+        "statements": statements or {},
+        "min_pool_base": MIN_POOL_BASE,
+    }
+    digest = input_hash(meta, votes, frames=everyone.frames, settings=settings, version=version)
     return ReportContext(
         meta=meta,
         audience=audience,
@@ -126,10 +145,18 @@ def build_context(
         topline=top,
         breakdowns=breakdowns,
         sentences=sentences,
-        disclosure=disclosure(meta, top, countries, weighting.countries, locales=tuple(locale)),
+        disclosure=disclosure(
+            meta, top, countries, everyone.countries, pool, locales=tuple(locale), release=release
+        ),
         weighting=rows,
         specialty_count=counts["all"] if not top.withheld else 0,
+        pooled_countries=pool,
+        release=release or Release(),
     )
+
+
+def _published(value: float, digits: int) -> float:
+    return numbers.round_half_up(value, digits)
 
 
 def write(
@@ -152,6 +179,7 @@ def build_poll_report(
     formats: Sequence[str] = DEFAULT_FORMATS,
     version: str | None = None,
     statements: Mapping[str, Mapping[str, str]] | None = None,
+    release: Release | None = None,
 ) -> BuiltReport:
     """Build a poll's report and, given ``out_dir``, write its documents.
 
@@ -164,6 +192,7 @@ def build_poll_report(
         formats: any of "pdf", "html", "json", "csv", "xlsx".
         version: Pulse version recorded in the hash (default ``reports.__version__``).
         statements: optional press predicates per option and locale.
+        release: publication URL, date and press contact (:class:`reports.context.Release`).
 
     Returns:
         A :class:`BuiltReport` with the context and the paths written.
@@ -181,7 +210,13 @@ def build_poll_report(
     """
     _check_options(audience, locale, formats, DIMENSIONS)
     context = build_context(
-        meta, responses, audience=audience, locale=locale, version=version, statements=statements
+        meta,
+        responses,
+        audience=audience,
+        locale=locale,
+        version=version,
+        statements=statements,
+        release=release,
     )
     return BuiltReport(context, write(context, out_dir, formats) if out_dir is not None else {})
 

@@ -11,26 +11,30 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from reports.disclosure import DisclosureItem
-from reports.inputs import PollMeta
+from reports.inputs import PollMeta, Release
+from reports.precision import METHOD as PRECISION_METHOD
 from reports.press import PressSentence
-from reports.statistics import INTERVAL_LABEL, MOE_LABEL, BaseFigures, Breakdown
+from reports.statistics import BaseFigures, Breakdown
 
 AUDIENCES = ("public", "staff")
+__all__ = ["AUDIENCES", "Release", "ReportContext", "SurveyContext", "WeightingRow", "sections"]
 
 
 @dataclass(frozen=True)
 class WeightingRow:
-    """One country's weighting as published (n and design effect None when withheld)."""
+    """One country's weighting as published (n and design effect None when withheld; ``pooled``:
+    whether the country entered the pooled figures)."""
 
     country: str
     n: int | None
     design_effect: float | None
     effective_n: float | None
-    population_share: float
+    population_share: float | None
+    pooled: bool
     margins: tuple[dict[str, Any], ...]
     missing: tuple[str, ...]
 
@@ -50,8 +54,10 @@ class ReportContext:
         sentences: press sentences.
         disclosure: the AAPOR disclosure elements.
         weighting: per-country weighting summary.
-        specialty_count: distinct specialties among respondents.
-        labels: what the interval, margin of error and tests are.
+        specialty_count: distinct specialties among the pooled respondents.
+        pooled_countries: the countries in the pooled figures (at least 30 respondents).
+        release: URL, publication date and press contact of the document.
+        labels: what the precision figure, design effect and effective n are.
     """
 
     meta: PollMeta
@@ -65,10 +71,11 @@ class ReportContext:
     disclosure: tuple[DisclosureItem, ...]
     weighting: tuple[WeightingRow, ...]
     specialty_count: int
+    pooled_countries: tuple[str, ...] = ()
+    release: Release = dataclasses.field(default_factory=Release)
     labels: dict[str, str] = dataclasses.field(
         default_factory=lambda: {
-            "interval": INTERVAL_LABEL,
-            "moe": MOE_LABEL,
+            "precision": PRECISION_METHOD,
             "design_effect": "Kish: n·Σw²/(Σw)²",
             "effective_n": "Kish: (Σw)²/Σw²",
         }
@@ -137,7 +144,7 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, float):
         return value if math.isfinite(value) else None
-    if isinstance(value, datetime):
+    if isinstance(value, (datetime, date)):
         return value.isoformat()
     if hasattr(value, "item"):  # numpy scalars
         return _plain(value.item())

@@ -1,25 +1,26 @@
-"""Charts of a report with plotly: interactive HTML fragments and static SVG for the PDF.
+"""Charts of a report with plotly, drawn once as static SVG for every document and page.
 
 Readable in black and white: every bar carries its number as a direct label and a distinct fill
-pattern, over a grey scale. The web app's CSP is ``script-src 'self'``: :func:`figure_div` writes
-a ``<div>`` holding the figure as JSON and no script; the app serves :func:`plotly_js_path` and
-:func:`charts_js_path` as static files and includes them once per page. Static SVG goes through
-one kaleido server per process (Debian's Chromium), started on first use.
+pattern, over a grey scale. The same SVG goes into the PDF, the stand-alone HTML and the press
+room's page (as an ``<img>`` with a text alternative, :func:`alt_text`), so a phone downloads tens
+of kilobytes instead of the 4.8 MB plotly.js bundle, and the chart scales to the screen's width.
+Labels are escaped before plotly sees them: plotly reads ``<a href>``, ``<b>`` and ``<br>`` in
+text, and an option's wording must show as written, never as a link. Shares are the published
+(rounded) ones; a base without published percentages has no bar. Static SVG goes through one
+kaleido server per process (Debian's Chromium), started on first use.
 """
 
 from __future__ import annotations
 
 import atexit
 import html
-import json
 import tempfile
 import threading
 from pathlib import Path
 
-import plotly
 import plotly.graph_objects as go
 
-from reports import wording
+from reports import numbers
 from reports.context import ReportContext
 from reports.statistics import BaseFigures
 
@@ -30,33 +31,24 @@ _server_lock = threading.Lock()
 _server_started = threading.Event()
 
 
-def plotly_js_path() -> Path:
-    """The plotly.js bundle shipped with plotly, for the app to serve as a static file.
-
-    Returns:
-        Path of ``plotly.min.js``.
-
-    Example:
-        >>> plotly_js_path().name
-        'plotly.min.js'
-
-    Reference: plotly ``include_plotlyjs="directory"`` does the same for a file on disk.
-    """
-    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-
-
-def charts_js_path() -> Path:
-    """The small loader that draws every ``div.pulse-chart`` (no inline script needed under the CSP).
-
-    Example:
-        >>> charts_js_path().name
-        'pulse-charts.js'
-    """
-    return Path(__file__).parent / "static" / "pulse-charts.js"
-
-
 def _label(share: float | None, locale: str) -> str:
-    return "" if share is None else wording.percent(share, locale)
+    return "" if share is None else numbers.percent(share, locale)
+
+
+def plain(text: str) -> str:
+    """Text plotly shows literally: its pseudo-HTML (``<a href>``, ``<b>``, ``<br>``) escaped.
+
+    Example:
+        >>> plain('<a href="http://x">click</a>')
+        '&lt;a href=&quot;http://x&quot;&gt;click&lt;/a&gt;'
+    """
+    return html.escape(text, quote=True)
+
+
+MULTIPLE_NOTE = {
+    "en": "Several answers allowed; shares add to more than 100%.",
+    "es": "Se permitían varias respuestas; los porcentajes suman más del 100 %.",
+}
 
 
 def _layout(fig: go.Figure, title: str, rows: int) -> go.Figure:
@@ -90,7 +82,7 @@ def topline_figure(context: ReportContext, locale: str) -> go.Figure:
         'h'
     """
     meta, base = context.meta, context.topline
-    names = [meta.option_text(e.option, locale) for e in base.estimates]
+    names = [plain(meta.option_text(e.option, locale)) for e in base.estimates]
     values = [0 if e.share is None else 100 * e.share for e in base.estimates]
     k = len(names)
     fig = go.Figure(
@@ -114,6 +106,8 @@ def topline_figure(context: ReportContext, locale: str) -> go.Figure:
         )
     )
     title = "Weighted share of respondents" if locale == "en" else "Porcentaje ponderado de encuestados"
+    if meta.multiple:
+        title += "<br><sup>" + MULTIPLE_NOTE[locale] + "</sup>"
     return _layout(fig, title, k)
 
 
@@ -138,12 +132,12 @@ def breakdown_figure(context: ReportContext, dimension: str, option: str, locale
     table = context.breakdown(dimension)
     if table is None:
         raise ValueError(f"the report has no {dimension!r} breakdown")
-    rows: list[BaseFigures] = [r for r in table.rows if not r.withheld and r.n]
-    shares = [next(e.share for e in r.estimates if e.option == option) for r in rows]
+    rows: list[BaseFigures] = [r for r in table.rows if r.shares_published]
+    shares = [next(e.share for e in r.estimates if e.option == option) or 0.0 for r in rows]
     fig = go.Figure(
         go.Bar(
             x=[100 * s for s in shares],
-            y=[r.label[locale] for r in rows],
+            y=[plain(r.label[locale]) for r in rows],
             orientation="h",
             text=[_label(s, locale) + (" *" if r.small else "") for s, r in zip(shares, rows)],
             textposition="outside",
@@ -156,7 +150,7 @@ def breakdown_figure(context: ReportContext, dimension: str, option: str, locale
             hovertemplate="%{y}: %{text}<extra></extra>",
         )
     )
-    text = context.meta.option_text(option, locale)
+    text = plain(context.meta.option_text(option, locale))
     title = (
         f"“{text}” by {'country' if dimension == 'country' else 'specialty group'}"
         if locale == "en"
@@ -165,25 +159,19 @@ def breakdown_figure(context: ReportContext, dimension: str, option: str, locale
     return _layout(fig, title, len(rows))
 
 
-def figure_div(fig: go.Figure, div_id: str) -> str:
-    """The figure as a ``<div class="pulse-chart">`` with its JSON in a data attribute; no script.
-
-    With ``plotly.min.js`` and ``pulse-charts.js`` served from the app (``script-src 'self'``),
-    the loader draws every such div.
+def alt_text(fig: go.Figure) -> str:
+    """A chart's text alternative: its title and every bar's label and value, as a sentence list.
 
     Example:
-        >>> figure_div(go.Figure(), "c1").startswith('<div class="pulse-chart"')
-        True
+        >>> alt_text(topline_figure(context, "en"))  # doctest: +SKIP
+        'Weighted share of respondents: Yes 80%; No 15%; Not sure 5%.'
     """
-    payload = json.dumps(
-        {
-            "data": fig.to_plotly_json()["data"],
-            "layout": fig.to_plotly_json()["layout"],
-            "config": {"displayModeBar": False, "responsive": True},
-        },
-        cls=plotly.utils.PlotlyJSONEncoder,
-    )
-    return f'<div class="pulse-chart" id="{html.escape(div_id)}" data-figure="{html.escape(payload)}"></div>'
+    title = html.unescape(str(fig.layout.title.text or "")).split("<br>")[0]
+    bars = fig.data[0] if fig.data else None
+    if bars is None:
+        return title
+    items = [f"{html.unescape(str(y))} {t}" for y, t in zip(bars.y, bars.text)]
+    return f"{title}: {'; '.join(items)}."
 
 
 def _start_server() -> None:

@@ -9,16 +9,18 @@ not matter) and any change gives another.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sampling.population import AGE_BANDS, COUNTRIES, SEXES
+from sampling.generalisation import STORED_VALUES, UNKNOWN_COUNTRY
+from sampling.population import COUNTRIES
 from sampling.taxonomy import SPECIALTIES
 
 #: Columns every responses DataFrame has, besides one ``option:{key}`` column per option.
@@ -42,6 +44,7 @@ class PollMeta:
         topic: e.g. "burnout".
         sponsor: who paid for it.
         conducted_by: who ran it.
+        exclusive: keys of options that cannot be combined with others ("None of these").
     """
 
     poll_id: int
@@ -55,6 +58,7 @@ class PollMeta:
     topic: str
     sponsor: str = "Pulse"
     conducted_by: str = "Pulse"
+    exclusive: tuple[str, ...] = ()
 
     @property
     def option_keys(self) -> tuple[str, ...]:
@@ -84,7 +88,25 @@ class PollMeta:
             "topic": self.topic,
             "sponsor": self.sponsor,
             "conducted_by": self.conducted_by,
+            "exclusive": list(self.exclusive),
         }
+
+
+@dataclass(frozen=True)
+class Release:
+    """Where and when a report is published, for its title block and "How to cite" line.
+
+    Attributes:
+        url: the report's public address (built by the app from its configured public URL).
+        published_on: the publication date (default: the day the document is built, UTC).
+        press_contact: who journalists write to.
+        publisher: the organisation cited.
+    """
+
+    url: str | None = None
+    published_on: date = dataclasses.field(default_factory=lambda: datetime.now(UTC).date())
+    press_contact: str = "press@pulse.invalid"
+    publisher: str = "Pulse"
 
 
 def option_column(key: str) -> str:
@@ -163,11 +185,11 @@ def check_responses(meta: PollMeta, responses: pd.DataFrame) -> pd.DataFrame:
                 "carry the member's weighting demographics"
             )
         frame[column] = frame[column].astype(str)
-    checks = {
-        "country": set(meta.countries),
-        "specialty": set(SPECIALTIES),
-        "sex": set(SEXES),
-        "age_band": set(AGE_BANDS),
+    checks = {  # demographics as stored: generalised for anonymity (sampling.generalisation)
+        "country": {*meta.countries, UNKNOWN_COUNTRY},
+        "specialty": STORED_VALUES["specialty"],
+        "sex": STORED_VALUES["sex"],
+        "age_band": STORED_VALUES["age_band"],
     }
     for column, allowed in checks.items():
         bad = sorted(set(frame[column].unique()) - allowed)

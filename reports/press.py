@@ -1,8 +1,10 @@
 """Press sentences in the releases' style, built from the numbers and the templates of :mod:`reports.wording`.
 
-One sentence for the whole poll and, for a multi-country poll, one per country, each about the
-option the whole poll chose most. A base under 30 gets a hedged sentence with no percentage; a
-base under 10, or one withheld, gets none.
+One sentence for the pooled figures and, for a multi-country poll, one per country, each about the
+option the pooled figures put first, with that share's one precision figure
+(:mod:`reports.precision`). A base too small for a percentage (under 30 respondents or effective
+respondents: :func:`reports.suppression.base_status`) gets a hedged sentence with no percentage,
+exactly as the charts and tables leave it without one; a base withheld gets none.
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from reports import wording
+from reports import numbers, wording
 from reports.inputs import PollMeta
 from reports.statistics import BaseFigures, Breakdown
-from reports.suppression import MIN_CELL, SMALL_BASE
+from reports.suppression import HEDGED, SUPPRESSED
 
 #: Respondents' distinct specialties from which "from 16 specialties" is worth saying.
 MIN_SPECIALTIES_TO_SAY = 3
@@ -38,20 +40,22 @@ def _one(
     specialties: int,
     statements: Mapping[str, Mapping[str, str]] | None,
 ) -> PressSentence | None:
-    if base.withheld or base.n is None or base.n < MIN_CELL:
+    if base.withheld or base.n is None or base.status == SUPPRESSED or not countries:
         return None
     people = wording.population(countries, locale, definite=False)
-    if base.n < SMALL_BASE:
-        text = wording.sentence("hedged", locale, n=wording.integer(base.n, locale), population=people)
+    if base.status == HEDGED:
+        text = wording.sentence("hedged", locale, n=numbers.integer(base.n, locale), population=people)
         return PressSentence(base.key, locale, "hedged", text)
     estimate = next(e for e in base.estimates if e.option == option)
+    if estimate.share is None or estimate.precision is None:
+        return None
     informative = specialties >= MIN_SPECIALTIES_TO_SAY and (
         meta.specialties is None or len(meta.specialties) > 1
     )
     basis = wording.sentence(
         "basis",
         locale,
-        n=wording.integer(base.n, locale),
+        n=numbers.integer(base.n, locale),
         population=people,
         specialties=wording.sentence("specialties", locale, k=str(specialties)).lower()
         if informative
@@ -59,10 +63,10 @@ def _one(
         date=wording.fieldwork(meta.opens_at, meta.closes_at, locale),
     )
     fields = {
-        "pct": wording.percent(estimate.share, locale),
+        "pct": numbers.percent(estimate.share, locale),
         "population": wording.population(countries, locale),
         "basis": basis,
-        "moe": wording.points(estimate.moe, locale),
+        "precision": wording.precision_clause(estimate.precision, locale),
     }
     statement = (statements or {}).get(option, {}).get(locale)
     if statement:
@@ -108,16 +112,16 @@ def press_sentences(
 
     Reference: AAPOR Code (a published figure states its base, dates and precision).
     """
-    if topline.withheld or not topline.estimates:
+    if topline.withheld or not topline.estimates or topline.estimates[0].share is None:
         return ()
-    option = max(topline.estimates, key=lambda e: (e.share, -meta.option_keys.index(e.option))).option
-    present = tuple(row.key for row in countries.rows)
+    option = max(topline.estimates, key=lambda e: (e.share or 0.0, -meta.option_keys.index(e.option))).option
+    present = tuple(row.key for row in countries.rows if row.pooled and not row.withheld)
     out: list[PressSentence] = []
     for locale in locales:
         first = _one(meta, topline, present, option, locale, specialty_counts.get("all", 0), statements)
         if first:
             out.append(first)
-        if len(present) > 1:
+        if len(countries.rows) > 1:
             for row in countries.rows:
                 made = _one(
                     meta, row, (row.key,), option, locale, specialty_counts.get(row.key, 0), statements

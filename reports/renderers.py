@@ -1,8 +1,9 @@
 """Renderers: every one is ``render(context, out: Path) -> Path``, registered by name.
 
-"pdf" (WeasyPrint, A4, static SVG charts), "html" (interactive charts, plotly.js included once),
-"csv" and "xlsx" (every table; withheld cells blank with a note), "json" (every number). The
-HTML and PDF share ``templates/reports/report.html`` and its print CSS.
+"pdf" (WeasyPrint, A4, tagged PDF/UA-1 with the document's language and title), "html" (the same
+document for screens), "csv" and "xlsx" (every table; withheld cells blank with a note; text cells
+that a spreadsheet would run as a formula neutralised), "json" (every published number). The HTML
+and PDF share ``templates/reports/report.html``, its CSS and the same static SVG charts.
 """
 
 from __future__ import annotations
@@ -13,13 +14,26 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from reports import wording
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
 from reports.context import ReportContext, SurveyContext
-from reports.templates import templates_root
+from reports.presentation import document_data
+from reports.tables import (
+    COLUMNS,
+    SUPPRESSION_NOTE,
+    TABLE_TITLES,
+    report_tables,
+    spreadsheet_text,
+    weighting_rows,
+)
+from reports.templates import report_environment, report_template_dir
 
 Context = ReportContext | SurveyContext
 Renderer = Callable[[Context, Path], Path]
-TEMPLATE_DIR = templates_root() / "reports"
+TEMPLATE_DIR = report_template_dir()
+#: WeasyPrint's tagged-PDF variant: PDF/UA-1 (structure tags, language, title, image alternatives).
+PDF_VARIANT = "pdf/ua-1"
 FILE_NAMES = {
     "pdf": "report.pdf",
     "html": "report.html",
@@ -48,8 +62,6 @@ def render_csv(context: Context, out: Path) -> Path:
     Example:
         >>> render_csv(context, Path("tables.csv"))  # doctest: +SKIP
     """
-    from reports.tables import COLUMNS, SUPPRESSION_NOTE, report_tables
-
     out = Path(out)
     with out.open("w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
@@ -67,11 +79,6 @@ def render_xlsx(context: Context, out: Path) -> Path:
     Example:
         >>> render_xlsx(context, Path("tables.xlsx"))  # doctest: +SKIP
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    from reports.tables import COLUMNS, SUPPRESSION_NOTE, TABLE_TITLES, report_tables, weighting_rows
-
     book = Workbook()
     book.remove(book.active)
     for name, rows in report_tables(context).items():
@@ -85,13 +92,14 @@ def render_xlsx(context: Context, out: Path) -> Path:
     sheet = book.create_sheet("Weighting")
     if weighting:
         sheet.append(list(weighting[0]))
-        for row in weighting:
-            sheet.append(list(row.values()))
+        for item in weighting:
+            sheet.append([spreadsheet_text(v) for v in item.values()])
     notes = book.create_sheet("Notes")
     for line in (
         SUPPRESSION_NOTE,
         f"Input hash (SHA-256): {context.input_hash}",
-        "Percentages are weighted unless the column says raw; moe_pts is the Pew margin of error in points.",
+        "Percentages are weighted and rounded to whole points as published; precision is the 95% credibility "
+        "interval (half_width_pts, or a range where a share is near 0% or 100%).",
     ):
         notes.append([line])
     book.save(out)
@@ -99,24 +107,14 @@ def render_xlsx(context: Context, out: Path) -> Path:
 
 
 def _document(context: Context, mode: str) -> str:
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-    from reports.presentation import document_data
-
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATE_DIR),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
     data: dict[str, Any] = document_data(context, mode)
-    return env.get_template("report.html").render(**data)
+    return report_environment().get_template("report.html").render(**data)
 
 
 def render_html(context: Context, out: Path) -> Path:
-    """Write a stand-alone HTML report: interactive charts, plotly.js inline once.
+    """Write a stand-alone HTML report (no script; charts as SVG images with text alternatives).
 
-    For pages under the app's CSP use :func:`reports.presentation.html_fragment` instead.
+    For pages of the app use :func:`reports.presentation.html_fragment` instead.
 
     Example:
         >>> render_html(context, Path("report.html"))  # doctest: +SKIP
@@ -127,7 +125,8 @@ def render_html(context: Context, out: Path) -> Path:
 
 
 def render_pdf(context: Context, out: Path) -> Path:
-    """Write the A4 PDF (WeasyPrint): sentences, charts as SVG, tables, disclosure, page numbers.
+    """Write the A4 PDF (WeasyPrint, tagged PDF/UA-1): title, sentences, charts as SVG with text
+    alternatives, tables, methodology, citation, page numbers; one language.
 
     Example:
         >>> render_pdf(context, Path("report.pdf"))  # doctest: +SKIP
@@ -137,7 +136,7 @@ def render_pdf(context: Context, out: Path) -> Path:
     from weasyprint import HTML
 
     out = Path(out)
-    HTML(string=_document(context, "pdf"), base_url=str(TEMPLATE_DIR)).write_pdf(out)
+    HTML(string=_document(context, "pdf"), base_url=str(TEMPLATE_DIR)).write_pdf(out, pdf_variant=PDF_VARIANT)
     return out
 
 
@@ -195,5 +194,4 @@ __all__ = [
     "render_json",
     "render_pdf",
     "render_xlsx",
-    "wording",
 ]

@@ -1,13 +1,15 @@
 """Every table of a report as rows of cells, shared by the CSV, XLSX, HTML and PDF outputs.
 
 A withheld cell is blank (None) and its row carries the note saying why; staff outputs keep the
-numbers and the note. Shares are percentages with one decimal; the JSON keeps full precision.
+numbers and the note. Shares are whole percentages, exactly as every other output publishes them,
+and every text cell is made safe for spreadsheets (:func:`spreadsheet_text`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reports import numbers
 from reports.context import ReportContext, SurveyContext, sections
 from reports.statistics import COUNTRY_LABELS, BaseFigures
 
@@ -17,79 +19,116 @@ COLUMNS = (
     "row",
     "option",
     "weighted_pct",
+    "precision",
+    "half_width_pts",
+    "range_low_pct",
+    "range_high_pct",
     "raw_pct",
-    "ci_low_pct",
-    "ci_high_pct",
-    "moe_pts",
     "n",
     "effective_n",
     "design_effect",
     "vs_rest",
     "note",
 )
-SUPPRESSION_NOTE = "Blank cells: withheld (fewer than 10 respondents, or would reveal such a cell)."
-SMALL_NOTE = "small base (under 30 respondents): read with caution"
+SUPPRESSION_NOTE = (
+    "Blank cells: withheld (fewer than 10 respondents, or would reveal such a cell) or too few respondents "
+    "for a percentage (under 30 respondents or effective respondents). Precision: 95% credibility interval."
+)
+MULTIPLE_NOTE = "Several answers allowed; shares add to more than 100%."
+SMALL_NOTE = "small base (under 60 respondents or effective respondents): read with caution"
+HEDGED_NOTE = "too few respondents for a percentage"
+NOT_POOLED_NOTE = "not in the pooled figures (fewer than 30 respondents)"
 MARKS = {"higher": "▲ higher than the rest", "lower": "▼ lower than the rest"}
 TABLE_TITLES = {
     "topline": "All respondents",
     "country": "By country",
     "specialty_group": "By specialty group",
 }
+#: First characters a spreadsheet reads as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: object) -> object:
+    """A cell value a spreadsheet cannot run: text starting like a formula gets a leading apostrophe.
+
+    Example:
+        >>> spreadsheet_text('=HYPERLINK("http://x")'), spreadsheet_text("Yes"), spreadsheet_text(12.5)
+        ('\'=HYPERLINK("http://x")', 'Yes', 12.5)
+
+    Reference: OWASP, "CSV Injection" (prefix cells beginning with = + - @ tab or carriage return).
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 @dataclass(frozen=True)
 class TableRow:
-    """One row: a base × option with its formatted-ready numbers (None = blank)."""
+    """One row: a base × option with its published numbers (None = blank)."""
 
     question: int
     table: str
     row: str
     option: str
     weighted_pct: float | None
+    precision: str | None
+    half_width_pts: float | None
+    range_low_pct: float | None
+    range_high_pct: float | None
     raw_pct: float | None
-    ci_low_pct: float | None
-    ci_high_pct: float | None
-    moe_pts: float | None
     n: int | None
     effective_n: float | None
     design_effect: float | None
     vs_rest: str | None
     note: str | None
 
-    def values(self) -> tuple:
-        """The row's cells in :data:`COLUMNS` order."""
-        return tuple(getattr(self, c) for c in COLUMNS)
+    def values(self) -> tuple[object, ...]:
+        """The row's cells in :data:`COLUMNS` order, text made safe for spreadsheets."""
+        return tuple(spreadsheet_text(getattr(self, c)) for c in COLUMNS)
 
 
-def _pct(value: float | None) -> float | None:
-    return None if value is None else round(100 * value, 1)
+def _pct(value: float | None, digits: int = 0) -> float | None:
+    return None if value is None else numbers.round_half_up(100 * value, digits)
 
 
 def _rows(context: ReportContext, table: str, base: BaseFigures, locale: str) -> list[TableRow]:
     notes = []
     if base.suppressed:
         notes.append(
-            ("withheld: " if base.withheld else "staff only — withheld in public outputs: ") + base.suppressed
+            "withheld" if base.withheld else "staff only — withheld in public outputs: " + base.suppressed
         )
-    if base.small and base.n:
+    elif base.withheld:
+        notes.append("withheld")
+    if not base.withheld and not base.shares_published:
+        notes.append(HEDGED_NOTE)
+    elif base.small and base.n:
         notes.append(SMALL_NOTE)
+    if not base.pooled:
+        notes.append(NOT_POOLED_NOTE)
+    if context.meta.multiple and table == "topline":
+        notes.append(MULTIPLE_NOTE)
     out = []
     for e in base.estimates:
+        shown = base.shares_published and e.share is not None
+        p = e.precision if shown else None
         out.append(
             TableRow(
                 question=context.meta.poll_id,
                 table=table,
                 row=base.label[locale],
                 option=context.meta.option_text(e.option, locale),
-                weighted_pct=_pct(e.share),
-                raw_pct=_pct(e.raw_share),
-                ci_low_pct=_pct(e.ci_low),
-                ci_high_pct=_pct(e.ci_high),
-                moe_pts=None if e.moe is None else round(100 * e.moe, 1),
+                weighted_pct=_pct(e.share) if shown else None,
+                precision=None if p is None else p.text(locale),
+                half_width_pts=None if p is None or p.half_width is None else _pct(p.half_width, 1),
+                range_low_pct=None if p is None or p.low is None else _pct(p.low),
+                range_high_pct=None if p is None or p.high is None else _pct(p.high),
+                raw_pct=_pct(e.raw_share, 1) if context.audience == "staff" else None,
                 n=base.n,
-                effective_n=None if base.effective_n is None else round(base.effective_n, 1),
-                design_effect=None if base.design_effect is None else round(base.design_effect, 3),
-                vs_rest=MARKS.get(e.mark or "", None),
+                effective_n=None if base.effective_n is None else numbers.round_half_up(base.effective_n),
+                design_effect=None
+                if base.design_effect is None
+                else numbers.round_half_up(base.design_effect, 2),
+                vs_rest=MARKS.get(e.mark or "", None) if shown else None,
                 note="; ".join(notes) or None,
             )
         )
@@ -124,7 +163,9 @@ def report_tables(
     return {k: v for k, v in out.items() if v}
 
 
-def weighting_rows(context: ReportContext | SurveyContext, locale: str | None = None) -> list[dict]:
+def weighting_rows(
+    context: ReportContext | SurveyContext, locale: str | None = None
+) -> list[dict[str, object]]:
     """One row per question × country × margin: coding, levels and targets, source, year, notes."""
     locale = locale or context.locales[0]
     rows = []
@@ -143,7 +184,10 @@ def weighting_rows(context: ReportContext | SurveyContext, locale: str | None = 
                         "source": m["source"],
                         "year": m["year"],
                         "notes": "; ".join(m["notes"]),
-                        "population_share_pct": round(100 * w.population_share, 1),
+                        "pooled": w.pooled,
+                        "population_share_pct": None
+                        if w.population_share is None
+                        else numbers.round_half_up(100 * w.population_share, 1),
                     }
                 )
     return rows

@@ -6,18 +6,34 @@ margins are coarsened step by step — specialty: the frame's own levels, then t
 (US), then general practice against the rest; age: Pulse's bands, then under/over 55 — and a
 margin still too sparse is dropped. Every step is recorded in :class:`MarginUse` so the
 disclosure can say which margins were used and what was collapsed or dropped.
+
+Votes store demographics generalised for anonymity (:mod:`sampling.generalisation`): a specialty
+may be stored as its group or only as GP/specialist, an age band as under/over 55, and any of
+them as unknown. The weighting uses what was stored: a country's margin is collapsed to the
+coarsest coding among its votes, and votes whose value is unknown form a level of their own whose
+target is their share of the sample (they are not adjusted on that margin). Both are disclosed.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 
 from sampling import pooling, population
+from sampling.generalisation import (
+    GENERAL_PRACTICE,
+    SPECIALIST,
+    UNKNOWN,
+    UNKNOWN_COUNTRY,
+    age_rung,
+    specialty_rung,
+    stored_group,
+)
 from sampling.taxonomy import SPECIALTIES, group_of
 from sampling.variance import Design, design_of
 from sampling.weighting import ConvergenceError, InfeasibleTargetsError, rake
@@ -111,8 +127,36 @@ def _coarsen(
 
 
 def _sparse(levels: dict[str, float], recoded: pd.Series) -> list[str]:
+    # The unknown level's target is its own sample share: it gives no vote a large weight.
     counts = recoded.value_counts()
-    return [lvl for lvl in levels if counts.get(lvl, 0) < MIN_LEVEL_RESPONDENTS]
+    return [lvl for lvl in levels if lvl != UNKNOWN and counts.get(lvl, 0) < MIN_LEVEL_RESPONDENTS]
+
+
+def _with_unknown(
+    shares: dict[str, float], recoded: pd.Series, unknown: pd.Series, notes: list[str]
+) -> tuple[dict[str, float], pd.Series]:
+    """Votes stored with the value unknown: a level of their own at their sample share."""
+    if not unknown.any():
+        return shares, recoded
+    share = float(unknown.mean())
+    notes.append(
+        f"{int(unknown.sum())} vote(s) store this value as unknown (anonymity): a level of their own "
+        "at their share of the sample, not adjusted on this margin"
+    )
+    out = {lvl: s * (1 - share) for lvl, s in shares.items()} | {UNKNOWN: share}
+    return out, recoded.where(~unknown, UNKNOWN)
+
+
+def _stored_rung(values: pd.Series, rung_of: Callable[[str], int], unknown_rung: int) -> int:
+    """The coarsest rung among a country's stored values, unknown aside."""
+    rungs = [rung_of(v) for v in values.unique() if v != UNKNOWN]
+    return max((r for r in rungs if r < unknown_rung), default=0)
+
+
+def _gp_value(value: str) -> str:
+    if value in SPECIALTIES:
+        return GENERAL_PRACTICE if group_of(value) == GENERAL_PRACTICE else SPECIALIST
+    return GENERAL_PRACTICE if value == GENERAL_PRACTICE else SPECIALIST
 
 
 def _gp_map(levels: list[str], to_frame: dict[str, str]) -> dict[str, str]:
@@ -139,20 +183,35 @@ def _specialty_margin(
         )
     total = sum(shares.values())
     shares = {k: v / total for k, v in shares.items()}
+    unknown = codes == UNKNOWN
+    stored = _stored_rung(codes, specialty_rung, 3)
     recoded = codes.map(to_frame)
     coding = "frame levels"
-    if _sparse(shares, recoded) and margin.scheme == "canonical":
-        shares, recoded = _coarsen("group", shares, recoded, {c: group_of(c) for c in shares})
+    if stored == 1 and margin.scheme == "canonical":
+        shares, _ = _coarsen("group", shares, recoded, {c: group_of(c) for c in shares})
+        recoded = codes.map(lambda v: group_of(v) if v in SPECIALTIES else v)
+        coding = "specialty groups"
+        notes.append("collapsed to specialty groups: some votes store only the group (anonymity)")
+    elif stored >= 1:
+        gp = _gp_map(list(shares), to_frame) if margin.scheme != "canonical" else None
+        shares, _ = _coarsen("gp", shares, recoded, gp or {c: _gp_value(c) for c in shares})
+        recoded = codes.map(_gp_value)
+        coding = "general practice vs specialists"
+        notes.append("collapsed to general practice vs specialists: some votes store only that (anonymity)")
+    shares, recoded = _with_unknown(shares, recoded, unknown, notes)
+    if _sparse(shares, recoded) and margin.scheme == "canonical" and coding == "frame levels":
+        groups = {c: (c if c == UNKNOWN else group_of(c)) for c in shares}
+        shares, recoded = _coarsen("group", shares, recoded, groups)
         coding = "specialty groups"
         notes.append(
             f"collapsed from {len(margin.shares)} specialties to specialty groups "
             f"(a level had fewer than {MIN_LEVEL_RESPONDENTS} respondents)"
         )
-    if _sparse(shares, recoded) and len(shares) > 2:
+    if _sparse(shares, recoded) and len(shares) > 2 and coding != "general practice vs specialists":
         gp = (
-            {g: ("general_practice" if g == "general_practice" else "specialist") for g in shares}
+            {g: (g if g == UNKNOWN else _gp_value(g)) for g in shares}
             if coding == "specialty groups"
-            else _gp_map(list(shares), to_frame)
+            else _gp_map(list(shares), to_frame) | {UNKNOWN: UNKNOWN}
         )
         shares, recoded = _coarsen("gp", shares, recoded, gp)
         coding = "general practice vs specialists"
@@ -165,14 +224,24 @@ def _specialty_margin(
 
 def _age_margin(margin: population.Margin, bands: pd.Series) -> tuple[MarginUse, pd.Series | None]:
     shares = dict(margin.shares)
-    recoded = population.collapse_age_band(bands, "under_55") if margin.collapse_map else bands.copy()
-    coding = "under/over 55" if margin.collapse_map else "frame levels"
+    unknown = bands == UNKNOWN
+    known = bands.where(~unknown, population.AGE_BANDS[0])
     notes: list[str] = []
-    if _sparse(shares, recoded) and not margin.collapse_map:
+    wide = _stored_rung(bands, age_rung, 2) == 1
+    if wide and not margin.collapse_map:
         coarse = dict(
             zip(population.AGE_BANDS, population.collapse_age_band(pd.Series(population.AGE_BANDS)))
         )
-        shares, recoded = _coarsen("age", shares, recoded, coarse)
+        shares, _ = _coarsen("age", shares, known, coarse)
+        notes.append("collapsed to under/over 55: some votes store only that (anonymity)")
+    recoded = population.collapse_age_band(known, "under_55") if margin.collapse_map or wide else known.copy()
+    coding = "under/over 55" if margin.collapse_map or wide else "frame levels"
+    shares, recoded = _with_unknown(shares, recoded, unknown, notes)
+    if _sparse(shares, recoded) and coding == "frame levels":
+        coarse = dict(
+            zip(population.AGE_BANDS, population.collapse_age_band(pd.Series(population.AGE_BANDS)))
+        )
+        shares, recoded = _coarsen("age", shares, recoded, coarse | {UNKNOWN: UNKNOWN})
         coding = "under/over 55"
         notes.append(
             f"collapsed from Pulse's five age bands to under/over 55 (a band had fewer than "
@@ -244,7 +313,11 @@ def plan_country(
         elif variable == "age_band":
             use, recoded = _age_margin(margin, part["age_band"])
         else:
-            use, recoded = _finish(variable, margin, dict(margin.shares), part[variable], "frame levels", [])
+            notes: list[str] = []
+            shares, values = _with_unknown(
+                dict(margin.shares), part[variable], part[variable] == UNKNOWN, notes
+            )
+            use, recoded = _finish(variable, margin, shares, values, "frame levels", notes)
         uses.append(use)
         if recoded is not None:
             columns[variable] = recoded
@@ -306,7 +379,11 @@ def _weight(responses: pd.DataFrame, specialties: tuple[str, ...] | None) -> Pol
     recoded_parts, plans = [], {}
     for code in present:
         part = responses[responses["country"] == code]
-        targets, columns, uses, missing = plan_country(code, part, specialties)
+        if code == UNKNOWN_COUNTRY:  # no frame: equal weights, pooled at their sample share below
+            targets, columns, uses, missing = {_ALL: {"all": 1.0}}, pd.DataFrame(index=part.index), (), ()
+            columns[_ALL] = "all"
+        else:
+            targets, columns, uses, missing = plan_country(code, part, specialties)
         targets, columns, uses = _converging(targets, columns, uses)
         frames[code] = targets
         recoded_parts.append(columns)
@@ -314,9 +391,9 @@ def _weight(responses: pd.DataFrame, specialties: tuple[str, ...] | None) -> Pol
     margins = pd.concat(recoded_parts).reindex(responses.index).fillna("n/a")
     options = [c for c in responses.columns if c.startswith("option:")]
     sample = pd.concat([responses[["country"]], margins, responses[options]], axis=1)
-    sample["group"] = responses["specialty"].map(group_of)
+    sample["group"] = responses["specialty"].map(stored_group)
     sample["specialty_code"] = responses["specialty"]
-    totals = population.country_totals()
+    totals = _with_unknown_country(population.country_totals(), sample["country"])
     pooled = pooling.pool(
         sample,
         frames,
@@ -334,6 +411,8 @@ def _weight(responses: pd.DataFrame, specialties: tuple[str, ...] | None) -> Pol
             if _ALL in frames[code]
             else ()
         )
+        if code == UNKNOWN_COUNTRY:
+            notes = ("votes whose country is withheld for anonymity: equal weights, at their sample share",)
         countries.append(
             CountryWeighting(
                 country=code,
@@ -363,6 +442,15 @@ def _weight(responses: pd.DataFrame, specialties: tuple[str, ...] | None) -> Pol
         frames=versions,
         design=design_of(sample, pooled),
     )
+
+
+def _with_unknown_country(totals: pd.Series, countries: pd.Series) -> pd.Series:
+    """Country totals plus, for votes whose country is withheld, a total that keeps their sample share."""
+    unknown = float((countries == UNKNOWN_COUNTRY).mean())
+    if unknown == 0:
+        return totals
+    known = float(totals[[c for c in countries.unique() if c != UNKNOWN_COUNTRY]].sum())
+    return pd.concat([totals, pd.Series({UNKNOWN_COUNTRY: known * unknown / (1 - unknown)})])
 
 
 def _converging(

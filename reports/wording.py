@@ -1,18 +1,20 @@
 """Every wording rule of Pulse's press sentences and documents, in English and Spanish.
 
-Numbers: English "80%", "±7.6", "3,000"; Spanish (RAE/FundéuRAE) "80 %" with a non-breaking
-space, decimal comma "±7,6", no separator in four-digit numbers ("3000") and a non-breaking space
-from five digits ("10 000"). Country phrases carry their articles ("del Reino Unido", "de EE. UU.").
-Percentages round half up to whole points; margins of error to one decimal.
+Numbers come from :mod:`reports.numbers` (Babel's CLDR formats: "80%", "±7.6", "2,276";
+"80 %", "±7,6", "2.276"), the one formatter of every output. Country phrases carry their articles
+("del Reino Unido", "de EE. UU."). Percentages round half up to whole points; precision figures
+to one decimal.
 """
 
 from __future__ import annotations
 
-import math
+from datetime import date as Date
 from datetime import datetime
 
-LOCALES = ("en", "es")
-NBSP = "\u00a0"
+from reports.numbers import LOCALES, NBSP, decimal, integer, percent, round_half_up
+from reports.precision import SHORT_LABEL, Precision
+
+__all__ = ["LOCALES", "NBSP", "decimal", "integer", "percent", "precision_clause", "round_half_up"]
 
 #: (English adjective for "… physicians", Spanish noun phrase with article where it takes one).
 COUNTRY_PHRASES: dict[str, tuple[str, str]] = {
@@ -72,17 +74,16 @@ MONTHS = {
 #: Sentence templates. {pct}, {population}, {option}, {question}, {statement}, {basis}, {moe}.
 TEMPLATES: dict[str, dict[str, str]] = {
     "en": {
-        "statement": "{pct} of {population} {statement} ({basis}; margin of error ±{moe} points).",
-        "option": "{pct} of {population} answered “{option}” when asked “{question}” ({basis}; "
-        "margin of error ±{moe} points).",
+        "statement": "{pct} of {population} {statement} ({basis}; {precision}).",
+        "option": "{pct} of {population} answered “{option}” when asked “{question}” ({basis}; {precision}).",
         "hedged": "Only {n} {population} answered, too few for a reliable percentage.",
         "basis": "{n} {population}{specialties}, {date}",
         "specialties": " from {k} specialties",
     },
     "es": {
-        "statement": "El {pct} de {population} {statement} ({basis}; margen de error ±{moe} puntos).",
+        "statement": "El {pct} de {population} {statement} ({basis}; {precision}).",
         "option": "El {pct} de {population} respondió «{option}» a la pregunta «{question}» ({basis}; "
-        "margen de error ±{moe} puntos).",
+        "{precision}).",
         "hedged": "Solo respondieron {n} {population}, demasiado pocos para un porcentaje fiable.",
         "basis": "{n} {population}{specialties}, {date}",
         "specialties": " de {k} especialidades",
@@ -96,34 +97,20 @@ def _locale(locale: str) -> str:
     return locale
 
 
-def round_half_up(value: float, digits: int = 0) -> float:
-    """Round half away from zero (what readers expect: 0.5 → 1), not Python's half-to-even."""
-    scale = 10**digits
-    return math.floor(abs(value) * scale + 0.5) / scale * (1 if value >= 0 else -1)
-
-
-def integer(n: int, locale: str) -> str:
-    """A whole number: "3,000" / "3000", "10,000" / "10 000" (non-breaking space)."""
-    if _locale(locale) == "en":
-        return f"{n:,}"
-    return str(n) if abs(n) < 10_000 else f"{n:,}".replace(",", NBSP)
-
-
-def decimal(value: float, locale: str, digits: int = 1) -> str:
-    """A decimal with the locale's separator: "7.6" / "7,6"."""
-    text = f"{round_half_up(value, digits):.{digits}f}"
-    return text.replace(".", ",") if _locale(locale) == "es" else text
-
-
-def percent(share: float, locale: str) -> str:
-    """A share (0–1) as a whole percentage: "80%" / "80 %"."""
-    number = int(round_half_up(100 * share))
-    return f"{number}%" if _locale(locale) == "en" else f"{number}{NBSP}%"
-
-
 def points(share: float, locale: str) -> str:
-    """A margin (0–1) in percentage points, one decimal: "7.6" / "7,6"."""
+    """A half-width (0–1) in percentage points, one decimal, without the sign: "7.6" / "7,6"."""
     return decimal(100 * share, locale)
+
+
+def precision_clause(precision: Precision, locale: str) -> str:
+    """The precision clause of a sentence: "95% credibility interval ±2.4 points" /
+    "intervalo de credibilidad del 95 %: ±2,4 puntos"; a range near 0% or 100%."""
+    label = SHORT_LABEL[_locale(locale)]
+    return (
+        f"{label} {precision.as_points(locale)}"
+        if locale == "en"
+        else f"{label}: {precision.as_points(locale)}"
+    )
 
 
 def fieldwork(opens_at: datetime, closes_at: datetime, locale: str) -> str:
@@ -144,7 +131,7 @@ def fieldwork(opens_at: datetime, closes_at: datetime, locale: str) -> str:
     return f"de {a} de {opens_at.year} a {b} de {closes_at.year}"
 
 
-def date(value: datetime, locale: str) -> str:
+def date(value: Date, locale: str) -> str:
     """A day: "4 August 2014" / "4 de agosto de 2014"."""
     month = MONTHS[_locale(locale)][value.month - 1]
     return (

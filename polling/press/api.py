@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from polling.db import get_session
 from polling.press import service
+from polling.press.service import public_url
 
 bp = Blueprint("press_api", __name__, description="Published poll reports (no token needed)")
 
@@ -49,7 +49,7 @@ class PressReports(MethodView):
         wanted = service.parse_filter(args)
         out = []
         for report in service.published(get_session(), wanted):
-            page = url_for("press.show", report_id=report.id, _external=True)
+            page = f"{public_url()}/press/{report.id}"  # never from the Host header
             out.append(
                 {
                     "id": report.id,

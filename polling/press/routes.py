@@ -11,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import get_locale
@@ -22,15 +21,14 @@ from polling import content_security_policy
 from polling.db import get_session
 from polling.errors import InvalidInput
 from polling.jobs import submit
-from polling.members.licences import COUNTRIES
 from polling.polls import service as polls
 from polling.polls.models import TOPICS
 from polling.press import feed, service
-from reports.figures import charts_js_path, plotly_js_path
+from polling.press.service import public_url
+from sampling.codes import COUNTRIES
 
 bp = Blueprint("press", __name__)
 ID = "<int(max=2147483647):report_id>"
-ASSETS = {"plotly.min.js": plotly_js_path, "pulse-charts.js": charts_js_path}
 
 
 def _journalist():  # type: ignore[no-untyped-def]
@@ -89,7 +87,7 @@ def _report_page(session, report, *, preview: bool):  # type: ignore[no-untyped-
     response = make_response(
         render_template("press/show.html", report=report, fragment=fragment, locale=locale, preview=preview)
     )
-    response.headers["Content-Security-Policy"] = content_security_policy(inline_styles=True)
+    response.headers["Content-Security-Policy"] = content_security_policy()
     return response
 
 
@@ -108,15 +106,9 @@ def atom():  # type: ignore[no-untyped-def]
     """An Atom feed of newly published reports."""
     reports = service.published(get_session(), limit=50)
     return Response(
-        feed.atom(reports, base_url=request.host_url.rstrip("/")),
+        feed.atom(reports, base_url=public_url()),
         mimetype="application/atom+xml; charset=utf-8",
     )
-
-
-@bp.get("/press/assets/<any('plotly.min.js', 'pulse-charts.js'):name>")
-def asset(name: str):  # type: ignore[no-untyped-def]
-    """The charts' scripts, served from Pulse's own origin (the CSP allows only 'self')."""
-    return send_file(ASSETS[name](), mimetype="text/javascript", max_age=86400)
 
 
 @bp.get("/staff/reports")

@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from polling import policies
 from polling.accounts.models import User
 from polling.db import utcnow
 from polling.errors import Conflict, Forbidden, InvalidInput, NotFound
-from polling.members.licences import COUNTRIES
 from polling.polls import extract
 from polling.polls import service as polls
 from polling.polls.labels import state_name
@@ -27,7 +28,9 @@ from polling.polls.models import TOPICS
 from polling.press.models import Report, ReportFile, TopicFollow
 from reports import __version__ as reports_version
 from reports.build import build_poll_report
+from reports.inputs import Release
 from reports.presentation import html_fragment
+from sampling.codes import COUNTRIES
 
 MEDIA_TYPES = {
     ".pdf": "application/pdf",
@@ -48,13 +51,25 @@ DOWNLOADS = (
 )
 
 
-def _require_staff(user: User) -> None:
-    if user.role != "staff":
-        raise Forbidden(_l("Only staff may build, publish or withdraw reports."))
+def public_url() -> str:
+    """Pulse's public address (the PUBLIC_URL setting), never the request's Host header."""
+    configured = current_app.config.get("PUBLIC_URL") if has_app_context() else None
+    return str(configured or "http://127.0.0.1:5000").rstrip("/")
+
+
+def press_contact() -> str:
+    """Where journalists write (the PRESS_CONTACT setting)."""
+    configured = current_app.config.get("PRESS_CONTACT") if has_app_context() else None
+    return str(configured or "press@pulse.invalid")
 
 
 def build_report(session: Session, poll_id: int) -> Report:
-    """Build (or rebuild) the public report of a closed poll as a draft; returns it."""
+    """Build (or rebuild) the public report of a closed poll as a draft; returns it.
+
+    Raises:
+        Conflict: the poll has not closed, has no votes, or its votes no longer fit its
+            settings (the message says what to do instead of a 500).
+    """
     poll = polls.get_poll(session, poll_id)
     if polls.state(poll) != "closed":
         raise Conflict(
@@ -67,20 +82,39 @@ def build_report(session: Session, poll_id: int) -> Report:
     if responses.empty:
         raise Conflict(_l("This poll has no votes, so there is nothing to report."))
     meta = extract.poll_meta(poll)
+    report = session.scalar(select(Report).where(Report.poll_id == poll.id)) or Report(
+        poll_id=poll.id, status="draft"
+    )
+    if report.id is None:
+        _placeholder(report, poll)
+        session.add(report)
+        session.flush()  # the id is part of the report's URL, printed in its documents
+    release = Release(url=f"{public_url()}/press/{report.id}", press_contact=press_contact())
     files: dict[str, bytes] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        wording = extract.statements(poll)
-        english = build_poll_report(
-            meta, responses, locale=("en", "es"), out_dir=Path(tmp) / "en", statements=wording
-        )
-        spanish = build_poll_report(
-            meta,
-            responses,
-            locale=("es", "en"),
-            out_dir=Path(tmp) / "es",
-            formats=("pdf", "html"),
-            statements=wording,
-        )
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            wording = extract.statements(poll)
+            english = build_poll_report(
+                meta,
+                responses,
+                locale=("en",),
+                out_dir=Path(tmp) / "en",
+                statements=wording,
+                release=release,
+            )
+            spanish = build_poll_report(
+                meta,
+                responses,
+                locale=("es",),
+                out_dir=Path(tmp) / "es",
+                formats=("pdf", "html"),
+                statements=wording,
+                release=release,
+            )
+    except ValueError as exc:
+        raise Conflict(
+            _l("This poll's votes cannot be reported as it is now set up (%(reason)s).", reason=str(exc))
+        ) from None
         for built, suffix in ((english, ""), (spanish, ".es")):
             for path in built.paths.values():
                 name = path.name if not suffix else path.name.replace(".", f"{suffix}.", 1)
@@ -88,14 +122,14 @@ def build_report(session: Session, poll_id: int) -> Report:
     files["fragment.en.html"] = html_fragment(english.context).encode()
     files["fragment.es.html"] = html_fragment(spanish.context).encode()
     context = english.context
-    report = session.scalar(select(Report).where(Report.poll_id == poll.id)) or Report(
-        poll_id=poll.id, status="draft"
-    )
     report.input_hash, report.version, report.topic = context.input_hash, reports_version, poll.topic
-    report.countries = " ".join(sorted({row.country for row in context.weighting}))
+    report.countries = " ".join(sorted(context.pooled_countries))
     report.n = int(context.topline.n or 0)
     report.title_en, report.title_es = poll.question_en, poll.question_es
-    report.sentences = {loc: [s.text for s in context.sentences_in(loc)] for loc in ("en", "es")}
+    report.sentences = {
+        "en": [s.text for s in english.context.sentences_in("en")],
+        "es": [s.text for s in spanish.context.sentences_in("es")],
+    }
     report.fieldwork_start, report.fieldwork_end, report.built_at = poll.opens_at, poll.closes_at, utcnow()
     report.files = [
         ReportFile(name=name, media_type=MEDIA_TYPES[Path(name).suffix], content=content)
@@ -106,13 +140,21 @@ def build_report(session: Session, poll_id: int) -> Report:
     return report
 
 
+def _placeholder(report: Report, poll) -> None:  # type: ignore[no-untyped-def]
+    """Required columns of a report row before its first build (replaced by the build)."""
+    report.input_hash, report.version, report.topic = "", reports_version, poll.topic
+    report.countries, report.n = "", 0
+    report.title_en, report.title_es, report.sentences = poll.question_en, poll.question_es, {}
+    report.fieldwork_start, report.fieldwork_end = poll.opens_at, poll.closes_at
+
+
 def build_report_job(session: Session, poll_id: int) -> int:
     """The job behind the staff's "Build report" button; returns the report id."""
     return build_report(session, poll_id).id
 
 
 def publish(session: Session, staff: User, report_id: int) -> Report:
-    _require_staff(staff)
+    policies.require(staff, "report.manage")
     report = get_report(session, report_id)
     report.status, report.published_at, report.withdrawn_at = (
         "published",
@@ -123,7 +165,7 @@ def publish(session: Session, staff: User, report_id: int) -> Report:
 
 
 def withdraw(session: Session, staff: User, report_id: int) -> Report:
-    _require_staff(staff)
+    policies.require(staff, "report.manage")
     report = get_report(session, report_id)
     if report.status != "published":
         raise Conflict(_l("Only a published report can be withdrawn."))

@@ -23,10 +23,14 @@ def test_disclosure_says_how_the_sample_and_weights_came_about(public_report) ->
     assert "autoseleccionada" in es["sample"]
     assert "web" in en["mode"] and "app" in en["mode"]
     assert "August 2014" in en["fieldwork"] and "agosto de 2014" in es["fieldwork"]
-    assert "United States 250" in en["sample_sizes"] and "Ireland withheld" in en["sample_sizes"]
-    assert "US-AAMC-PSDR2022" in en["weighting"] and "2021" in en["weighting"]
-    assert "collapsed" in en["weighting"] and "agrupados" in es["weighting"]
+    assert "United States 250" in en["sample_sizes"] and "Ireland fewer than 10" in en["sample_sizes"]
+    # Readable methodology: source names with their year, no source codes or snake_case values.
+    assert "AAMC 2022 Physician Specialty Data Report (2021)" in en["weighting"]
+    assert "US-AAMC" not in en["weighting"] and "_" not in en["weighting"] + es["weighting"]
+    assert "merged" in en["weighting"] and "fusionaron" in es["weighting"]
+    assert "Ireland had fewer than 30 respondents and is not included" in en["population"]
     assert "AAPOR" in en["precision"] and "credibility interval" in en["precision"]
+    assert "margin of sampling error" in en["precision"] and "misleading" in en["precision"]
     assert "Pulse" == en["sponsor"] == en["conducted_by"]
     assert "Self-selection" in en["limitations"]
 
@@ -43,8 +47,9 @@ def test_the_pdf_carries_the_disclosure(public_report) -> None:
         "Weighting",
         "Precision",
         "Limitations",
-        "Patrocinador",
-        "Ponderación",
-        "Limitaciones",
+        "How to cite",
     ):
         assert title in text
+    # One language per document: the English PDF carries no Spanish disclosure, and vice versa.
+    for spanish in ("Patrocinador", "Ponderación", "Limitaciones", "El 5"):
+        assert spanish not in text

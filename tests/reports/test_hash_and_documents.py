@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from reports import wording
+from reports import numbers, wording
 from reports.build import build_context, build_poll_report
-from reports.figures import charts_js_path, plotly_js_path
+from reports.precision import Precision
 from reports.presentation import html_fragment
 from reports.renderers import RENDERERS, get_renderer, render
 from reports.synthetic import synthetic_meta, synthetic_responses
@@ -63,38 +63,41 @@ def pct(share: float) -> str:
 
 def test_pdf_numbers_are_the_json_numbers(poll, tmp_path: Path) -> None:
     meta, votes = poll
-    built = build_poll_report(meta, votes, out_dir=tmp_path)
+    built = build_poll_report(meta, votes, out_dir=tmp_path, locale=("en",))
     data = json.loads(built.paths["json"].read_text(encoding="utf-8"))
     text = read_pdf(built.paths["pdf"])
     top = data["topline"]
     assert f"n = {top['n']}" in text
     for e in top["estimates"]:
         option = dict(meta.options)[e["option"]]["en"]
-        row = (
-            f"{option} {pct(e['share'])} {pct(e['ci_low'])}–{pct(e['ci_high'])} "
-            f"{pct(e['raw_share'])} {wording.points(e['moe'], 'en')}"
-        )
+        precision = Precision(**e["precision"]).text("en")
+        row = f"{option} {numbers.percent(e['share'], 'en')} {precision}"
         assert row in text, row
     for b in data["breakdowns"]:
         for r in b["rows"]:
+            if r["withheld"] or r["status"] not in ("ok", "flagged"):
+                continue
             marks = {"higher": "▲", "lower": "▼"}
-            cells = " ".join(pct(e["share"]) + marks.get(e["mark"] or "", "") for e in r["estimates"])
-            assert (
-                f"{r['label']['en']}{'*' if r['small'] else ''} {r['n']} {cells} {wording.points(r['moe'], 'en')}"
-                in text
+            cells = " ".join(
+                numbers.percent(e["share"], "en")
+                + marks.get(e["mark"] or "", "")
+                + " "
+                + Precision(**e["precision"]).text("en")
+                for e in r["estimates"]
             )
+            star = "*" if r["status"] == "flagged" else ""
+            assert f"{r['label']['en']}{star} {numbers.integer(r['n'], 'en')} {cells}" in text
     for sentence in data["sentences"]:
         assert normalise(sentence["text"]) in text
     assert data["input_hash"] in text.replace(" ", "")
     assert "1 / " in text  # page numbers from the @page counters
 
 
-def test_html_includes_plotly_once_and_the_fragment_has_no_script(poll, tmp_path: Path) -> None:
+def test_html_and_fragment_carry_no_script_and_no_plotly_bundle(poll, tmp_path: Path) -> None:
     meta, votes = poll
     built = build_poll_report(meta, votes, out_dir=tmp_path, formats=("html",))
     page = built.paths["html"].read_text(encoding="utf-8")
-    assert page.count(plotly_js_path().read_text(encoding="utf-8")[:120]) == 1  # the bundle, once
-    assert page.count('<div class="pulse-chart"') == 2
+    assert "<script" not in page and "Plotly" not in page
+    assert page.count('<img class="chart"') == 2 and len(page) < 400_000
     fragment = html_fragment(built.context)
-    assert "<script" not in fragment and 'class="pulse-chart"' in fragment
-    assert plotly_js_path().is_file() and charts_js_path().is_file()
+    assert "<script" not in fragment and fragment.count('<img class="chart" alt="') == 2

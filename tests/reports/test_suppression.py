@@ -32,13 +32,23 @@ def _rows(report, key):
     return next(r for r in table.rows if r.key == key)
 
 
-def test_context_withholds_both_cells(public_report) -> None:
+def test_the_small_country_is_withheld_and_out_of_every_total(public_report) -> None:
     ie, uk, us = (_rows(public_report, k) for k in ("IE", "UK", "US"))
-    assert ie.withheld and ie.suppressed == PRIMARY and ie.n is None
-    assert uk.withheld and uk.suppressed == COMPLEMENTARY and uk.n is None
-    assert all(e.share is None and e.raw_share is None for e in ie.estimates + uk.estimates)
-    assert us.n == SMALL_CELL_SIZES["US"] and not us.withheld
-    assert public_report.context.topline.n == sum(SMALL_CELL_SIZES.values())
+    assert ie.withheld and ie.n is None and not ie.pooled
+    assert all(e.share is None and e.raw_share is None for e in ie.estimates)
+    assert us.n == SMALL_CELL_SIZES["US"] and uk.n == SMALL_CELL_SIZES["UK"] and uk.pooled
+    # Ireland's 9 are in no published total: the pooled base is the US and the UK only.
+    assert public_report.context.topline.n == SMALL_CELL_SIZES["US"] + SMALL_CELL_SIZES["UK"]
+    assert public_report.context.pooled_countries == ("US", "UK")
+
+
+def test_specialty_groups_get_complementary_suppression_with_one_neutral_label(public_report) -> None:
+    table = public_report.context.breakdown("specialty_group")
+    withheld = [r for r in table.rows if r.withheld]
+    assert len(withheld) != 1  # never a single withheld row under a published total
+    assert all(r.suppressed in (None, "withheld") or r.suppressed for r in withheld)
+    data = json.loads(public_report.paths["json"].read_text(encoding="utf-8"))
+    assert COMPLEMENTARY not in json.dumps(data) and PRIMARY not in json.dumps(data["breakdowns"])
 
 
 def _walk(value, path=()):
@@ -56,13 +66,23 @@ def test_json_has_no_trace_of_the_small_cells(public_report) -> None:
     data = json.loads(public_report.paths["json"].read_text(encoding="utf-8"))
     countries = next(b for b in data["breakdowns"] if b["dimension"] == "country")
     for row in countries["rows"]:
-        if row["key"] in ("IE", "UK"):
-            numbers = [v for p, v in _walk(row) if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if row["key"] == "IE":
+            numbers = [
+                v
+                for p, v in _walk(row)
+                if isinstance(v, (int, float)) and not isinstance(v, bool) and p[-1] != "step"
+            ]
             assert numbers == [], row
     for w in data["weighting"]:
-        if w["country"] in ("IE", "UK"):
+        if w["country"] == "IE":
             assert w["n"] is None and w["design_effect"] is None and w["effective_n"] is None
-    assert not any(p[-1] == "n" and v in (9, 45) for p, v in _walk(data))
+    assert not any(p[-1] == "n" and v == 9 for p, v in _walk(data))
+    # Nothing unweighted, nothing at full precision.
+    assert not any(
+        p[-1] in ("raw_share", "se", "p_value", "difference") and v is not None for p, v in _walk(data)
+    )
+    shares = [v for p, v in _walk(data) if p[-1] == "share" and v is not None]
+    assert shares and all(round(100 * v, 6) == round(100 * v) for v in shares)
 
 
 def test_csv_leaves_the_cells_blank_with_a_note(public_report) -> None:
@@ -70,10 +90,11 @@ def test_csv_leaves_the_cells_blank_with_a_note(public_report) -> None:
         rows = list(csv.reader(handle))
     header = rows[1]
     records = [dict(zip(header, r)) for r in rows[2:]]
-    small = [r for r in records if r["table"] == "country" and r["row"] in ("Ireland", "United Kingdom")]
+    small = [r for r in records if r["table"] == "country" and r["row"] == "Ireland"]
     assert small and all(r["n"] == "" and r["weighted_pct"] == "" and r["raw_pct"] == "" for r in small)
     assert all(r["note"].startswith("withheld") for r in small)
-    assert not any(r["n"] in ("9", "45") for r in records)
+    assert not any(r["n"] == "9" for r in records)
+    assert all(r["raw_pct"] == "" for r in records)
 
 
 def test_xlsx_leaves_the_cells_blank(public_report) -> None:
@@ -82,20 +103,20 @@ def test_xlsx_leaves_the_cells_blank(public_report) -> None:
     header = [c.value for c in sheet[1]]
     for values in sheet.iter_rows(min_row=2, values_only=True):
         row = dict(zip(header, values))
-        if row["row"] in ("Ireland", "United Kingdom"):
-            assert row["n"] is None and row["weighted_pct"] is None and row["moe_pts"] is None
+        if row["row"] == "Ireland":
+            assert row["n"] is None and row["weighted_pct"] is None and row["precision"] is None
     weighting = book["Weighting"]
     head = [c.value for c in weighting[1]]
     for values in weighting.iter_rows(min_row=2, values_only=True):
         row = dict(zip(head, values))
-        if row["country"] in ("Ireland", "United Kingdom"):
+        if row["country"] == "Ireland":
             assert row["n"] is None
     counts = set()
     for sheet in book:
         rows = list(sheet.iter_rows(values_only=True))
         if rows and "n" in rows[0]:
             counts |= {r[rows[0].index("n")] for r in rows[1:]}
-    assert 9 not in counts and 45 not in counts
+    assert 9 not in counts
 
 
 def _row_text(text: str, label: str, next_label: str) -> str:
@@ -109,10 +130,9 @@ def test_html_and_pdf_show_no_numbers_for_the_small_cells(public_report) -> None
     pdf = read_pdf(public_report.paths["pdf"])
     for text in (html, pdf):
         table = text.split("By country", 1)[1]
-        assert not re.search(r"\d", _row_text(table, "United Kingdom", "Ireland"))
         assert not re.search(r"\d", _row_text(table, "Ireland", "By specialty group"))
-        assert "United Kingdom 45" not in text and "Ireland 9" not in text
-        assert "n = 304" in text
+        assert "Ireland 9" not in text
+        assert "n = 295" in text
 
 
 def test_staff_see_everything_with_the_reason(staff_report) -> None:

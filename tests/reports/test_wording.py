@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
-from reports import wording
+from reports import numbers, wording
+from reports.precision import share_precision
 from reports.press import press_sentences
 from reports.statistics import BaseFigures, Breakdown, OptionEstimate
+from reports.suppression import base_status
 from reports.synthetic import synthetic_meta
-from sampling.intervals import margin_of_error
 from tests.reports.conftest import normalise
 
 
@@ -19,8 +21,9 @@ def test_numbers_follow_each_language() -> None:
     assert wording.percent(0.8, "es") == "80\u00a0%"
     assert wording.percent(0.125, "en") == "13%"  # half up, not to even
     assert wording.points(0.0758, "es") == "7,6"
-    assert wording.integer(3000, "en") == "3,000" and wording.integer(3000, "es") == "3000"
-    assert wording.integer(10000, "es") == "10\u00a0000"
+    assert wording.integer(2276, "en") == "2,276" and wording.integer(2276, "es") == "2.276"  # Babel, CLDR
+    assert numbers.points(0.062, "es") == "±6,2" and numbers.points(0.062, "en") == "±6.2"
+    assert numbers.percent(0.125, "es") == numbers.percent(0.1251, "es") == "13\u00a0%"
 
 
 def test_fieldwork_months() -> None:
@@ -45,23 +48,12 @@ def test_unknown_locale_is_refused() -> None:
 
 
 def _base(key: str, n: int, share: float) -> BaseFigures:
-    moe = margin_of_error(n, p=share).value
-    estimates = (
-        OptionEstimate("valuable", share, share, None, None, None, moe),
-        OptionEstimate("not_valuable", 1 - share, 1 - share, None, None, None, moe),
-        OptionEstimate("unsure", 0.0, 0.0, None, None, None, 0.0),
-    )
+    def est(option: str, p: float) -> OptionEstimate:
+        return OptionEstimate(option, p, share_precision(p, float(n)))
+
+    estimates = (est("valuable", share), est("not_valuable", 1 - share), est("unsure", 0.0))
     return BaseFigures(
-        key,
-        {"en": key, "es": key},
-        n,
-        float(n),
-        1.0,
-        margin_of_error(n).value,
-        n < 30,
-        None,
-        False,
-        estimates,
+        key, {"en": key, "es": key}, n, float(n), 1.0, base_status(n, n), None, False, estimates
     )
 
 
@@ -81,18 +73,22 @@ def test_the_release_sentence_is_reproduced() -> None:
     )
     assert [s.text for s in out if s.locale == "en"] == [
         "80% of US physicians say an international medical social network would be valuable "
-        "(107 US physicians, August 2014; margin of error ±7.6 points)."
+        "(107 US physicians, August 2014; 95% credibility interval ±7.6 points)."
     ]
     es = normalise(next(s.text for s in out if s.locale == "es"))
     assert es == (
         "El 80 % de los médicos de EE. UU. considera que una red social médica internacional sería valiosa "
-        "(107 médicos de EE. UU., agosto de 2014; margen de error ±7,6 puntos)."
+        "(107 médicos de EE. UU., agosto de 2014; intervalo de credibilidad del 95 %: ±7,6 puntos)."
     )
 
 
 def test_multi_country_sentences_with_specialties_and_small_bases() -> None:
     meta = synthetic_meta(countries=("US", "UK", "IE"))
-    rows = (_base("US", 251, 0.83), _base("UK", 24, 0.7), _base("IE", 9, 0.5))
+    rows = (
+        _base("US", 251, 0.83),
+        replace(_base("UK", 24, 0.7), pooled=False),
+        replace(_base("IE", 9, 0.5), withheld=True, pooled=False),
+    )
     out = press_sentences(
         meta,
         _base("all", 284, 0.8),
@@ -102,8 +98,11 @@ def test_multi_country_sentences_with_specialties_and_small_bases() -> None:
     )
     texts = [s.text for s in out]
     assert len(texts) == 3  # pooled, US, hedged UK; nothing for Ireland
-    assert texts[0].startswith("80% of physicians in the US, the UK and Ireland answered “Yes, valuable”")
-    assert "(251 US physicians from 16 specialties, August 2014; margin of error ±4.6 points)" in texts[1]
+    assert texts[0].startswith("80% of US physicians answered “Yes, valuable”")  # the pool: the US only
+    assert (
+        "(251 US physicians from 16 specialties, August 2014; 95% credibility interval ±4.6 points)"
+        in texts[1]
+    )
     assert texts[2] == "Only 24 UK physicians answered, too few for a reliable percentage."
     assert not any("%" in t for t in texts[2:])
 
