@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # plotly's static images and the browser tests (with Playwright's libatomic1), PostgreSQL's
 # binaries for the test database, Redis for the job-queue test, fonts for PDFs.
 APT_PACKAGES := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium libatomic1 \
-	postgresql redis-server fonts-dejavu-core
+	postgresql redis-server fonts-dejavu-core poppler-utils
 DEV_ENV := PULSE_ENV=development
 
 .PHONY: run test install system-packages clean
