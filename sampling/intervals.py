@@ -1,10 +1,12 @@
 """Confidence intervals for weighted proportions, and the published precision figures.
 
 Proportions: ``logit``, ``xlogit`` and ``beta`` (Korn-Graubard) follow R's ``svyciprop``;
-``wilson`` and ``clopper-pearson`` are the textbook intervals evaluated at the *effective* sample
-size ``n/deff`` (Brown, Cai & DasGupta 2001; Clopper & Pearson 1934), so that an unweighted
-sample gives exactly statsmodels' ``proportion_confint``; ``wald`` is p ± t·se, kept for
-comparison only (0 of 12 gives 0–0).
+``wilson``, ``jeffreys`` and ``clopper-pearson`` are the textbook intervals evaluated at the
+*effective* sample size ``n/deff`` with ``x = p·n/deff`` successes (Brown, Cai & DasGupta 2001;
+Clopper & Pearson 1934), so that an unweighted sample gives exactly statsmodels'
+``proportion_confint``; Jeffreys is the equal-tailed Beta(x + ½, n − x + ½) interval, with the
+bound at 0 (1) when x = 0 (x = n); ``wald`` is p ± t·se, kept for comparison only (0 of 12 gives
+0–0). An undefined standard error (NaN) gives an undefined interval, never a fallback.
 
 At p = 0 or 1 the standard error is 0 and the logit is infinite: ``logit``/``xlogit`` then fall
 back to the Korn-Graubard interval and the effective n falls back to ``fallback_n`` (Kish's
@@ -20,7 +22,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-PROPORTION_METHODS = ("logit", "xlogit", "beta", "wilson", "clopper-pearson", "wald")
+PROPORTION_METHODS = ("logit", "xlogit", "beta", "wilson", "jeffreys", "clopper-pearson", "wald")
+#: Quantiles of intervals for means, totals and the t-based proportion intervals.
+QUANTILES = ("t", "z")
 #: Design effect Ipsos assumes for its opt-in credibility interval.
 IPSOS_DESIGN_FACTOR = 1.3
 
@@ -55,7 +59,7 @@ def proportion_interval(
         estimate: proportions, scalar or array-like.
         se: their standard errors (design-based).
         n: unweighted number of respondents in each base.
-        method: "logit", "xlogit", "beta", "wilson", "clopper-pearson" or "wald".
+        method: "logit", "xlogit", "beta", "wilson", "jeffreys", "clopper-pearson" or "wald".
         level: confidence level.
         df: degrees of freedom of the t quantile for logit, xlogit and wald (default n − 1, the
             design degrees of freedom of ``svydesign(ids=~1)``).
@@ -74,7 +78,8 @@ def proportion_interval(
         [0.2425]
 
     Reference: R survey ``svyciprop(method="logit"|"xlogit"|"beta")`` (Korn & Graubard 1998);
-    statsmodels ``proportion_confint(method="wilson"|"beta")`` at the effective n.
+    statsmodels ``proportion_confint(method="wilson"|"jeffreys"|"beta")`` at the effective n
+    (R's ``qbeta(c(α/2, 1−α/2), x + 0.5, n − x + 0.5)`` for Jeffreys).
     """
     if method not in PROPORTION_METHODS:
         raise ValueError(f"ci={method!r}: choose one of {', '.join(PROPORTION_METHODS)}")
@@ -90,6 +95,7 @@ def proportion_interval(
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         # n/deff with deff = v/(p(1−p)/(n−1)): equals n for an unweighted sample.
         n_eff = np.where(inner, n_ * p * (1 - p) / ((n_ - 1) * se_**2), fb)
+        # df = inf gives the normal quantile (quantile="z").
         t = stats.t.ppf(1 - alpha / 2, np.maximum(dof, 1))
         z = stats.norm.ppf(1 - alpha / 2)
         used = np.full(p.shape, method, dtype=object)
@@ -112,10 +118,16 @@ def proportion_interval(
             half = z / denom * np.sqrt(p * (1 - p) / n_eff + z**2 / (4 * n_eff**2))
             # Exact at the boundary (the formula leaves rounding residue there).
             low, high = np.where(p <= 0, 0.0, centre - half), np.where(p >= 1, 1.0, centre + half)
+        elif method == "jeffreys":
+            x = p * n_eff
+            low = np.where(p <= 0, 0.0, stats.beta.ppf(alpha / 2, x + 0.5, n_eff - x + 0.5))
+            high = np.where(p >= 1, 1.0, stats.beta.ppf(1 - alpha / 2, x + 0.5, n_eff - x + 0.5))
         elif method == "clopper-pearson":
             low, high = _beta_bounds(p, n_eff, alpha)
         else:
             low, high = np.clip(p - t * se_, 0, 1), np.clip(p + t * se_, 0, 1)
+    undefined = np.isnan(se_)
+    low, high = np.where(undefined, np.nan, low), np.where(undefined, np.nan, high)
     return pd.DataFrame(
         {"ci_low": np.clip(low, 0, 1), "ci_high": np.clip(high, 0, 1), "ci_method": used, "n_eff": n_eff},
         index=index,
@@ -123,7 +135,7 @@ def proportion_interval(
 
 
 def mean_interval(estimate: Any, se: Any, df: Any, *, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """t interval ``estimate ± t(df)·se`` for means and totals.
+    """t interval ``estimate ± t(df)·se`` for means and totals (df = inf: the normal interval).
 
     Args:
         estimate: estimates.

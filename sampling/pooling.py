@@ -12,7 +12,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -20,8 +20,8 @@ import pandas as pd
 
 from sampling import diagnostics
 from sampling import population as population_module
-from sampling.result import WeightingResult
 from sampling.weighting.registry import get_method
+from sampling.weighting.result import WeightingResult
 
 COMBINES = ("population_share", "country")
 
@@ -45,6 +45,8 @@ class PooledResult:
     population_shares: dict[str, float]
     combine: str
     settings: dict[str, Any]
+    # Replicate weights by (kind, replicates, seed), computed once (see sampling.replicates).
+    _replicates: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def design_effect(self) -> float:

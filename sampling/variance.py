@@ -1,4 +1,4 @@
-"""Design-based variances: Taylor linearisation after calibration, and replicate weights.
+"""Design-based variances: Taylor linearisation after calibration.
 
 Everything here works on numpy arrays. An *estimand* is a weighted domain mean (a ratio) or a
 weighted domain total of some column: ``domain`` holds each respondent's membership (1 in the
@@ -11,12 +11,17 @@ per estimate. The design is one stage, each respondent its own sampling unit, as
 * ``calibrate``, ``poststratify`` and ``trim``: the GREG residual, ``x/(g·√d)`` regressed on
   ``√d·X`` (``d`` the base weights, ``X`` the margin indicators) by least squares, times ``g·√d``,
   as survey does for ``calibrate()`` (its post-stratification formula gives the same residual).
+  Written as ``w·(x/w − Xβ)`` with ``β`` from the weighting cells' sums, it needs no division by
+  ``g`` and so keeps respondents whose weight is negative (R divides by ``g``, which is fine).
 
-The variance of the residualised influence values is then the with-replacement formula,
-``n/(n−1)·Σ(x − x̄)²``. A pooled weighting (``sampling.pooling.pool``) is a design stratified by
-country: each country's rows are residualised on its own calibration and the formula is summed
-over countries (``svydesign(ids=~1, strata=~country)``). Replicate variances (JK1, JKn and the
-bootstrap, each replicate re-weighted) are in :mod:`sampling.replicates`.
+Respondents in one weighting cell share their row of ``X``, so both corrections are computed on
+the cells (a few hundred rows), never on an n × p matrix. The variance of the residualised
+influence values is then the with-replacement formula, ``n/(n−1)·Σ(x − x̄)²``. A pooled weighting
+(``sampling.pooling.pool``) is a design stratified by country: each country's rows are
+residualised on its own calibration and the formula is summed over countries
+(``svydesign(ids=~1, strata=~country)``), with R's ``survey.lonely.psu`` rules for a country of
+one respondent. Many estimates at once, from cell sums: :mod:`sampling.grouped`; replicate
+variances: :mod:`sampling.replicates`.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from sampling.weighting.plan import margin_codes, observed_cells
+
 #: Backfitting sweeps R's ``svyrecvar`` runs for a raked design (survey 4.x).
 RAKING_SWEEPS = 10
 VARIANCE_METHODS = {
@@ -39,6 +46,16 @@ VARIANCE_METHODS = {
     "jk1": "jackknife",
     "bootstrap": "bootstrap",
 }
+#: R's ``options(survey.lonely.psu=)``: what a stratum (country) with one respondent contributes.
+LONELY_PSU = ("fail", "remove", "certainty", "adjust", "average")
+#: Calibration methods whose variance is R's raking backfitting.
+RAKED = ("rake",)
+
+Array = np.ndarray[Any, Any]
+
+
+class LonelyStratumError(ValueError):
+    """A stratum (a country of a pooled weighting) has one respondent and ``lonely_psu="fail"``."""
 
 
 @dataclass(frozen=True)
@@ -50,19 +67,27 @@ class Design:
         base: base (design) weights before calibration.
         calibration: "none", "raking" (R's backfitting), "greg" (regression residuals) or
             "pooled" (each country's own calibration, countries as strata).
-        margins: integer level codes per raking margin, in the order raked.
-        model: calibration model matrix (n × p indicator columns) for "greg".
+        margins: integer level codes per raking margin, one per respondent, in the order raked.
+        model: a respondent-level calibration model (n × p) for "greg", when not given by cells.
         strata: stratum code per respondent (countries of a pooled weighting), or None.
         parts: for "pooled", each country's row positions and its own design.
+        cell_of: weighting cell of each respondent ("raking" and "greg").
+        cell_margins: level of every cell in each margin (the cells' rows of ``X``).
+        stratum_labels: names of the strata, for messages.
+        lonely_psu: R's ``survey.lonely.psu`` rule for a stratum with one respondent.
     """
 
-    weights: np.ndarray
-    base: np.ndarray
+    weights: Array
+    base: Array
     calibration: str
-    margins: tuple[np.ndarray, ...] = ()
-    model: np.ndarray | None = None
-    strata: np.ndarray | None = None
-    parts: tuple[tuple[np.ndarray, Design], ...] = ()
+    margins: tuple[Array, ...] = ()
+    model: Array | None = None
+    strata: Array | None = None
+    parts: tuple[tuple[Array, Design], ...] = ()
+    cell_of: Array | None = None
+    cell_margins: tuple[Array, ...] = ()
+    stratum_labels: tuple[str, ...] = ()
+    lonely_psu: str = "fail"
     # What residualising needs from the margins or the model alone, built on first use.
     _calibration_basis: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -71,21 +96,38 @@ class Design:
         """Number of respondents (sampling units)."""
         return int(self.weights.shape[0])
 
-    def stratum_rows(self) -> list[np.ndarray]:
+    def stratum_rows(self) -> list[Array]:
         """Row positions of each stratum (one stratum, everyone, when unstratified)."""
         if self.strata is None:
             return [np.arange(self.n)]
         return [np.flatnonzero(self.strata == h) for h in np.unique(self.strata)]
 
-    def degrees_of_freedom(self, domain: np.ndarray) -> np.ndarray:
+    def degrees_of_freedom(self, domain: Array) -> Array:
         """Design df of each domain column: its respondents less its strata (R's ``degf``)."""
         members = domain != 0
         strata = self.stratum_rows()
         present = sum(members[rows].any(axis=0).astype(float) for rows in strata)
-        return members.sum(axis=0) - present
+        return np.asarray(members.sum(axis=0) - present, dtype=float)
+
+    def cells(self) -> tuple[Array, Array]:
+        """(cell of each respondent, cells × p indicator model) of a "greg" or "raking" design."""
+        basis = self._calibration_basis
+        if "cell_model" not in basis:
+            if self.cell_of is not None:
+                blocks = []
+                for levels in self.cell_margins:
+                    block = np.zeros((levels.size, int(levels.max(initial=-1)) + 1))
+                    block[np.arange(levels.size), levels] = 1.0
+                    blocks.append(block)
+                basis["cell_of"] = self.cell_of
+                basis["cell_model"] = np.hstack(blocks) if blocks else np.ones((1, 1))
+            else:  # a respondent-level model: every respondent is a cell
+                basis["cell_of"] = np.arange(self.n)
+                basis["cell_model"] = self.model if self.model is not None else np.ones((self.n, 1))
+        return basis["cell_of"], basis["cell_model"]
 
 
-def _aligned(series: pd.Series, sample: pd.DataFrame, what: str) -> np.ndarray:
+def _aligned(series: pd.Series, sample: pd.DataFrame, what: str) -> Array:
     if not series.index.equals(sample.index):
         if len(series) != len(sample) or not series.index.sort_values().equals(sample.index.sort_values()):
             raise ValueError(
@@ -96,19 +138,36 @@ def _aligned(series: pd.Series, sample: pd.DataFrame, what: str) -> np.ndarray:
     return np.asarray(series, dtype=float)
 
 
-def design_of(sample: pd.DataFrame, result: Any | None) -> Design:
+def _check_lonely(lonely_psu: str) -> None:
+    if lonely_psu not in LONELY_PSU:
+        raise ValueError(f"lonely_psu={lonely_psu!r}: use one of {', '.join(map(repr, LONELY_PSU))}")
+
+
+def calibration_of(result: Any) -> str:
+    """ "raking" when R's backfitting applies to ``result`` (rake, trimWeights on raked weights), else "greg"."""
+    settings = getattr(result, "settings", {}) or {}
+    if result.method in RAKED or (result.method == "trim" and settings.get("redistribute") == "even"):
+        return "raking"
+    return "greg"
+
+
+def design_of(sample: pd.DataFrame, result: Any | None, *, lonely_psu: str = "fail") -> Design:
     """Build the variance design for ``sample`` weighted by ``result`` (None: equal weights).
 
     Args:
         sample: the respondents.
-        result: a ``WeightingResult``; a Series of fixed (design) weights aligned to the sample,
-            taken as not calibrated; or None for an unweighted sample.
+        result: a ``WeightingResult``; a ``PooledResult``; a Series of fixed (design) weights
+            aligned to the sample, taken as not calibrated; or None for an unweighted sample.
+        lonely_psu: for a pooled result, what a country with a single respondent contributes to
+            a variance: "fail" (refuse, R's default), "remove" or "certainty" (nothing),
+            "adjust" (its value's distance from the overall mean), "average" (the other countries'
+            average); R's ``options(survey.lonely.psu=)``.
 
     Returns:
         A :class:`Design`.
 
     Raises:
-        ValueError: the result's weights are not aligned to the sample.
+        ValueError: the result's weights are not aligned to the sample, or an unknown ``lonely_psu``.
         TypeError: ``result`` is none of WeightingResult, PooledResult, Series or None.
 
     Example:
@@ -122,40 +181,47 @@ def design_of(sample: pd.DataFrame, result: Any | None) -> Design:
 
     Reference: the design R's survey builds with ``svydesign(ids=~1, weights=~w)`` then rake/calibrate.
     """
+    _check_lonely(lonely_psu)
     n = len(sample)
     if result is not None and hasattr(result, "by_country"):
-        return _pooled_design(sample, result)
+        return _pooled_design(sample, result, lonely_psu)
     if result is None:
         ones = np.ones(n)
-        return Design(weights=ones, base=ones, calibration="none")
+        return Design(weights=ones, base=ones, calibration="none", lonely_psu=lonely_psu)
     if isinstance(result, pd.Series):
         weights = _aligned(result, sample, "weights")
         if not np.isfinite(weights).all() or (weights < 0).any():
             raise ValueError(
                 "weights must be finite and non-negative: fix or drop the respondents without one"
             )
-        return Design(weights=weights, base=weights, calibration="none")
-    if not all(hasattr(result, a) for a in ("weights", "base_weights", "method", "targets", "design_matrix")):
+        return Design(weights=weights, base=weights, calibration="none", lonely_psu=lonely_psu)
+    if not all(hasattr(result, a) for a in ("weights", "base_weights", "method", "targets", "settings")):
         raise TypeError(
             "result must be a sampling.WeightingResult (from rake, calibrate, poststratify or "
             f"trim), a Series of design weights, or None, not {type(result).__name__}"
         )
     weights = _aligned(result.weights, sample, "result.weights")
     base = _aligned(result.base_weights, sample, "result.base_weights")
-    indicators = np.asarray(result.design_matrix(sample), dtype=float)
-    if result.method == "rake":
-        codes, start = [], 0
-        for levels in result.targets.values():
-            block = indicators[:, start : start + len(levels)]
-            start += len(levels)
-            # A respondent outside every level (dropped by the method) forms a level of their own.
-            code = np.where(block.any(axis=1), block.argmax(axis=1), len(levels))
-            codes.append(code.astype(np.intp))
-        return Design(weights=weights, base=base, calibration="raking", margins=tuple(codes))
-    return Design(weights=weights, base=base, calibration="greg", model=indicators)
+    collapse = result.settings.get("collapse") or {}
+    coded: dict[str, tuple[Array, list[Any]]] = {}
+    codes = [
+        np.asarray(margin_codes(sample, key, list(levels), collapse, coded), dtype=np.intp)
+        for key, levels in result.targets.items()
+    ]
+    sizes = [len(levels) for levels in result.targets.values()]
+    cell_of, cell_levels, _ = observed_cells(codes, sizes, n)
+    return Design(
+        weights=weights,
+        base=base,
+        calibration=calibration_of(result),
+        margins=tuple(codes),
+        cell_of=np.asarray(cell_of, dtype=np.intp),
+        cell_margins=tuple(np.asarray(c, dtype=np.intp) for c in cell_levels),
+        lonely_psu=lonely_psu,
+    )
 
 
-def _pooled_design(sample: pd.DataFrame, result: Any) -> Design:
+def _pooled_design(sample: pd.DataFrame, result: Any, lonely_psu: str) -> Design:
     if not sample.index.is_unique:
         raise ValueError("sample.index has duplicate labels: give each respondent a unique index")
     weights = _aligned(result.weights, sample, "result.weights")
@@ -178,10 +244,18 @@ def _pooled_design(sample: pd.DataFrame, result: Any) -> Design:
         raise ValueError(
             "some respondents belong to no country of the pooled result: pass the sample that was weighted"
         )
-    return Design(weights=weights, base=base, calibration="pooled", strata=strata, parts=tuple(parts))
+    return Design(
+        weights=weights,
+        base=base,
+        calibration="pooled",
+        strata=strata,
+        parts=tuple(parts),
+        stratum_labels=tuple(str(code) for code in result.by_country),
+        lonely_psu=lonely_psu,
+    )
 
 
-def residualize(design: Design, x: np.ndarray) -> np.ndarray:
+def residualize(design: Design, x: Array) -> Array:
     """Remove from influence values ``x`` (n × k) the part the calibration fixes.
 
     Args:
@@ -210,66 +284,154 @@ def residualize(design: Design, x: np.ndarray) -> np.ndarray:
     if design.calibration == "raking":
         psw = np.where(w == 0, 1.0, w)[:, None]
         return _backfit(design, x / psw) * psw
-    root = np.sqrt(np.clip(design.base, 0.0, None))
-    scale = np.divide(w, root, out=np.zeros_like(w), where=root > 0)[:, None]
-    q = _greg_basis(design, root)
-    z = np.divide(x, scale, out=np.zeros_like(x), where=scale > 0)
-    return (z - q @ (q.T @ z)) * scale
+    cell_of, _ = design.cells()
+    a = np.divide(x, w[:, None], out=np.zeros_like(x), where=(w != 0)[:, None])
+    one_hot = sparse.csr_array(
+        (np.ones(design.n), cell_of, np.arange(design.n + 1)), shape=(design.n, int(cell_of.max()) + 1)
+    )
+    fitted = greg_fit(design, one_hot.T @ (design.base[:, None] * a))
+    return np.asarray(x - w[:, None] * fitted[cell_of], dtype=float)
 
 
-def _backfit(design: Design, z: np.ndarray) -> np.ndarray:
-    """R's raking backfitting, ``z − ave(z, margin)`` margin after margin for ten sweeps, on all columns.
+def greg_fit(design: Design, cell_sums: Array) -> Array:
+    """Each cell's fitted value ``Xβ`` of the GREG regression, from the cells' sums of ``d·x/w``.
 
-    Every sweep subtracts level means, so the result is ``z − Σⱼ Mⱼaⱼ`` (``Mⱼ`` the indicators of
-    margin j, ``aⱼ`` a correction per level and column). The sweeps are run on the corrections:
-    margin j's level sums are ``Mⱼᵀz − Σᵢ MⱼᵀMᵢaᵢ``, which needs only the level sums of ``z`` and the
-    cross-counts of the margins' levels. So the respondents are visited twice (level sums, then the
-    corrections), not twice per margin per sweep, and the arithmetic is R's sweep for sweep.
+    ``β = (XᵀDX)⁺XᵀD(x/w)``: the least-squares fit of R's ``qr.resid(qr(√d·X), x/(g√d))``, whose
+    normal equations need only the cells' base-weight totals and sums. The pseudo-inverse drops the
+    intercepts the margins share (each margin's indicators sum to one), as R's pivoting QR does.
     """
     basis = design._calibration_basis
-    if "indicators" not in basis:
-        sizes = [int(codes.max(initial=-1)) + 1 for codes in design.margins]
-        offsets = np.concatenate([[0], np.cumsum(sizes)])
-        columns = np.stack([codes + offset for codes, offset in zip(design.margins, offsets)], axis=1)
-        indicators = sparse.csr_array(
-            (np.ones(columns.size), columns.ravel(), np.arange(0, columns.size + 1, len(sizes))),
-            shape=(design.n, int(offsets[-1])),
-        )
-        cross = (indicators.T @ indicators).toarray()
+    cell_of, cell_model = design.cells()
+    if "greg_inverse" not in basis:
+        mass = np.bincount(cell_of, weights=design.base, minlength=cell_model.shape[0])
+        gram = cell_model.T @ (cell_model * mass[:, None])
+        values, vectors = np.linalg.eigh(gram)
+        keep = values > values.max(initial=0.0) * 1e-12
+        basis["greg_inverse"] = (vectors[:, keep] / values[keep]) @ vectors[:, keep].T
+    beta = basis["greg_inverse"] @ (cell_model.T @ cell_sums)
+    return np.asarray(cell_model @ beta, dtype=float)
+
+
+def raking_corrections(design: Design, level_sums: Array) -> Array:
+    """R's ten backfitting sweeps run on the margins' level corrections, given the levels' sums of ``x/w``.
+
+    Every sweep subtracts level means, so the residual is ``z − Σⱼ Mⱼaⱼ`` (``Mⱼ`` the indicators of
+    margin j, ``aⱼ`` a correction per level and column). Margin j's level sums are
+    ``Mⱼᵀz − Σᵢ MⱼᵀMᵢaᵢ``, which needs only the level sums of ``z`` and the cross-counts of the
+    margins' levels: the arithmetic is R's sweep for sweep, without visiting respondents.
+
+    Returns:
+        The stacked corrections (levels of all margins × columns).
+    """
+    basis = _raking_basis(design)
+    cross, counts = basis["cross"], basis["counts"]
+    corrections = np.zeros_like(level_sums)
+    for _ in range(RAKING_SWEEPS):
+        for lo, hi in basis["blocks"]:
+            corrections[lo:hi] += (level_sums[lo:hi] - cross[lo:hi] @ corrections) / counts[lo:hi, None]
+    return corrections
+
+
+def _raking_basis(design: Design) -> dict[str, Any]:
+    """Cross-counts of the margins' levels (from the cells when known) and each margin's block."""
+    basis = design._calibration_basis
+    if "cross" not in basis:
+        if design.cell_of is not None and design.cell_margins:
+            _, model = design.cells()
+            count = np.bincount(design.cell_of, minlength=model.shape[0]).astype(float)
+            sizes = [block_size(levels) for levels in design.cell_margins]
+            cross = model.T @ (model * count[:, None])
+        else:
+            sizes = [block_size(codes) for codes in design.margins]
+            cross = (_indicators(design).T @ _indicators(design)).toarray()
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.intp)
         basis.update(
-            indicators=indicators,
             cross=cross,
             counts=np.maximum(np.diag(cross), 1.0),
             blocks=list(itertools.pairwise(offsets)),
         )
-    indicators, cross, counts = basis["indicators"], basis["cross"], basis["counts"]
-    sums = indicators.T @ z
-    corrections = np.zeros_like(sums)
-    for _ in range(RAKING_SWEEPS):
-        for lo, hi in basis["blocks"]:
-            corrections[lo:hi] += (sums[lo:hi] - cross[lo:hi] @ corrections) / counts[lo:hi, None]
-    return z - indicators @ corrections
+    return basis
 
 
-def _greg_basis(design: Design, root: np.ndarray) -> np.ndarray:
-    """Orthonormal basis of the columns of ``√d·X`` (the GREG regression), computed once per design."""
+def block_size(levels: Array) -> int:
+    """Number of levels a margin's codes use (its largest code plus one)."""
+    return int(levels.max(initial=-1)) + 1
+
+
+def _indicators(design: Design) -> sparse.csr_array:
+    """Respondents × margin levels indicators (sparse), built once."""
     basis = design._calibration_basis
-    if "q" not in basis:
-        a = design.model * root[:, None]
-        u, s, _ = np.linalg.svd(a, full_matrices=False)
-        basis["q"] = u[:, s > s[0] * max(a.shape) * np.finfo(float).eps] if s.size else u[:, :0]
-    return basis["q"]
+    if "indicators" not in basis:
+        sizes = [block_size(codes) for codes in design.margins]
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.intp)
+        columns = np.stack([codes + offset for codes, offset in zip(design.margins, offsets)], axis=1)
+        basis["indicators"] = sparse.csr_array(
+            (np.ones(columns.size), columns.ravel(), np.arange(0, columns.size + 1, len(sizes))),
+            shape=(design.n, int(offsets[-1])),
+        )
+    return basis["indicators"]
 
 
-def with_replacement_cov(x: np.ndarray, design: Design | None = None) -> np.ndarray:
+def _backfit(design: Design, z: Array) -> Array:
+    """R's raking backfitting, ``z − ave(z, margin)`` margin after margin for ten sweeps, on all columns."""
+    indicators = _indicators(design)
+    return np.asarray(z - indicators @ raking_corrections(design, indicators.T @ z), dtype=float)
+
+
+def _lonely_error(design: Design, h: int) -> LonelyStratumError:
+    label = design.stratum_labels[h] if h < len(design.stratum_labels) else str(h)
+    return LonelyStratumError(
+        f"stratum {label} has only one respondent, so its variance is undefined: pass "
+        "lonely_psu='certainty' (it adds nothing), 'adjust' (distance from the overall mean), "
+        "'average' (the other strata's average) or 'remove', or pool it with another country"
+    )
+
+
+def stratum_sums(design: Design, sums: Array, squares: Array, counts: Array) -> Array:
+    """Variance from each stratum's totals: ``Σ_h n_h/(n_h−1)·(Σx² − (Σx)²/n_h)``, R's lonely-PSU rules applied.
+
+    Args:
+        design: gives the lonely-PSU rule and stratum labels.
+        sums: per stratum, the sum of the residualised values (H × k).
+        squares: per stratum, the sum of their squares (H × k).
+        counts: respondents per stratum (H).
+
+    Returns:
+        The k variances. For a stratum of one respondent: "fail" raises, "certainty" and "remove"
+        add nothing, "adjust" adds the value's square (its distance from the overall mean, zero for
+        influence values), "average" scales the other strata's sum by H/(H − lonely), as R's
+        ``onestage``.
+    """
+    var = np.zeros(sums.shape[1])
+    lonely = 0
+    for h, n in enumerate(counts):
+        if n >= 2:
+            var += (squares[h] - sums[h] ** 2 / n) * (n / (n - 1))
+        elif n == 1:
+            if design.lonely_psu == "fail":
+                raise _lonely_error(design, h)
+            if design.lonely_psu == "adjust":
+                var += squares[h]
+            elif design.lonely_psu == "average":
+                lonely += 1
+    if lonely:
+        total = int((counts > 0).sum())
+        var = var * total / (total - lonely) if total > lonely else np.full_like(var, np.nan)
+    return var
+
+
+def with_replacement_cov(x: Array, design: Design | None = None) -> Array:
     """Covariance of totals of ``x`` over n sampling units drawn with replacement.
 
     Args:
         x: influence values, n × k.
-        design: gives the strata, if any (the sum of the formula over strata).
+        design: gives the strata, if any (the sum of the formula over strata), and the lonely-PSU rule.
 
     Returns:
         k × k matrix ``n/(n−1)·Σ(x − x̄)(x − x̄)ᵀ`` (summed over strata, n and x̄ per stratum).
+
+    Raises:
+        LonelyStratumError: a stratum has one respondent and the rule is "fail".
 
     Example:
         >>> import numpy as np
@@ -279,57 +441,71 @@ def with_replacement_cov(x: np.ndarray, design: Design | None = None) -> np.ndar
     Reference: R survey ``onestage`` for ``svydesign(ids=~1, ...)``.
     """
     strata = [np.arange(x.shape[0])] if design is None else design.stratum_rows()
-    cov = np.zeros((x.shape[1], x.shape[1]))
-    for rows in strata:
+    k = x.shape[1]
+    cov = np.zeros((k, k))
+    lonely, total = 0, 0
+    for h, rows in enumerate(strata):
         n = rows.size
-        if n < 2:
-            return np.full((x.shape[1], x.shape[1]), np.nan)
-        xc = x[rows] - x[rows].mean(axis=0)
-        cov += xc.T @ xc * (n / (n - 1))
+        total += n > 0
+        if n >= 2:
+            xc = x[rows] - x[rows].mean(axis=0)
+            cov += xc.T @ xc * (n / (n - 1))
+        elif n == 1:
+            rule = "fail" if design is None else design.lonely_psu
+            if rule == "fail":
+                if design is None:
+                    return np.full((k, k), np.nan)
+                raise _lonely_error(design, h)
+            if rule == "adjust":
+                cov += np.outer(x[rows[0]], x[rows[0]])
+            elif rule == "average":
+                lonely += 1
+    if lonely:
+        cov = cov * total / (total - lonely) if total > lonely else np.full_like(cov, np.nan)
     return cov
 
 
-def with_replacement_var(x: np.ndarray, design: Design) -> np.ndarray:
+def with_replacement_var(x: Array, design: Design) -> Array:
     """Diagonal of :func:`with_replacement_cov`, without forming the k × k matrix."""
-    var = np.zeros(x.shape[1])
-    strata = [slice(None)] if design.strata is None else design.stratum_rows()
-    for rows in strata:
-        centred = x[rows] - x[rows].mean(axis=0)
-        n = centred.shape[0]
-        if n < 2:
+    strata = design.stratum_rows()
+    sums = np.stack([x[rows].sum(axis=0) for rows in strata])
+    # No n × k temporary for the squares.
+    squares = np.stack([np.einsum("ij,ij->j", x[rows], x[rows]) for rows in strata])
+    counts = np.array([rows.size for rows in strata])
+    if design.strata is None:
+        if counts[0] < 2:
             return np.full(x.shape[1], np.nan)
-        var += np.einsum("ij,ij->j", centred, centred) * (n / (n - 1))  # no n × k temporary for the squares
-    return var
+        centred = x - x.mean(axis=0)
+        return np.asarray(np.einsum("ij,ij->j", centred, centred) * (counts[0] / (counts[0] - 1)))
+    return stratum_sums(design, sums, squares, counts)
 
 
-def point(weights: np.ndarray, domain: np.ndarray, values: np.ndarray, statistic: str) -> np.ndarray:
+def point(weights: Array, domain: Array, values: Array, statistic: str) -> Array:
     """Weighted domain means or totals for one weight vector (n,) or several (n × R → R × k)."""
-    totals = weights.T @ (domain * values)
+    totals = np.asarray(weights.T @ (domain * values), dtype=float)
     if statistic == "total":
         return totals
     with np.errstate(invalid="ignore", divide="ignore"):
-        return totals / (weights.T @ domain)
+        return np.asarray(totals / (weights.T @ domain), dtype=float)
 
 
-def influence(design: Design, domain: np.ndarray, values: np.ndarray, statistic: str) -> np.ndarray:
+def influence(design: Design, domain: Array, values: Array, statistic: str) -> Array:
     """Weighted influence values of domain means (``w·1_d·(y − ȳ_d)/Σw1_d``) or totals (``w·1_d·y``)."""
     w = design.weights[:, None]
     if statistic == "total":
-        return w * domain * values
+        return np.asarray(w * domain * values, dtype=float)
     denom = design.weights @ domain
     with np.errstate(invalid="ignore", divide="ignore"):
         estimate = (design.weights @ (domain * values)) / denom
         # In place: n × k arrays are a survey's whole answer matrix; one is allocated, not four.
-        x = values - estimate
+        x = np.asarray(values - estimate, dtype=float)
         x *= domain
         x *= w
         x /= denom
     return x
 
 
-def linearized_se(
-    design: Design, domain: np.ndarray, values: np.ndarray, statistic: str = "mean"
-) -> np.ndarray:
+def linearized_se(design: Design, domain: Array, values: Array, statistic: str = "mean") -> Array:
     """Linearised standard errors of many domain means or totals in one pass, calibration accounted for.
 
     All columns are residualised together (one backfitting or one projection for the lot), so a
@@ -356,10 +532,10 @@ def linearized_se(
     for several variables in one call.
     """
     x = np.nan_to_num(influence(design, domain, values, statistic))
-    return np.sqrt(with_replacement_var(residualize(design, x), design))
+    return np.asarray(np.sqrt(with_replacement_var(residualize(design, x), design)), dtype=float)
 
 
-def linearized_cov(design: Design, domain: np.ndarray, values: np.ndarray, statistic: str) -> np.ndarray:
+def linearized_cov(design: Design, domain: Array, values: Array, statistic: str) -> Array:
     """Linearised covariance matrix of the estimates (k × k), calibration accounted for."""
     x = np.nan_to_num(influence(design, domain, values, statistic))
     return with_replacement_cov(residualize(design, x), design)

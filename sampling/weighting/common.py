@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sampling.result import WeightingResult
 from sampling.weighting.plan import (
     CellPlan,
     MarginKey,
@@ -18,6 +18,7 @@ from sampling.weighting.plan import (
     build_plan,
     normalise_targets,
 )
+from sampling.weighting.result import WeightingResult
 
 NONCONVERGENCE_POLICIES = ("raise", "warn")
 
@@ -131,10 +132,14 @@ def finish(
     notes: list[str] | None = None,
     what: str = "the margins",
     cell_final: np.ndarray | None = None,
+    rerun: Callable[..., WeightingResult] | None = None,
+    failure: float | None = None,
 ) -> WeightingResult:
     """Scale the weights to their total, build the result, and act on non-convergence.
 
-    ``cell_final`` (summed final weights per cell, already scaled) saves a pass over respondents.
+    ``cell_final`` (summed final weights per cell, already scaled) saves a pass over respondents;
+    ``rerun`` is the method itself (``WeightingResult.reweight`` calls it); ``failure`` is the
+    error to report on non-convergence when it is not the last margin error.
     """
     if cell_final is None:
         total = weights.sum()
@@ -151,7 +156,7 @@ def finish(
     if not converged:
         message = (
             f"{method} did not converge in {iterations} iteration(s): largest margin error "
-            f"{history[-1]:.3g} > tol {tol:g} on {what}; raise max_iter, loosen tol, widen the bounds "
+            f"{history[-1] if failure is None else failure:.3g} > tol {tol:g} on {what}; raise max_iter, loosen tol, widen the bounds "
             "or collapse sparse levels"
         )
         if on_nonconvergence == "raise":
@@ -175,6 +180,7 @@ def finish(
         population_total=prep.normalised.total,
         notes=tuple(notes),
         margin_table=table,
+        rerun=rerun,
     )
 
 

@@ -12,6 +12,7 @@ Infeasible targets are refused here, before any iteration, with the variable and
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,8 +24,12 @@ from sampling.weighting.coding import column_codes, lookup_table
 
 #: Largest margin-total disagreement tolerated between count margins (relative).
 COUNT_TOTAL_RTOL = 1e-6
-#: How close to 1 the levels of a share margin must sum.
+#: How close to 1 the levels of a share margin must sum to be taken as they are.
 SHARE_SUM_ATOL = 1e-6
+#: Shares summing to within this of 1 are rescaled to sum to 1, with a :class:`TargetsWarning`.
+SHARE_SUM_NORMALISE = 0.01
+#: Count targets describe a population: a margin summing to less than this is not a set of counts.
+COUNT_TOTAL_MIN = 2.0
 SPARSE_POLICIES = ("error", "collapse", "drop")
 
 MarginKey = Hashable  # a column name, or a tuple of column names for a joint table
@@ -32,6 +37,10 @@ MarginKey = Hashable  # a column name, or a tuple of column names for a joint ta
 
 class InfeasibleTargetsError(ValueError):
     """Targets that no set of positive weights can meet; the message names variable and level."""
+
+
+class TargetsWarning(UserWarning):
+    """Share targets that sum to nearly 1 were rescaled to sum to exactly 1."""
 
 
 def _label(key: MarginKey) -> str:
@@ -101,20 +110,53 @@ def normalise_targets(targets: Any, collapse: Mapping[str, Mapping[Any, Any]] | 
             margin = merged
         raw[key] = margin
     sums = {key: sum(m.values()) for key, m in raw.items()}
-    if all(abs(s - 1.0) <= SHARE_SUM_ATOL for s in sums.values()):
-        total = None
-    else:
-        first_key, first = next(iter(sums.items()))
-        for key, s in sums.items():
-            if abs(s - first) > COUNT_TOTAL_RTOL * max(abs(first), 1.0):
-                listing = ", ".join(f"{_label(k)} sums to {v:.10g}" for k, v in sums.items())
-                raise InfeasibleTargetsError(
-                    f"margin totals disagree ({listing}): {_label(key)} and {_label(first_key)} must have "
-                    "the same total; give shares that sum to 1 or counts from one population"
-                )
-        total = float(first)
+    total = _population_total(sums)
     shares = {key: {lvl: v / sums[key] for lvl, v in m.items()} for key, m in raw.items()}
     return NormalisedTargets(shares=shares, total=total, collapse=composed)
+
+
+def _population_total(sums: dict[MarginKey, float]) -> float | None:
+    """None when the margins are shares, else their common population total.
+
+    A margin is read as shares when it sums to 1 within :data:`SHARE_SUM_NORMALISE` (rescaled, with a
+    :class:`TargetsWarning`, beyond :data:`SHARE_SUM_ATOL`), and as counts when it sums to at least
+    :data:`COUNT_TOTAL_MIN`. Anything in between is refused: shares summing to 0.9 are a mistake to
+    fix, never a population of 0.9.
+    """
+    near_one = {key: s for key, s in sums.items() if abs(s - 1.0) <= SHARE_SUM_NORMALISE}
+    if near_one:
+        others = {key: s for key, s in sums.items() if key not in near_one}
+        if others:
+            listing = ", ".join(f"{_label(k)} sums to {v:.10g}" for k, v in sums.items())
+            raise InfeasibleTargetsError(
+                f"some margins are shares and others are not ({listing}): give every margin as shares "
+                "summing to 1, or every margin as counts of one population"
+            )
+        off = {key: s for key, s in near_one.items() if abs(s - 1.0) > SHARE_SUM_ATOL}
+        if off:
+            listing = ", ".join(f"{_label(k)} sums to {v:.10g}" for k, v in off.items())
+            warnings.warn(
+                f"share targets rescaled to sum to 1 ({listing}); fix the shares to silence this warning",
+                TargetsWarning,
+                stacklevel=4,
+            )
+        return None
+    small = {key: s for key, s in sums.items() if s < COUNT_TOTAL_MIN}
+    if small:
+        key, s = next(iter(small.items()))
+        raise InfeasibleTargetsError(
+            f"targets of {_label(key)} sum to {s:.10g}: shares must sum to 1 (within "
+            f"{SHARE_SUM_NORMALISE:g}) and counts to a population total; fix the shares or give counts"
+        )
+    first_key, first = next(iter(sums.items()))
+    for key, s in sums.items():
+        if abs(s - first) > COUNT_TOTAL_RTOL * max(abs(first), 1.0):
+            listing = ", ".join(f"{_label(k)} sums to {v:.10g}" for k, v in sums.items())
+            raise InfeasibleTargetsError(
+                f"margin totals disagree ({listing}): {_label(key)} and {_label(first_key)} must have "
+                "the same total; give shares that sum to 1 or counts from one population"
+            )
+    return float(first)
 
 
 @dataclass(frozen=True)
@@ -227,7 +269,7 @@ def margin_codes(
     return lut[comb_codes]
 
 
-def _cells(
+def observed_cells(
     codes: list[np.ndarray], sizes: list[int], n: int
 ) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
     """Observed cells: (cell index per respondent, level index per cell per margin, count per cell)."""
@@ -285,7 +327,7 @@ def build_plan(
     coded: dict[str, tuple[np.ndarray, list]] = {}
     codes = [margin_codes(sample, k, lv, targets.collapse, coded) for k, lv in zip(keys, levels)]
     sizes = [len(lv) for lv in levels]
-    cell_of, cell_levels, cell_count = _cells(codes, sizes, n)
+    cell_of, cell_levels, cell_count = observed_cells(codes, sizes, n)
     base_cell = None if base is None else np.bincount(cell_of, weights=base, minlength=len(cell_count))
     used: dict[MarginKey, dict[Any, float]] = {}
     dropped: list[tuple[MarginKey, Any]] = []

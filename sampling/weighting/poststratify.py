@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sampling.result import WeightingResult
 from sampling.weighting.common import check_common, expand, finish, margin_error, prepare
+from sampling.weighting.result import WeightingResult
 
 
 def poststratify(
@@ -89,5 +89,6 @@ def poststratify(
         history=history,
         tol=tol,
         on_nonconvergence=on_nonconvergence,
+        rerun=poststratify,
         cell_final=cell_w * (prep.scale_total / cell_w.sum()),
     )

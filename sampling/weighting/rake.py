@@ -7,8 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from sampling.result import WeightingResult
 from sampling.weighting.common import check_common, expand, finish, prepare, rake_cells
+from sampling.weighting.result import WeightingResult
+from sampling.weighting.trim import trim as trim_method
 
 
 def rake(
@@ -68,8 +69,6 @@ def rake(
     """
     check_common(tol, max_iter, on_nonconvergence)
     if trim is not None:
-        from sampling.weighting.trim import trim as trim_method
-
         if not isinstance(trim, Mapping):
             raise TypeError("trim must be a mapping of trim() options, e.g. {'ratio_to_mean': 5}")
         return trim_method(
@@ -108,5 +107,6 @@ def rake(
         history=history,
         tol=tol,
         on_nonconvergence=on_nonconvergence,
+        rerun=rake,
         cell_final=cell_w * (prep.scale_total / cell_w.sum()),
     )

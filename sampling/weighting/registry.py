@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sampling.result import WeightingResult
 from sampling.weighting.calibrate import calibrate
 from sampling.weighting.poststratify import poststratify
 from sampling.weighting.rake import rake
+from sampling.weighting.result import WeightingResult
 from sampling.weighting.trim import trim
 
 WeightingMethod = Callable[..., WeightingResult]

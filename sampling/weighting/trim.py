@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sampling import diagnostics
-from sampling.result import WeightingResult
 from sampling.weighting.common import (
     ConvergenceError,
     Prepared,
@@ -20,6 +20,9 @@ from sampling.weighting.common import (
     prepare,
     rake_cells,
 )
+from sampling.weighting.result import WeightingResult
+
+REDISTRIBUTE = ("rerake", "even")
 
 
 def _pair(name: str, value: Any, *, upper_only_ok: bool) -> tuple[float | None, float | None]:
@@ -69,20 +72,50 @@ def _caps(w0: np.ndarray, mean: float, options: dict[str, Any]) -> tuple[float, 
     return low, high
 
 
+@dataclass(frozen=True)
+class TrimRounds:
+    """The outcome of trim-and-rake rounds.
+
+    Attributes:
+        weights: the weights returned: the last round's when both caps and margins hold, else the
+            round whose caps were breached least among those whose margins hold (the raked weights
+            when no later round does better), never a diverged iterate.
+        converged: whether caps and margins both held.
+        margin_errors: largest margin error (share units) after each round, the first the raked weights'.
+        cap_breaches: largest relative breach of a cap after each round.
+        rounds: rounds run.
+    """
+
+    weights: np.ndarray
+    converged: bool
+    margin_errors: list[float]
+    cap_breaches: list[float]
+    rounds: int
+
+
+def _cap_breach(w: np.ndarray, low: float, high: float) -> float:
+    above = float(w.max()) / high - 1 if np.isfinite(high) else 0.0
+    below = 1 - float(w[w > 0].min(initial=np.inf)) / low if low > 0 else 0.0
+    return max(above, below, 0.0)
+
+
 def _trim_loop(
     prep: Prepared, w0: np.ndarray, low: float, high: float, tol: float, max_iter: int, max_rounds: int
-) -> tuple[np.ndarray, bool, list[float], int]:
+) -> TrimRounds:
     plan = prep.plan
     w = w0.copy()
-    history: list[float] = []
+    margins: list[float] = []
+    breaches: list[float] = []
+    best, best_breach = w0, np.inf
     for rounds in range(max_rounds + 1):
-        # The error of a round is the worse of the margin error and the relative breach of a cap.
-        above = w.max() / high - 1 if np.isfinite(high) else 0.0
-        below = 1 - w[w > 0].min(initial=np.inf) / low if low > 0 else 0.0
-        err = max(margin_error(plan, plan.cell_base(w)), above, below, 0.0)
-        history.append(err)
-        if err <= tol:
-            return w, True, history, rounds
+        margin = margin_error(plan, plan.cell_base(w))
+        breach = _cap_breach(w, low, high)
+        margins.append(margin)
+        breaches.append(breach)
+        if margin <= tol and breach <= tol:
+            return TrimRounds(w, True, margins, breaches, rounds)
+        if margin <= tol and breach < best_breach:
+            best, best_breach = w, breach
         if rounds == max_rounds:
             break
         w = np.where(w > 0, np.clip(w, low, high), 0.0)
@@ -90,7 +123,30 @@ def _trim_loop(
         cell_w, _, _ = rake_cells(plan, cell_base, tol, max_iter)
         w = expand(plan, w, cell_base, cell_w)
         w *= prep.scale_total / w.sum()
-    return w, False, history, max_rounds
+    return TrimRounds(best, False, margins, breaches, max_rounds)
+
+
+def trim_weights(w: np.ndarray, low: float | None, high: float | None, *, strict: bool) -> np.ndarray:
+    """R's ``trimWeights``: cap, then spread the trimmed weight evenly over the untouched respondents.
+
+    Every respondent inside the caps (zero weights included, as R) gets the same share of what
+    was cut off (or, for a lower cap, pays the same share of what was added); the total is kept and
+    the margins no longer hold exactly. ``strict`` repeats until no weight is outside the caps.
+    """
+    lower = -np.inf if low is None else low
+    upper = np.inf if high is None else high
+    w = w.copy()
+    for _ in range(10_000):
+        outside = (w < lower) | (w > upper)
+        if not outside.any() or outside.all():
+            break
+        capped = np.clip(w, lower, upper)
+        trimmed = float((w - capped).sum())
+        capped[~outside] += trimmed / int((~outside).sum())
+        w = capped
+        if not strict:
+            break
+    return w
 
 
 def trim(
@@ -106,12 +162,20 @@ def trim(
     tol: float = 1e-6,
     max_iter: int = 100,
     max_rounds: int = 500,
+    redistribute: str = "rerake",
+    strict: bool = False,
     sparse: str = "error",
     collapse: Mapping[str, Mapping[Any, Any]] | None = None,
     on_nonconvergence: str = "raise",
     min_cell: int = 1,
 ) -> WeightingResult:
     """Rake, cap the weights, rake again, and repeat until both the caps and the margins hold.
+
+    With ``redistribute="even"`` the raked weights are instead capped once and what was cut off is
+    spread evenly over the respondents inside the caps, as R's ``trimWeights`` does: the caps
+    hold and the total is kept, but the margins no longer hold exactly (the largest margin error is
+    reported). Re-raking (the default) keeps the margins and moves the weights of whole cells; the
+    even spread keeps every untrimmed respondent's weight up to one shared constant.
 
     Caps are fixed once, from the first raked weights, in the units of the final weights (mean 1
     for share targets): ``ratio_to_mean=5`` caps at 5× the mean; ``ratio_to_median=(0.2, 5)``
@@ -132,10 +196,17 @@ def trim(
         tol: margin tolerance (share units); caps hold within a relative ``tol`` too.
         max_iter: most sweeps of each re-rake.
         max_rounds: most trim-and-rake rounds.
+        redistribute: "rerake" (trim and rake again until caps and margins hold) or "even"
+            (R's ``trimWeights``: cap the raked weights and spread the difference evenly).
+        strict: with "even", cap and spread again until no weight is outside the caps
+            (R's ``strict=TRUE``).
         sparse, collapse, on_nonconvergence, min_cell: as for ``rake``.
 
     Returns:
-        A :class:`~sampling.result.WeightingResult` with method "trim"; ``iterations`` counts rounds.
+        A :class:`~sampling.result.WeightingResult` with method "trim"; ``iterations`` counts rounds;
+        ``error_history`` holds the largest margin error after each round (the caps' breach is in
+        ``notes``). Without convergence (``on_nonconvergence="warn"``) the weights are those of
+        the round whose caps were breached least while the margins held.
 
     Raises:
         ValueError: no cap was given, or the caps leave no room.
@@ -153,6 +224,10 @@ def trim(
     ``survey::trimWeights`` caps without re-raking.
     """
     check_common(tol, max_iter, on_nonconvergence)
+    if redistribute not in REDISTRIBUTE:
+        raise ValueError(
+            f"redistribute={redistribute!r}: use 'rerake' (trim and rake again) or 'even' (R's trimWeights)"
+        )
     options = {
         "ratio_to_mean": ratio_to_mean,
         "ratio_to_median": ratio_to_median,
@@ -165,6 +240,8 @@ def trim(
         )
     if target_deff is not None and not (isinstance(target_deff, (int, float)) and target_deff >= 1):
         raise ValueError(f"target_deff={target_deff!r}: a Kish design effect is at least 1")
+    if target_deff is not None and redistribute == "even":
+        raise ValueError("target_deff needs redistribute='rerake': the even spread takes fixed caps")
     prep = prepare(sample, targets, weights, sparse=sparse, collapse=collapse, min_cell=min_cell)
     cell_base = prep.cell_base()
     cell_w, ok, rake_history = rake_cells(prep.plan, cell_base, tol, max_iter)
@@ -177,19 +254,14 @@ def trim(
     w0 *= prep.scale_total / w0.sum()
     mean = prep.scale_total / len(w0)
     low, high = _caps(w0, mean, options)
-    w, converged, history, rounds = _trim_loop(prep, w0, low, high, tol, max_iter, max_rounds)
-    what = f"caps [{low:.4g}, {high:.4g}] and the margins"
-    if target_deff is not None and diagnostics.design_effect(w) > target_deff * (1 + 1e-9):
-        w, converged, history, rounds, high = _search_deff(
-            prep, w0, low, high, mean, target_deff, tol, max_iter, max_rounds
-        )
-        what = f"design effect {target_deff} with cap {high:.4g} and the margins"
     settings = {
         **options,
         "target_deff": target_deff,
         "tol": tol,
         "max_iter": max_iter,
         "max_rounds": max_rounds,
+        "redistribute": redistribute,
+        "strict": strict,
         "sparse": sparse,
         "collapse": prep.normalised.collapse or None,
         "on_nonconvergence": on_nonconvergence,
@@ -199,18 +271,51 @@ def trim(
     notes = [
         f"caps [{low:.6g}, {high:.6g}] (final-weight units); {n_capped} raked weight(s) were outside them"
     ]
+    if redistribute == "even":
+        w = trim_weights(w0, low, high, strict=strict)
+        margin = margin_error(prep.plan, prep.plan.cell_base(w))
+        notes.append(
+            f"trimmed weight spread evenly over the other respondents (R's trimWeights); the margins "
+            f"are no longer exact: largest margin error {margin:.3g}"
+        )
+        return finish(
+            prep,
+            w,
+            method="trim",
+            settings=settings,
+            converged=True,
+            iterations=1,
+            history=[rake_history[0], margin],
+            tol=tol,
+            on_nonconvergence=on_nonconvergence,
+            notes=notes,
+            rerun=trim,
+        )
+    rounds = _trim_loop(prep, w0, low, high, tol, max_iter, max_rounds)
+    what = f"caps [{low:.4g}, {high:.4g}] and the margins"
+    if target_deff is not None and diagnostics.design_effect(rounds.weights) > target_deff * (1 + 1e-9):
+        rounds, high = _search_deff(prep, w0, low, high, mean, target_deff, tol, max_iter, max_rounds)
+        what = f"design effect {target_deff} with cap {high:.4g} and the margins"
+    if not rounds.converged:
+        breach = _cap_breach(rounds.weights, low, high)
+        notes.append(
+            f"caps and margins did not both hold: returned the round whose caps were breached least "
+            f"(by {breach:.3g}, relative) while the margins held"
+        )
     return finish(
         prep,
-        w,
+        rounds.weights,
         method="trim",
         settings=settings,
-        converged=converged,
-        iterations=rounds,
-        history=[rake_history[0], *history],
+        converged=rounds.converged,
+        iterations=rounds.rounds,
+        history=[rake_history[0], *rounds.margin_errors],
         tol=tol,
         on_nonconvergence=on_nonconvergence,
         notes=notes,
         what=what,
+        rerun=trim,
+        failure=None if rounds.converged else max(rounds.margin_errors[-1], rounds.cap_breaches[-1]),
     )
 
 
@@ -224,18 +329,18 @@ def _search_deff(
     tol: float,
     max_iter: int,
     max_rounds: int,
-) -> tuple[np.ndarray, bool, list[float], int, float]:
+) -> tuple[TrimRounds, float]:
     """Bisection on the upper cap: the loosest cap whose trimmed-and-raked weights meet the deff."""
     hi_cap = min(high, float(w0.max()))
     lo_cap = max(low, mean) * (1 + 1e-9)
-    best = None
+    best: tuple[TrimRounds, float] | None = None
     for _ in range(40):
         cap = (lo_cap + hi_cap) / 2
-        w, ok, history, rounds = _trim_loop(prep, w0, low, cap, tol, max_iter, max_rounds)
-        if ok and diagnostics.design_effect(w) <= target * (1 + 1e-9):
-            best = (w, ok, history, rounds, cap)
+        rounds = _trim_loop(prep, w0, low, cap, tol, max_iter, max_rounds)
+        if rounds.converged and diagnostics.design_effect(rounds.weights) <= target * (1 + 1e-9):
+            best = (rounds, cap)
             lo_cap = cap
-        elif ok:
+        elif rounds.converged:
             hi_cap = cap
         else:
             lo_cap = cap  # too tight to meet the margins: loosen

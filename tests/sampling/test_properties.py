@@ -58,7 +58,7 @@ def test_row_order_does_not_matter(problem, rnd):
 
 
 @FAST
-@given(problems(), st.floats(0.001, 1e6).filter(lambda f: abs(f - 1) > 1e-3))  # totals of 1 mean shares
+@given(problems(), st.floats(3.0, 1e6))  # totals near 1 are shares; below 2 neither shares nor counts
 def test_scaling_targets_only_rescales_the_total(problem, factor):
     sample, targets, base = problem
     shares = sampling.rake(sample, targets, weights=base, tol=1e-10, max_iter=2000).weights

@@ -45,7 +45,8 @@ def test_linearized_se_of_several_variables_matches_estimate(method, sample, rak
     one_at_a_time = np.concatenate(
         [estimate(sample, result, "sex", by="region").se, estimate(sample, result, "age_band").se]
     )
-    np.testing.assert_allclose(se, one_at_a_time, rtol=1e-12)
+    # A raked margin's own shares have an SE of zero: rounding noise there, so an absolute floor.
+    np.testing.assert_allclose(se, one_at_a_time, rtol=1e-10, atol=1e-15)
 
 
 def test_linearized_se_of_totals():
