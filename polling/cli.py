@@ -11,6 +11,7 @@ from flask.cli import FlaskGroup, NoAppException, with_appcontext
 from polling import create_app, migrate
 from polling.db import session_scope
 from polling.errors import InvalidInput
+from polling.respondents.keys import current_keys
 
 OPTION_OF_FIELD = {"licence_number": "licence", "full_name": "name"}
 
@@ -152,7 +153,7 @@ def seed_demo(members_n: int, seed: int) -> None:
     with session_scope(current_app) as session:
         demo.seed_accounts(session, current_app.extensions["pulse.hasher"])
         added = demo.seed_membership(session, members_n=members_n, seed=seed)
-        votes = demo_polls.seed_polls(session, str(current_app.config["SECRET_KEY"]), seed=seed)
+        votes = demo_polls.seed_polls(session, current_keys(), seed=seed)
         published = demo_polls.seed_reports(session)
     click.echo(
         f"Demo ready: {added} physicians, {votes} poll votes and {published} published reports added. Log-ins:"
@@ -171,8 +172,11 @@ def report() -> None:
 @click.option(
     "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the files."
 )
+@click.option(
+    "--preview", is_flag=True, help="Build a poll that has not closed yet, with a loud PREVIEW warning."
+)
 @with_appcontext
-def report_build(poll_id: int, out_dir: str) -> None:
+def report_build(poll_id: int, out_dir: str, preview: bool) -> None:
     """Write a closed poll's public report: report.pdf, report.html, report.json, tables.csv, tables.xlsx."""
     from polling.errors import PulseError
     from polling.polls import extract
@@ -182,14 +186,23 @@ def report_build(poll_id: int, out_dir: str) -> None:
     try:
         with session_scope(current_app) as session:
             poll = polls.get_poll(session, poll_id)
+            state = polls.state(poll)
+            if state != "closed" and not preview:
+                raise click.ClickException(
+                    f"poll {poll_id} is {state}, not closed: its fieldwork is not over. Wait until it closes, "
+                    "or pass --preview for a draft that says so"
+                )
             responses = extract.responses(extract.vote_cells(session, poll), poll)
             if responses.empty:
                 raise click.ClickException(f"poll {poll_id} has no votes: there is nothing to report")
-            built = build_poll_report(
-                extract.poll_meta(poll), responses, out_dir=out_dir, statements=extract.statements(poll)
-            )
+            meta = extract.poll_meta(poll)
+            if preview and state != "closed":
+                click.echo(f"PREVIEW: poll {poll_id} is {state}; these figures are not final.", err=True)
+            built = build_poll_report(meta, responses, out_dir=out_dir, statements=extract.statements(poll))
     except PulseError as exc:
         raise click.ClickException(str(exc)) from None
+    except ValueError as exc:  # votes that no longer fit the poll's settings: say so, no traceback
+        raise click.ClickException(f"poll {poll_id} cannot be reported as it is set up now: {exc}") from None
     for path in sorted(built.paths.values()):
         click.echo(str(path))
     click.echo(f"input hash {built.context.input_hash}")

@@ -1,8 +1,9 @@
 """Live poll results: counts in SQL, weights from ``reports.weighting``, small cells withheld.
 
-Results are cached per process under (poll, audience, number of votes, newest vote id), so a new
-vote makes the next request recompute them: the page is never stale, and a poll nobody is voting
-in is weighted once.
+While a poll is open they count only the votes released so far, k at a time
+(``polling.respondents.anonymity``), so no reading betrays the last voter. Results are cached per
+process under (poll, audience, state, number of votes counted): a poll nobody is voting in is
+weighted once.
 """
 
 from __future__ import annotations
@@ -20,14 +21,18 @@ from sqlalchemy.orm import Session
 
 from polling.accounts.models import User
 from polling.errors import Forbidden
-from polling.members.licences import COUNTRIES
 from polling.polls import extract, service
 from polling.polls.models import Poll, Vote
+from polling.press.models import Report
+from polling.respondents import anonymity
+from polling.respondents.keys import RespondentKeys
 from reports.suppression import MIN_CELL, SMALL_BASE, suppression_plan
 from reports.weighting import weight_poll
 from sampling import diagnostics
+from sampling.codes import COUNTRIES
+from sampling.generalisation import stored_group
 from sampling.intervals import margin_of_error
-from sampling.taxonomy import GROUPS, group_of
+from sampling.taxonomy import GROUPS
 from sampling.weighting import ConvergenceError, InfeasibleTargetsError
 
 CACHE_SIZE = 64
@@ -37,6 +42,8 @@ MOE_LABEL = (
     "95% margin of error at p = 0.5, including the Kish design effect of the weights (Pew practice); "
     "members self-select, so it is a guide to precision, not a sampling error"
 )
+
+COUNTRY_NAMES = {code: (country.name("en"), country.name("es")) for code, country in COUNTRIES.items()}
 
 
 @dataclass(frozen=True)
@@ -132,19 +139,36 @@ class PollResults:
         }
 
 
-def may_see(session: Session, secret: str, user: User | None, poll: Poll) -> bool:
-    """Staff always; a member once they have voted; everyone with access once the poll has closed."""
+def may_see(session: Session, keys: RespondentKeys, user: User | None, poll: Poll) -> bool:
+    """Staff always; a member once they have voted; anyone else only through a published report.
+
+    A closed poll's results are public once staff publish its report (the press room's one
+    release, with its disclosure control), and hidden again if the report is withdrawn.
+    """
     if user is not None and user.role == "staff":
         return True
-    if service.state(poll) == "closed":
-        return True
     member = user.member if user is not None else None
-    return member is not None and service.has_voted(session, secret, member, poll.id)
+    if member is not None and service.has_voted(session, keys, member, poll.id):
+        return True
+    return service.state(poll) == "closed" and report_published(session, poll.id)
 
 
-def require_access(session: Session, secret: str, user: User | None, poll: Poll) -> None:
-    if not may_see(session, secret, user, poll):
-        raise Forbidden(_l("Vote first to see the results, or wait until the poll closes."))
+def report_published(session: Session, poll_id: int) -> bool:
+    """Whether the poll's report is published in the press room now."""
+    return bool(
+        session.scalar(
+            select(func.count())
+            .select_from(Report)
+            .where(Report.poll_id == poll_id, Report.status == "published")
+        )
+    )
+
+
+def require_access(session: Session, keys: RespondentKeys, user: User | None, poll: Poll) -> None:
+    if not may_see(session, keys, user, poll):
+        raise Forbidden(
+            _l("Vote first to see the results, or read the poll's report once Pulse publishes it.")
+        )
 
 
 def _cache() -> OrderedDict[tuple[Any, ...], PollResults]:
@@ -153,15 +177,15 @@ def _cache() -> OrderedDict[tuple[Any, ...], PollResults]:
 
 def for_poll(session: Session, poll: Poll, *, audience: str) -> PollResults:
     """The poll's results for ``audience`` ("staff" sees small cells, "public" does not)."""
-    count, newest = session.execute(
-        select(func.count(), func.max(Vote.id)).where(Vote.poll_id == poll.id)
-    ).one()
-    key = (poll.id, audience, service.state(poll), count, newest)
+    # Live results count released votes only, so they move k votes at a time (respondents.anonymity).
+    counted = anonymity.counted_votes(poll.id, service.state(poll))
+    count = session.scalar(select(func.count()).select_from(Vote).where(counted))
+    key = (poll.id, audience, service.state(poll), count)
     cache = _cache()
     if key in cache:
         cache.move_to_end(key)
         return cache[key]
-    computed = compute(poll, extract.vote_cells(session, poll), audience=audience)
+    computed = compute(poll, extract.vote_cells(session, poll, where=counted), audience=audience)
     cache[key] = computed
     while len(cache) > CACHE_SIZE:
         cache.popitem(last=False)
@@ -205,9 +229,9 @@ def compute(poll: Poll, cells: pd.DataFrame, *, audience: str) -> PollResults:
         for j, o in enumerate(poll.options)
     )
     by_country = _breakdown(
-        poll, chosen, counts, cell_weights, cells["country"].to_numpy(), COUNTRIES, public
+        poll, chosen, counts, cell_weights, cells["country"].to_numpy(), COUNTRY_NAMES, public
     )
-    groups = cells["specialty"].map(group_of).to_numpy() if n else np.array([], dtype=object)
+    groups = cells["specialty"].map(stored_group).to_numpy() if n else np.array([], dtype=object)
     by_group = _breakdown(poll, chosen, counts, cell_weights, groups, GROUPS, public)
     return PollResults(
         poll.id, service.state(poll), n, effective, deff, moe, options, by_country, by_group, margins, problem

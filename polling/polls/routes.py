@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from polling.db import get_session
 from polling.errors import InvalidInput
-from polling.members.licences import COUNTRIES
 from polling.polls import labels, results, service
 from polling.polls.models import TOPICS
+from polling.respondents import anonymity, targeting
+from polling.respondents.keys import current_keys
+from sampling.codes import COUNTRIES
 from sampling.taxonomy import SPECIALTIES
 
 bp = Blueprint("polls", __name__)
 labels.register(bp)
 POLL_ID = "<int(max=2147483647):poll_id>"
-
-
-def _secret() -> str:
-    return str(current_app.config["SECRET_KEY"])
 
 
 def _form_choices() -> dict[str, object]:
@@ -35,7 +33,7 @@ def _voter_status(poll):  # type: ignore[no-untyped-def]
         return False, False, _("Only physician members vote in polls.")
     if member.status != "verified":
         return False, False, _("You can vote once staff have verified your licence.")
-    voted = service.has_voted(get_session(), _secret(), member, poll.id)
+    voted = service.has_voted(get_session(), current_keys(), member, poll.id)
     if voted:
         return False, True, _("You have voted in this poll.")
     current = service.state(poll)
@@ -45,7 +43,7 @@ def _voter_status(poll):  # type: ignore[no-untyped-def]
             False,
             _("This poll is closed.") if current == "closed" else _("This poll is not open yet."),
         )
-    reason = service.ineligibility(poll, member)
+    reason = targeting.ineligibility(poll, member)
     return reason is None, False, (str(reason) if reason else None)
 
 
@@ -57,7 +55,8 @@ def show(poll_id: int):  # type: ignore[no-untyped-def]
     poll = service.visible_poll(session, user, poll_id)
     may_vote, voted, reason = _voter_status(poll)
     shown = None
-    if voted or service.state(poll) == "closed" or (user is not None and user.role == "staff"):
+    if results.may_see(session, current_keys(), user, poll):
+        anonymity.check_results_read(user)
         shown = results.for_poll(
             session, poll, audience="staff" if user is not None and user.role == "staff" else "public"
         )
@@ -78,7 +77,7 @@ def vote(poll_id: int):  # type: ignore[no-untyped-def]
     """Cast the member's vote, then show the results."""
     session = get_session()
     try:
-        service.cast_vote(session, _secret(), current_user, poll_id, request.form.getlist("option"))
+        service.cast_vote(session, current_keys(), current_user, poll_id, request.form.getlist("option"))
     except InvalidInput as exc:
         poll = service.visible_poll(session, current_user, poll_id)
         may_vote, voted, reason = _voter_status(poll)
@@ -92,7 +91,6 @@ def vote(poll_id: int):  # type: ignore[no-untyped-def]
             results=None,
             errors=exc.fields,
         ), 422
-    session.commit()
     flash(_("Thank you: your vote is counted."))
     return redirect(url_for("polls.show", poll_id=poll_id))
 
@@ -108,7 +106,6 @@ def propose():  # type: ignore[no-untyped-def]
         except InvalidInput as exc:
             errors = exc.fields
         else:
-            session.commit()
             flash(_("Thank you: staff will review your proposal."))
             return redirect(url_for("polls.mine"))
     return render_template(
@@ -150,7 +147,6 @@ def create():  # type: ignore[no-untyped-def]
         except InvalidInput as exc:
             errors = exc.fields
         else:
-            session.commit()
             flash(_("The poll is saved."))
             return redirect(url_for("polls.show", poll_id=poll.id))
     return render_template(
@@ -189,7 +185,6 @@ def edit(poll_id: int):  # type: ignore[no-untyped-def]
         except InvalidInput as exc:
             errors, form = exc.fields, request.form
         else:
-            session.commit()
             flash(_("The poll is saved."))
             return redirect(url_for("polls.manage"))
     return render_template(
@@ -216,6 +211,5 @@ def review(poll_id: int):  # type: ignore[no-untyped-def]
         service.close_now(session, current_user, poll_id)
     else:
         raise InvalidInput.for_field("action", _("Choose publish, decline or close."))
-    session.commit()
     flash(_("The poll is updated."))
     return redirect(url_for("polls.manage"))

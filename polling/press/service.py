@@ -123,7 +123,7 @@ def build_report(session: Session, poll_id: int) -> Report:
     files["fragment.es.html"] = html_fragment(spanish.context).encode()
     context = english.context
     report.input_hash, report.version, report.topic = context.input_hash, reports_version, poll.topic
-    report.countries = " ".join(sorted(context.pooled_countries))
+    report.countries = " ".join(sorted({row.country for row in context.weighting}))
     report.n = int(context.topline.n or 0)
     report.title_en, report.title_es = poll.question_en, poll.question_es
     report.sentences = {

@@ -35,6 +35,8 @@ def test_report_journey_build_preview_publish_download_withdraw(staff_client, se
     auth.logout()
     assert client.get(f"/press/{report_id}").status_code == 404  # a draft is not public
     assert str(report_id) not in "".join(r["url"] for r in client.get("/api/v1/press/reports").json)
+    # A closed poll's results are public only through a published report.
+    assert 'class="results"' not in client.get(f"/polls/{poll.id}").text
     make_user_and_login = make_user(session, hasher, "staff")
     auth.login(make_user_and_login.email)
     client.post(f"/staff/reports/{report_id}/status", data={"action": "publish"})
@@ -43,30 +45,31 @@ def test_report_journey_build_preview_publish_download_withdraw(staff_client, se
     page = client.get(f"/press/{report_id}")
     assert page.status_code == 200
     assert poll.question_en in page.text
-    assert '<script src="/press/assets/plotly.min.js">' in page.text and "pulse-chart" in page.text
-    script = client.get("/press/assets/plotly.min.js")
-    assert script.status_code == 200 and script.mimetype == "text/javascript"
-    script.close()
+    # Static SVG charts with text alternatives: no 4.8 MB plotly.js on a phone.
+    assert "<script" not in page.text and '<img class="chart" alt="' in page.text
+    assert len(page.data) < 300_000
+    assert 'class="results"' in client.get(f"/polls/{poll.id}").text  # published: public
     listing = client.get("/press").text
     assert f'href="/press/{report_id}"' in listing
 
     numbers = json.loads(client.get(f"/press/{report_id}/report.json").data)
     topline = numbers["topline"]
-    assert topline["n"] == 109
+    assert topline["n"] == 109 - 4 - 25  # Ireland (4) and the UK (25) are under 30: not pooled
     pdf = client.get(f"/press/{report_id}/report.pdf")
     assert pdf.headers["Content-Type"] == "application/pdf"
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "109" in text
-    share = round(100 * topline["estimates"][0]["share"], 1)
-    assert f"{share:.1f}" in text  # the PDF's weighted share is the JSON's
+    share = round(100 * topline["estimates"][0]["share"])
+    assert f"{share}%" in text  # the PDF's weighted share is the JSON's
     spanish = client.get(f"/press/{report_id}/report.es.pdf")
     assert "médicos" in " ".join(p.extract_text() for p in PdfReader(io.BytesIO(spanish.data)).pages)
 
-    # Ireland has 4 respondents: withheld everywhere, and the UK's 25 with it (complementary).
+    # Ireland has 4 respondents: withheld everywhere; the UK's 25: n only, no percentage.
     by_country = {
         row["key"]: row for b in numbers["breakdowns"] if b["dimension"] == "country" for row in b["rows"]
     }
-    assert by_country["IE"]["n"] is None and by_country["UK"]["n"] is None
+    assert by_country["IE"]["n"] is None and by_country["UK"]["n"] == 25
+    assert all(e["share"] is None for e in by_country["UK"]["estimates"])
     rows = [
         r
         for r in csv.reader(
@@ -81,8 +84,8 @@ def test_report_journey_build_preview_publish_download_withdraw(staff_client, se
     assert all(row[k] == "" for row in ireland for k in figures if k in row), ireland
     book = openpyxl.load_workbook(io.BytesIO(client.get(f"/press/{report_id}/tables.xlsx").data))
     values = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
-    assert 4 not in values and 25 not in values
-    assert "25 UK" not in text and "4 Irish" not in text
+    assert 4 not in values
+    assert "4 Irish" not in text
 
     auth.login(make_user_and_login.email)
     client.post(f"/staff/reports/{report_id}/status", data={"action": "withdraw"})
@@ -91,6 +94,7 @@ def test_report_journey_build_preview_publish_download_withdraw(staff_client, se
     assert gone.status_code == 410 and "withdrawn" in gone.text
     assert client.get(f"/press/{report_id}/report.pdf").status_code == 410
     assert client.get("/api/v1/press/reports").json == []
+    assert 'class="results"' not in client.get(f"/polls/{poll.id}").text  # withdrawn: hidden again
 
 
 def test_reports_only_for_closed_polls_with_votes(staff_client, session, hasher):
@@ -204,6 +208,7 @@ def test_press_wording_makes_the_headline(session, hasher, app):
     with app.app_context():
         report = build_report(session, poll.id)
     english, spanish = report.sentences["en"][0], report.sentences["es"][0]
-    assert "of physicians in the US, the UK and Ireland say it would not help them (109 physicians" in english
-    assert "when asked" not in english
-    assert "de los médicos" in spanish and "considera que no le ayudaría (109 médicos" in spanish
+    # The pooled figure covers the US only (the UK's 25 and Ireland's 4 are under 30 respondents).
+    assert "of US physicians say it would not help them (80 US physicians" in english
+    assert "when asked" not in english and "95% credibility interval" in english
+    assert "de los médicos" in spanish and "considera que no le ayudaría (80 médicos" in spanish
