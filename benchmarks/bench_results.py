@@ -107,8 +107,9 @@ def main() -> None:
             fill(session, poll, args.votes)
             voter = make_member(session, app.extensions["pulse.hasher"])
             from polling.polls.service import cast_vote
+            from polling.respondents.keys import keys_for
 
-            cast_vote(session, "bench", voter.user, poll.id, [poll.options[0].id])
+            cast_vote(session, keys_for(app), voter.user, poll.id, [poll.options[0].id])
             email, poll_id = voter.user.email, poll.id
         client = app.test_client()
         token = client.post(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 from sqlalchemy import func, select
@@ -20,12 +21,15 @@ from polling.accounts.passwords import Hasher
 from polling.accounts.service import create_user, find_user
 from polling.db import utcnow
 from polling.members import service as members
-from polling.members.licences import COUNTRIES, make_npi
+from polling.members.licences import make_npi
 from polling.members.models import MemberIdentity, MemberProfile
+from polling.respondents.anonymity import activity_day
 from sampling import population
+from sampling.codes import COUNTRIES
 from sampling.taxonomy import SPECIALTIES
 
 DOMAIN = "demo.pulse"
+JOINED_DAYS_AGO = timedelta(days=60)
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,9 @@ def seed_membership(session: Session, *, members_n: int, seed: int) -> int:
     shares = np.array([totals[c] for c in countries], dtype=float)
     allocation = rng.multinomial(members_n, shares / shares.sum())
     year = utcnow().year
+    # Verified before the demo polls opened (their votes must be possible), to the day only: member
+    # activity finer than the day would line up with votes (respondents.anonymity).
+    joined = activity_day(utcnow() - JOINED_DAYS_AGO)
     # One shared hash of a secret nobody knows: generated members cannot log in.
     locked_hash = Hasher(time_cost=1, memory_cost=8192).hash(secrets.token_hex(16))
     bands = list(AGE_SHARES)
@@ -204,6 +211,7 @@ def seed_membership(session: Session, *, members_n: int, seed: int) -> int:
                 email=f"physician{index:05d}@members.{DOMAIN}",
                 password_hash=locked_hash,
                 role="member",
+                created_at=joined,
                 locale="es" if country in {"ES", "MX"} else "en",
             )
             member = MemberProfile(
@@ -216,7 +224,8 @@ def seed_membership(session: Session, *, members_n: int, seed: int) -> int:
                 licence_year=licence_year,
                 practice_setting=str(rng.choice(["hospital", "office", "academic", "community"])),
                 status="verified",
-                reviewed_at=utcnow(),
+                created_at=joined,
+                reviewed_at=joined,
             )
             member.identity = MemberIdentity(
                 full_name=f"Demo Physician {index:05d}",

@@ -12,16 +12,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from polling.accounts.models import User
 from polling.db import utcnow
 from polling.demo import DOMAIN
-from polling.members.demographics import age_band, practice_band
 from polling.members.models import MemberProfile
-from polling.polls.models import Poll, PollOption, Vote, options_mask
-from polling.polls.service import respondent_key
+from polling.polls.models import Poll, PollOption, Vote, options_mask, random_vote_id
+from polling.respondents import anonymity
+from polling.respondents.demographics import snapshot
+from polling.respondents.keys import RespondentKeys
 
 
 @dataclass(frozen=True)
@@ -134,9 +135,10 @@ def _answer(rng: np.random.Generator, poll: DemoPoll, member: MemberProfile, yea
     return [0 if rng.random() < 0.45 + 0.25 * (not gp) + 0.1 * male else 1]
 
 
-def seed_polls(session: Session, secret: str, *, seed: int) -> int:
+def seed_polls(session: Session, keys: RespondentKeys, *, seed: int) -> int:
     """Create the demo polls that do not exist yet, with their votes; returns the votes added."""
     rng = np.random.default_rng(seed + 1)
+    order = np.random.default_rng(seed + 2)
     now = utcnow()
     members = list(
         session.scalars(
@@ -156,8 +158,6 @@ def seed_polls(session: Session, secret: str, *, seed: int) -> int:
             question_es=spec.question_es,
             multiple=spec.multiple,
             topic=spec.topic,
-            countries=" ".join(spec.countries),
-            specialties="",
             featured=spec.featured,
             status="published",
             opens_at=now - timedelta(days=opened),
@@ -173,9 +173,14 @@ def seed_polls(session: Session, secret: str, *, seed: int) -> int:
                 for i, (en, es) in enumerate(spec.options)
             ],
         )
+        poll.set_targets(tuple(spec.countries), ())
         session.add(poll)
         session.flush()
         eligible = [m for m in members if not spec.countries or m.country in spec.countries]
+        # Each vote stores what the live path stores: its member's snapshot generalised against the
+        # poll's crowd (respondents.anonymity) and the day; inserted in a random order.
+        partitions: dict[int, anonymity.Generalisation] = {}
+        rows = []
         for member in eligible:
             if rng.random() >= spec.turnout:
                 continue
@@ -184,20 +189,25 @@ def seed_polls(session: Session, secret: str, *, seed: int) -> int:
                     rng.uniform(0, max(1.0, (min(now, poll.closes_at) - poll.opens_at).total_seconds()))
                 )
             )
-            session.add(
-                Vote(
-                    poll_id=poll.id,
-                    respondent_key=respondent_key(secret, member.id, poll.id),
-                    country=member.country,
-                    specialty=member.specialty,
-                    sex=member.sex,
-                    age_band=age_band(member.birth_year, now.year),
-                    practice_band=practice_band(member.licence_year, now.year),
-                    cast_at=cast,
-                    options_mask=options_mask(_answer(rng, spec, member, now.year)),
-                )
+            # Demo members never log in: their votes predate today, whose votes come from today's log-ins.
+            day = min(cast.date(), (now - timedelta(days=1)).date())
+            if day.year not in partitions:
+                partitions[day.year] = anonymity.generalise(anonymity.crowd_of(eligible, day))
+            rows.append(
+                {
+                    "id": random_vote_id(),
+                    "poll_id": poll.id,
+                    "respondent_key": keys.key("poll", poll.id, member.id),
+                    **partitions[day.year](snapshot(member, day)).as_columns(),
+                    "cast_on": day,
+                    "released": True,
+                    "options_mask": options_mask(_answer(rng, spec, member, now.year)),
+                }
             )
-            added += 1
+        order.shuffle(rows)  # type: ignore[arg-type]
+        if rows:
+            session.execute(insert(Vote), rows)
+        added += len(rows)
         session.flush()
     return added
 

@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from polling.extensions import babel
+from sampling import codes
 
 LANGUAGES = {"en": "English", "es": "Español"}
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -35,12 +36,8 @@ def init_app(app: Flask) -> None:
 
 
 def country_name(code: str) -> str:
-    from polling.members.licences import COUNTRIES
-
-    names = COUNTRIES.get(code)
-    if names is None:
-        return code
-    return names[1] if str(get_locale()) == "es" else names[0]
+    """A country's name in the request's language (the code when it is not one of Pulse's)."""
+    return codes.country_name(code, str(get_locale() or "en"))
 
 
 def specialty_name(code: str) -> str:

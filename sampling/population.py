@@ -34,24 +34,13 @@ from typing import Any
 
 import pandas as pd
 
+from sampling.codes import AGE_BANDS, AGE_BANDS_55, COUNTRIES, SEXES
 from sampling.taxonomy import SPECIALTIES, group_of, is_general_practice
 
 DATA_DIR = Path(__file__).parent / "data"
 FRAME_COLUMNS = ("country", "variable", "level", "count", "share", "source", "year", "definition")
 VARIABLES = ("specialty", "sex", "age_band", "years_in_practice_band")
 
-#: Country codes Pulse uses, with their names; :func:`country_code` accepts either.
-COUNTRIES: dict[str, str] = {
-    "US": "United States",
-    "UK": "United Kingdom",
-    "CA": "Canada",
-    "AU": "Australia",
-    "IE": "Ireland",
-    "NZ": "New Zealand",
-    "ZA": "South Africa",
-    "MX": "Mexico",
-    "ES": "Spain",
-}
 _ALIASES = {
     "USA": "US",
     "UNITED STATES OF AMERICA": "US",
@@ -59,14 +48,7 @@ _ALIASES = {
     "GREAT BRITAIN": "UK",
     "ESPAÑA": "ES",
     "ESPANA": "ES",
-    "MÉXICO": "MX",
 }
-
-#: Pulse's age bands, the finest that the sources (Australia, Spain) support.
-AGE_BANDS = ("under 35", "35-44", "45-54", "55-64", "65 and over")
-#: The coarser bands of sources that publish only under/over 55 (US AAMC, Ireland).
-AGE_BANDS_55 = ("under 55", "55 and over")
-SEXES = ("female", "male")
 
 
 def country_code(country: str) -> str:
@@ -80,8 +62,8 @@ def country_code(country: str) -> str:
         return key
     if key in _ALIASES:
         return _ALIASES[key]
-    for code, name in COUNTRIES.items():
-        if name.upper() == key:
+    for code, country in COUNTRIES.items():
+        if any(name.upper() == key for _, name in country.names):
             return code
     raise ValueError(f"unknown country {country!r}: use one of {', '.join(COUNTRIES)} or their names")
 

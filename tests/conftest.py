@@ -16,9 +16,11 @@ from sqlalchemy import create_engine, text
 
 from polling import create_app, migrate
 from polling.models import metadata
+from polling.respondents.keys import RespondentKeys
 from tests.postgres import PostgresUnavailable, postgres_url
 
-FAST_HASH = (1, 1024)  # argon2 time and memory cost: cheap in tests, the defaults in production
+FAST_HASH = (1, 1024)
+RESPONDENT_SECRET = "test-respondent-secret"  # apart from SECRET_KEY, as in production  # argon2 time and memory cost: cheap in tests, the defaults in production
 
 
 @pytest.fixture(scope="session")
@@ -65,6 +67,7 @@ def app(database_url: str):  # type: ignore[no-untyped-def]
         {
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret",
+            "RESPONDENT_KEY_SECRET": RESPONDENT_SECRET,
             "WTF_CSRF_ENABLED": False,
             "ARGON2_COST": FAST_HASH,
             "RATELIMIT_ENABLED": False,
@@ -112,6 +115,12 @@ class AuthActions:
         answer = self._client.post("/api/v1/tokens", json={"email": email, "password": password})
         assert answer.status_code == 201, answer.json
         return str(answer.json["token"])
+
+
+@pytest.fixture
+def keys() -> RespondentKeys:
+    """The respondent keys the ``app`` fixture's app uses (polling.respondents.keys)."""
+    return RespondentKeys(RESPONDENT_SECRET)
 
 
 @pytest.fixture

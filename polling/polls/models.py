@@ -1,8 +1,10 @@
 """Polls, their options, and anonymous votes.
 
 A vote row holds no member id: only a respondent key (an HMAC of member and poll under a server
-secret), the chosen options and the member's weighting demographics at the time of the vote. The
-unique constraint on (poll, respondent key) makes "one vote per member" a fact of the database.
+secret), the chosen options, the day, and the member's weighting demographics at the time of the
+vote, coarsened until at least k members who could have voted share them
+(``polling.respondents.anonymity``). The unique constraint on (poll, respondent key) makes "one
+vote per member" a fact of the database.
 
 The chosen options are a bit mask of option positions (bit i = the option at position i). A poll's
 options cannot change once it has votes, so positions are stable, and the results query is one
@@ -11,12 +13,33 @@ GROUP BY over an index of the votes table, with no join.
 
 from __future__ import annotations
 
-from datetime import datetime
+import secrets
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from polling.db import Base, UTCDateTime, utcnow
+
+# 64-bit ids; on SQLite an INTEGER PRIMARY KEY, so the table is stored in id order.
+VoteId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def random_vote_id() -> int:
+    """A vote id: 62 random bits (collisions are as likely as guessing a key)."""
+    return secrets.randbits(62) + 1
+
 
 TOPICS = ("network", "diagnosis", "burnout", "telemedicine", "workforce", "technology", "ethics", "other")
 
@@ -29,9 +52,6 @@ class Poll(Base):
     question_es: Mapped[str] = mapped_column(String(500))
     multiple: Mapped[bool] = mapped_column(Boolean, default=False)
     topic: Mapped[str] = mapped_column(String(20), default="other")
-    # Space-separated codes; empty means every country / every specialty.
-    countries: Mapped[str] = mapped_column(String(100), default="")
-    specialties: Mapped[str] = mapped_column(Text, default="")
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     featured: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -44,20 +64,56 @@ class Poll(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # Targeting as rows (polling.respondents.targeting): no row means every country / specialty.
+    target_countries: Mapped[list[PollCountry]] = relationship(
+        cascade="all, delete-orphan", order_by="PollCountry.position", lazy="selectin"
+    )
+    target_specialties: Mapped[list[PollSpecialty]] = relationship(
+        cascade="all, delete-orphan", order_by="PollSpecialty.position", lazy="selectin"
+    )
     options: Mapped[list[PollOption]] = relationship(
         back_populates="poll", cascade="all, delete-orphan", order_by="PollOption.position"
     )
 
     @property
     def country_codes(self) -> tuple[str, ...]:
-        return tuple(self.countries.split())
+        return tuple(row.country for row in self.target_countries)
 
     @property
     def specialty_codes(self) -> tuple[str, ...]:
-        return tuple(self.specialties.split())
+        return tuple(row.specialty for row in self.target_specialties)
+
+    def set_targets(self, countries: tuple[str, ...], specialties: tuple[str, ...]) -> None:
+        """Target these countries and specialties (empty: all), replacing the poll's rows."""
+        if countries != self.country_codes:
+            self.target_countries = [PollCountry(position=i, country=c) for i, c in enumerate(countries)]
+        if specialties != self.specialty_codes:
+            self.target_specialties = [
+                PollSpecialty(position=i, specialty=s) for i, s in enumerate(specialties)
+            ]
 
     def question(self, locale: str) -> str:
         return self.question_es if locale.startswith("es") else self.question_en
+
+
+class PollCountry(Base):
+    """A country a poll is for; a poll with none is for every country."""
+
+    __tablename__ = "poll_countries"
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PollSpecialty(Base):
+    """A specialty a poll is for; a poll with none is for every specialty."""
+
+    __tablename__ = "poll_specialties"
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True)
+    specialty: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class PollOption(Base):
@@ -99,7 +155,9 @@ class Vote(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # A random number, not a sequence: ids (and SQLite's row order, which follows them) carry no
+    # order of voting (polling.respondents.anonymity).
+    id: Mapped[int] = mapped_column(VoteId, primary_key=True, autoincrement=False, default=random_vote_id)
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
     respondent_key: Mapped[str] = mapped_column(String(64))
     country: Mapped[str] = mapped_column(String(2))
@@ -108,7 +166,11 @@ class Vote(Base):
     age_band: Mapped[str] = mapped_column(String(12))
     practice_band: Mapped[str] = mapped_column(String(12))
     options_mask: Mapped[int] = mapped_column(Integer)
-    cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The day, not the time: a finer time lines votes up with log-ins and tokens.
+    cast_on: Mapped[date] = mapped_column(Date, default=lambda: utcnow().date())
+    # Live results count released votes only; a live vote is stored unreleased and released with
+    # k - 1 others (respondents.anonymity). Votes stored another way (imports, the demo) count at once.
+    released: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 def options_mask(positions: list[int]) -> int:

@@ -43,7 +43,7 @@ def test_unknown_mode_is_refused():
 
 
 def test_production_defaults():
-    config = from_env({"SECRET_KEY": "s3cret"})
+    config = from_env({"SECRET_KEY": "s3cret", "RESPONDENT_KEY_SECRET": "apart"})
     assert config["SESSION_COOKIE_SECURE"] is True
     assert str(config["DATABASE_URL"]).startswith("sqlite:///") and str(config["DATABASE_URL"]).endswith(
         "instance/pulse.sqlite3"
@@ -55,6 +55,7 @@ def test_environment_overrides():
     config = from_env(
         {
             "SECRET_KEY": "s",
+            "RESPONDENT_KEY_SECRET": "r",
             "DATABASE_URL": "postgresql+psycopg://db/pulse",
             "REDIS_URL": "redis://r:6379/0",
             "SESSION_COOKIE_SECURE": "0",

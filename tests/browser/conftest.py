@@ -75,6 +75,7 @@ def _server_env(work: Path) -> dict[str, str]:
         **os.environ,
         "PULSE_ENV": "production",
         "SECRET_KEY": secrets.token_hex(32),
+        "RESPONDENT_KEY_SECRET": secrets.token_hex(32),
         "SESSION_COOKIE_SECURE": "0",  # plain http on localhost
         "DATABASE_URL": f"sqlite:///{work / 'pulse.sqlite3'}",
         "LOGIN_RATE_LIMIT": "100 per minute",

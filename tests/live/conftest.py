@@ -13,6 +13,11 @@ import pytest
 from tests.servers import free_port, start_gunicorn, stop, wait_until_up
 
 
+def respondent_secret(secret: str) -> str:
+    """The live server's respondent-key secret: its own, never SECRET_KEY."""
+    return f"{secret}-respondents"
+
+
 def start_pulse(database_url: str, secret: str, *, workers: int = 4) -> tuple[subprocess.Popen[bytes], str]:
     """Pulse under gunicorn in production mode on ``database_url``; returns the process and its URL."""
     port = free_port()
@@ -20,6 +25,7 @@ def start_pulse(database_url: str, secret: str, *, workers: int = 4) -> tuple[su
         **os.environ,
         "PULSE_ENV": "production",
         "SECRET_KEY": secret,
+        "RESPONDENT_KEY_SECRET": respondent_secret(secret),
         "DATABASE_URL": database_url,
         "SESSION_COOKIE_SECURE": "0",
     }

@@ -14,10 +14,10 @@ from polling.accounts.service import issue_token
 from polling.db import session_scope
 from polling.members.service import register_physician, review
 from polling.polls.models import Vote
-from polling.polls.service import respondent_key
+from polling.respondents.keys import respondent_key
 from tests.conftest import FAST_HASH
 from tests.factories import make_poll, make_user, physician_form
-from tests.live.conftest import start_pulse
+from tests.live.conftest import respondent_secret, start_pulse
 from tests.servers import stop
 
 SECRET = "live-test-secret"
@@ -80,5 +80,7 @@ def test_racing_duplicate_votes_store_exactly_one_each(live_postgres):
         masks = dict(session.execute(select(Vote.respondent_key, Vote.options_mask)).all())
         assert set(masks.values()) <= {0b01, 0b10}
         keys = set(session.scalars(select(Vote.respondent_key)))
-        assert keys == {respondent_key(SECRET, member_id, poll_id) for member_id, _ in members}
+        assert keys == {
+            respondent_key(respondent_secret(SECRET), "poll", poll_id, member_id) for member_id, _ in members
+        }
     app.extensions["pulse.engine"].dispose()

@@ -10,6 +10,8 @@ from sqlalchemy import inspect
 
 from polling.polls import results, service
 from polling.polls.models import Vote
+from polling.respondents.keys import respondent_key
+from tests.conftest import RESPONDENT_SECRET
 from tests.factories import add_votes, make_member, make_poll, make_user
 
 
@@ -96,10 +98,10 @@ def test_results_follow_new_votes(app, session, hasher):
     assert (first.n, second.n) == (20, 25)
 
 
-def test_results_page_and_api_never_show_identity(client, session, hasher, auth):
+def test_results_page_and_api_never_show_identity(client, session, hasher, auth, keys):
     poll = make_poll(session, hasher)
     voter = make_member(session, hasher, show_identity="on")
-    service.cast_vote(session, "test-secret", voter.user, poll.id, [poll.options[0].id])
+    service.cast_vote(session, keys, voter.user, poll.id, [poll.options[0].id])
     session.commit()
     add_votes(session, poll, [("US", "family_medicine", "male", "35-44", 0, 30)])
     auth.login(voter.user.email)
@@ -114,7 +116,7 @@ def test_results_page_and_api_never_show_identity(client, session, hasher, auth)
         assert voter.identity.licence_number not in text
 
 
-def test_votes_cannot_be_joined_to_members_without_the_secret(app, session, hasher):
+def test_votes_cannot_be_joined_to_members_without_the_secret(app, session, hasher, keys):
     columns = {c["name"] for c in inspect(session.get_bind()).get_columns("votes")}
     assert not {"member_id", "user_id", "handle", "email"} & columns
     foreign = {fk["referred_table"] for fk in inspect(session.get_bind()).get_foreign_keys("votes")}
@@ -122,18 +124,20 @@ def test_votes_cannot_be_joined_to_members_without_the_secret(app, session, hash
     first, second = make_poll(session, hasher), make_poll(session, hasher)
     member = make_member(session, hasher)
     for poll in (first, second):
-        service.cast_vote(session, "test-secret", member.user, poll.id, [poll.options[0].id])
+        service.cast_vote(session, keys, member.user, poll.id, [poll.options[0].id])
     session.commit()
-    keys = [v.respondent_key for v in session.query(Vote).order_by(Vote.poll_id)]
-    assert keys[0] != keys[1]  # the same member's votes are unlinkable across polls
-    assert keys[0] == service.respondent_key("test-secret", member.id, first.id)
+    stored = [v.respondent_key for v in session.query(Vote).order_by(Vote.poll_id)]
+    assert stored[0] != stored[1]  # the same member's votes are unlinkable across polls
+    assert stored[0] == respondent_key(RESPONDENT_SECRET, "poll", first.id, member.id)
+    # SECRET_KEY (sessions) does not key them: rotating it cannot let a member vote twice.
+    assert stored[0] != respondent_key("test-secret", "poll", first.id, member.id)
     # Anyone without the secret who tries the obvious keyed and unkeyed hashes finds nothing.
     guesses = {
         hashlib.sha256(f"{member.id}:{first.id}".encode()).hexdigest(),
         hmac.new(b"", f"{member.id}:{first.id}".encode(), hashlib.sha256).hexdigest(),
-        service.respondent_key("another-secret", member.id, first.id),
+        respondent_key("another-secret", "poll", first.id, member.id),
     }
-    assert guesses.isdisjoint(keys)
+    assert guesses.isdisjoint(stored)
 
 
 def test_staff_see_results_of_open_polls_without_voting(client, session, hasher, auth):

@@ -198,11 +198,11 @@ def test_closed_and_scheduled_polls_refuse_votes(client, session, hasher, auth):
     assert _votes(session) == 0
 
 
-def test_wording_is_locked_once_a_poll_has_votes(client, session, hasher, auth):
+def test_wording_is_locked_once_a_poll_has_votes(client, session, hasher, auth, keys):
     staff = make_user(session, hasher, "staff")
     poll = make_poll(session, staff=staff)
     member = make_member(session, hasher)
-    service.cast_vote(session, "test-secret", member.user, poll.id, [poll.options[0].id])
+    service.cast_vote(session, keys, member.user, poll.id, [poll.options[0].id])
     session.commit()
     auth.login(staff.email)
     changed = client.post(
@@ -214,6 +214,20 @@ def test_wording_is_locked_once_a_poll_has_votes(client, session, hasher, auth):
     assert client.post(f"/staff/polls/{poll.id}/edit", data=extended).status_code == 302
     session.expire_all()
     assert session.get(Poll, poll.id).featured is True
+
+
+def test_targeting_is_locked_once_a_poll_has_votes(client, session, hasher, auth, keys):
+    staff = make_user(session, hasher, "staff")
+    poll = make_poll(session, staff=staff, countries=["US"])
+    service.cast_vote(
+        session, keys, make_member(session, hasher, country="US").user, poll.id, [poll.options[0].id]
+    )
+    auth.login(staff.email)
+    widened = client.post(f"/staff/polls/{poll.id}/edit", data=poll_form(countries=["US", "UK"]))
+    assert widened.status_code == 409
+    assert "the countries and specialties it is for can no longer change" in widened.text
+    session.expire_all()
+    assert session.get(Poll, poll.id).country_codes == ("US",)
 
 
 def test_member_proposes_staff_declines_with_a_reason(client, session, hasher, auth):
@@ -269,12 +283,10 @@ def test_press_wording_needs_both_languages(client, session, hasher, auth):
     assert session.scalar(select(func.count()).select_from(Poll)) == 0
 
 
-def test_press_wording_can_change_after_votes(client, session, hasher, auth):
+def test_press_wording_can_change_after_votes(client, session, hasher, auth, keys):
     staff = make_user(session, hasher, "staff")
     poll = make_poll(session, staff=staff)
-    service.cast_vote(
-        session, "test-secret", make_member(session, hasher).user, poll.id, [poll.options[0].id]
-    )
+    service.cast_vote(session, keys, make_member(session, hasher).user, poll.id, [poll.options[0].id])
     session.commit()
     auth.login(staff.email)
     form = poll_form(
