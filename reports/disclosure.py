@@ -208,7 +208,7 @@ def disclosure(
     if pool is None:
         pool = tuple(row.key for row in countries.rows if row.pooled and not row.withheld)
     left_out = [row.key for row in countries.rows if row.key not in pool]
-    out = []
+    out: list[DisclosureItem] = []
     for locale in locales:
         en = locale == "en"
         texts: dict[str, str] = {"sponsor": meta.sponsor, "conducted_by": meta.conducted_by}

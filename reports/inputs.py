@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sampling.codes import COUNTRIES
 from sampling.generalisation import STORED_VALUES, UNKNOWN_COUNTRY
-from sampling.population import COUNTRIES
 from sampling.taxonomy import SPECIALTIES
 
 #: Columns every responses DataFrame has, besides one ``option:{key}`` column per option.

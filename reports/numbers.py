@@ -42,7 +42,7 @@ def round_half_up(value: float, digits: int = 0) -> float:
     scale = 10**digits
     # repr-based nudge: 0.285 * 100 is 28.499999999999996 in binary; a reader means 28.5.
     scaled = float(f"{abs(value) * scale:.9f}")
-    return math.floor(scaled + 0.5) / scale * (1 if value >= 0 else -1)
+    return float(math.floor(scaled + 0.5) / scale * (1 if value >= 0 else -1))
 
 
 def round_share(share: float, step: float = 0.01) -> float:

@@ -38,7 +38,7 @@ from reports.suppression import (
     suppression_plan,
 )
 from reports.weighting import PollWeighting
-from sampling.population import COUNTRIES
+from sampling.codes import COUNTRIES
 from sampling.taxonomy import GROUPS
 from sampling.variance import Design, design_of, influence, point, residualize, with_replacement_var
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from reports.inputs import PollMeta, option_column
-from sampling.population import AGE_BANDS
+from sampling.codes import AGE_BANDS
 from sampling.taxonomy import SPECIALTIES, group_of
 
 PRACTICE_BANDS = ("under 5", "5-14", "15-24", "25 and over")

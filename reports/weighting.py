@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from sampling import pooling, population
+from sampling.codes import AGE_BANDS
 from sampling.generalisation import (
     GENERAL_PRACTICE,
     SPECIALIST,
@@ -161,7 +162,7 @@ def _gp_value(value: str) -> str:
 
 def _gp_map(levels: list[str], to_frame: dict[str, str]) -> dict[str, str]:
     """Frame level → general_practice/specialist, by the majority of the codes that map to it."""
-    votes: dict[str, Counter] = {lvl: Counter() for lvl in levels}
+    votes: dict[str, Counter[str]] = {lvl: Counter() for lvl in levels}
     for code, level in to_frame.items():
         if level in votes:
             votes[level]["general_practice" if group_of(code) == "general_practice" else "specialist"] += 1
@@ -225,22 +226,18 @@ def _specialty_margin(
 def _age_margin(margin: population.Margin, bands: pd.Series) -> tuple[MarginUse, pd.Series | None]:
     shares = dict(margin.shares)
     unknown = bands == UNKNOWN
-    known = bands.where(~unknown, population.AGE_BANDS[0])
+    known = bands.where(~unknown, AGE_BANDS[0])
     notes: list[str] = []
     wide = _stored_rung(bands, age_rung, 2) == 1
     if wide and not margin.collapse_map:
-        coarse = dict(
-            zip(population.AGE_BANDS, population.collapse_age_band(pd.Series(population.AGE_BANDS)))
-        )
+        coarse = dict(zip(AGE_BANDS, population.collapse_age_band(pd.Series(AGE_BANDS))))
         shares, _ = _coarsen("age", shares, known, coarse)
         notes.append("collapsed to under/over 55: some votes store only that (anonymity)")
     recoded = population.collapse_age_band(known, "under_55") if margin.collapse_map or wide else known.copy()
     coding = "under/over 55" if margin.collapse_map or wide else "frame levels"
     shares, recoded = _with_unknown(shares, recoded, unknown, notes)
     if _sparse(shares, recoded) and coding == "frame levels":
-        coarse = dict(
-            zip(population.AGE_BANDS, population.collapse_age_band(pd.Series(population.AGE_BANDS)))
-        )
+        coarse = dict(zip(AGE_BANDS, population.collapse_age_band(pd.Series(AGE_BANDS))))
         shares, recoded = _coarsen("age", shares, recoded, coarse | {UNKNOWN: UNKNOWN})
         coding = "under/over 55"
         notes.append(
@@ -370,20 +367,19 @@ def weight_poll(responses: pd.DataFrame, specialties: tuple[str, ...] | None = N
     return replace(cached, sample=sample)
 
 
-_CACHE: dict[tuple, PollWeighting] = {}
+_CACHE: dict[tuple[Any, ...], PollWeighting] = {}
 
 
 def _weight(responses: pd.DataFrame, specialties: tuple[str, ...] | None) -> PollWeighting:
+    withheld = responses["country"] == UNKNOWN_COUNTRY
+    if withheld.any():
+        return _with_withheld_countries(responses, specialties, withheld)
     present = list(dict.fromkeys(responses["country"]))
     frames: dict[str, dict[str, dict[str, float]]] = {}
     recoded_parts, plans = [], {}
     for code in present:
         part = responses[responses["country"] == code]
-        if code == UNKNOWN_COUNTRY:  # no frame: equal weights, pooled at their sample share below
-            targets, columns, uses, missing = {_ALL: {"all": 1.0}}, pd.DataFrame(index=part.index), (), ()
-            columns[_ALL] = "all"
-        else:
-            targets, columns, uses, missing = plan_country(code, part, specialties)
+        targets, columns, uses, missing = plan_country(code, part, specialties)
         targets, columns, uses = _converging(targets, columns, uses)
         frames[code] = targets
         recoded_parts.append(columns)
@@ -393,7 +389,7 @@ def _weight(responses: pd.DataFrame, specialties: tuple[str, ...] | None) -> Pol
     sample = pd.concat([responses[["country"]], margins, responses[options]], axis=1)
     sample["group"] = responses["specialty"].map(stored_group)
     sample["specialty_code"] = responses["specialty"]
-    totals = _with_unknown_country(population.country_totals(), sample["country"])
+    totals = population.country_totals()
     pooled = pooling.pool(
         sample,
         frames,
@@ -411,8 +407,6 @@ def _weight(responses: pd.DataFrame, specialties: tuple[str, ...] | None) -> Pol
             if _ALL in frames[code]
             else ()
         )
-        if code == UNKNOWN_COUNTRY:
-            notes = ("votes whose country is withheld for anonymity: equal weights, at their sample share",)
         countries.append(
             CountryWeighting(
                 country=code,
@@ -444,13 +438,44 @@ def _weight(responses: pd.DataFrame, specialties: tuple[str, ...] | None) -> Pol
     )
 
 
-def _with_unknown_country(totals: pd.Series, countries: pd.Series) -> pd.Series:
-    """Country totals plus, for votes whose country is withheld, a total that keeps their sample share."""
-    unknown = float((countries == UNKNOWN_COUNTRY).mean())
-    if unknown == 0:
-        return totals
-    known = float(totals[[c for c in countries.unique() if c != UNKNOWN_COUNTRY]].sum())
-    return pd.concat([totals, pd.Series({UNKNOWN_COUNTRY: known * unknown / (1 - unknown)})])
+def _with_withheld_countries(
+    responses: pd.DataFrame, specialties: tuple[str, ...] | None, withheld: pd.Series
+) -> PollWeighting:
+    """Votes whose country is withheld for anonymity have no frame: the others are weighted as
+    usual and these get the mean weight, 1, so they count at their share of the sample."""
+    ones = pd.Series(1.0, index=responses.index[withheld])
+    options = [c for c in responses.columns if c.startswith("option:")]
+    rows = responses.loc[withheld, ["country", *options]].assign(
+        group=responses.loc[withheld, "specialty"].map(stored_group),
+        specialty_code=responses.loc[withheld, "specialty"],
+    )
+    note = CountryWeighting(
+        country=UNKNOWN_COUNTRY,
+        n=int(withheld.sum()),
+        margins=(),
+        missing=MARGINS,
+        population=0.0,
+        population_share=float(withheld.mean()),
+        design_effect=1.0,
+        effective_n=float(withheld.sum()),
+        iterations=0,
+        notes=("country withheld for anonymity (too few members could have voted): equal weights",),
+    )
+    if withheld.all():
+        pooled = pooling.PooledResult(ones, {}, {}, "population_share", {"method": "rake"})
+        return PollWeighting(rows, pooled, (note,), {}, design_of(rows, ones))
+    known = _weight(responses[~withheld], specialties)
+    weights = pd.concat([known.pooled.weights, ones]).reindex(responses.index)
+    sample = pd.concat([known.sample, rows]).reindex(responses.index)
+    for column in known.sample.columns.difference(rows.columns):
+        sample[column] = sample[column].fillna("n/a")
+    return PollWeighting(
+        sample=sample,
+        pooled=replace(known.pooled, weights=weights),
+        countries=(*known.countries, note),
+        frames=known.frames,
+        design=design_of(sample, weights),
+    )
 
 
 def _converging(
