@@ -57,7 +57,7 @@ def _admin(url: str) -> psycopg.Connection:
         port=parts.port,
         user=parts.username,
         password=parts.password,
-        dbname=parts.database,
+        dbname="template1",  # not the app's database, which the outage closes to new connections
         autocommit=True,
     )
 
@@ -108,7 +108,7 @@ def test_faults_answer_503_lose_nothing_and_heal(live_postgres, tmp_path):
     outage_over = threading.Event()
     marks: dict[str, float] = {}
     try:
-        wait_until_up(base, process, log)
+        wait_until_up(base, process, log, timeout=180)
         deadline = time.monotonic() + DEADLINE_SECONDS
 
         def vote(index: int) -> None:
