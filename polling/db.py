@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Flask, current_app, g
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import DateTime, MetaData, create_engine, event, text
+from sqlalchemy import DateTime, MetaData, create_engine, event, literal_column, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -164,13 +164,22 @@ def session_scope(app: Flask) -> Iterator[Session]:
         session.close()
 
 
-def insert_unless_present(session: Session, model: type[Base], **values: object) -> bool:
-    """INSERT a row unless a unique constraint already holds one like it; True if it was inserted.
+def insert_unless_present(
+    session: Session, model: type[Base], unique: tuple[str, ...], **values: object
+) -> bool:
+    """INSERT a row unless the unique constraint on ``unique`` already holds one; True if inserted.
 
-    ``INSERT … ON CONFLICT DO NOTHING`` on PostgreSQL and SQLite: the constraint decides, racing
-    inserts wait for each other, and no IntegrityError ever poisons the session's transaction.
+    ``INSERT … ON CONFLICT (unique) DO NOTHING`` on PostgreSQL and SQLite: the constraint decides,
+    racing inserts wait for each other, and no IntegrityError poisons the session's transaction.
+    Any other constraint (the primary key, a check) still raises.
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return bool(getattr(result, "rowcount", 0) == 1)
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT whose key the client supplied.
+    statement = (
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=list(unique))
+        .returning(literal_column("1"))
+    )
+    return session.execute(statement).first() is not None

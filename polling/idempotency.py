@@ -82,6 +82,7 @@ def claim(session: Session, user_id: int, key: str, status: int) -> bool:
     return insert_unless_present(
         session,
         IdempotentAnswer,
+        ("user_id", "key"),
         user_id=user_id,
         key=key,
         fingerprint=_fingerprint(),

@@ -251,6 +251,7 @@ def cast_vote(
     stored = insert_unless_present(
         session,
         Vote,
+        ("poll_id", "respondent_key"),
         poll_id=poll.id,
         respondent_key=keys.key("poll", poll.id, member.id),
         **anonymity.stored_vote(session, poll, member, cast_at),
