@@ -111,14 +111,14 @@ def build_report(session: Session, poll_id: int) -> Report:
                 statements=wording,
                 release=release,
             )
+            for built, suffix in ((english, ""), (spanish, ".es")):
+                for path in built.paths.values():
+                    name = path.name if not suffix else path.name.replace(".", f"{suffix}.", 1)
+                    files[name] = path.read_bytes()
     except ValueError as exc:
         raise Conflict(
             _l("This poll's votes cannot be reported as it is now set up (%(reason)s).", reason=str(exc))
         ) from None
-        for built, suffix in ((english, ""), (spanish, ".es")):
-            for path in built.paths.values():
-                name = path.name if not suffix else path.name.replace(".", f"{suffix}.", 1)
-                files[name] = path.read_bytes()
     files["fragment.en.html"] = html_fragment(english.context).encode()
     files["fragment.es.html"] = html_fragment(spanish.context).encode()
     context = english.context

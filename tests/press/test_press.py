@@ -58,7 +58,7 @@ def test_report_journey_build_preview_publish_download_withdraw(staff_client, se
     pdf = client.get(f"/press/{report_id}/report.pdf")
     assert pdf.headers["Content-Type"] == "application/pdf"
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
-    assert "109" in text
+    assert "N = 80" in text and "How to cite" in text and f"/press/{report_id}" in text
     share = round(100 * topline["estimates"][0]["share"])
     assert f"{share}%" in text  # the PDF's weighted share is the JSON's
     spanish = client.get(f"/press/{report_id}/report.es.pdf")
@@ -151,7 +151,8 @@ def test_filters_feed_api_and_bad_filter(client, session, hasher, app):
     entries = feed.findall("{http://www.w3.org/2005/Atom}entry")
     assert [e.find("{http://www.w3.org/2005/Atom}title").text for e in entries] == [poll.question_en]
     listed = client.get("/api/v1/press/reports?topic=burnout").json
-    assert listed[0]["n"] == 109 and listed[0]["headline_sentences"]["es"]
+    assert listed[0]["n"] == 80 and listed[0]["headline_sentences"]["es"]  # the pooled base: the US only
+    assert listed[0]["url"].startswith("http://127.0.0.1:5000/press/")  # PUBLIC_URL, not the Host header
     assert listed[0]["downloads"]["report.pdf"].endswith(f"/press/{report.id}/report.pdf")
 
 
