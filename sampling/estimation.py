@@ -205,9 +205,17 @@ def coded(sample: pd.DataFrame, variable: str, by: str | Sequence[str] | None = 
         present &= codes >= 0
         combined = combined * max(len(uniques), 1) + np.maximum(codes, 0)
         by_levels.append(uniques)
-    observed, inverse = np.unique(combined[present], return_inverse=True)
+    space = int(np.prod([max(len(u), 1) for u in by_levels], dtype=np.float64))
     domain = np.full(len(sample), -1, dtype=np.intp)
-    domain[present] = inverse
+    if space <= max(len(sample), 1 << 16):
+        seen = np.bincount(combined[present], minlength=space)
+        observed = np.flatnonzero(seen)
+        rank = np.zeros(space, dtype=np.intp)
+        rank[observed] = np.arange(observed.size)
+        domain[present] = rank[combined[present]]
+    else:
+        observed, inverse = np.unique(combined[present], return_inverse=True)
+        domain[present] = inverse
     keys_by = []
     for combination in observed.tolist():
         parts = []

@@ -12,7 +12,7 @@ estimate, test and difference that asks for the same replicates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,8 @@ import pandas as pd
 
 from sampling.variance import Array, Design, point
 from sampling.weighting.calibrate import refit_calibration
-from sampling.weighting.common import Prepared, prepare, rake_cells
+from sampling.weighting.common import Prepared, prepare, rake_cells, rake_cells_many
+from sampling.weighting.plan import CellPlan
 
 #: Above this many replicate-weight entries (n × R), refuse rather than exhaust memory.
 MAX_REPLICATE_ENTRIES = 200_000_000
@@ -110,15 +111,34 @@ def _margin_frame(sample: pd.DataFrame, result: Any) -> pd.DataFrame:
     )
 
 
-def _refit_cells(prep: Prepared, result: Any, cell_base: Array) -> Array | None:
-    """Final weight per unit of base weight, per cell, for replicate cell base weights; None if infeasible."""
+def _observed(plan: CellPlan) -> CellPlan:
+    """The plan without its empty cells (a small cell space is kept whole by ``build_plan``)."""
+    keep = plan.cell_count > 0
+    if keep.all():
+        return plan
+    remap = np.cumsum(keep) - 1
+    return replace(
+        plan,
+        cell_of=remap[plan.cell_of],
+        cell_levels=tuple(levels[keep] for levels in plan.cell_levels),
+        cell_count=plan.cell_count[keep],
+    )
+
+
+def _refit_cells(prep: Prepared, result: Any, cell_base: Array, warm: Array) -> Array | None:
+    """Final weight per unit of base weight, per cell, for replicate cell base weights; None if infeasible.
+
+    Raking starts from the full sample's cell factors (``warm``): they are a product of margin
+    factors, so the raking solution is the same as from the replicate's own base weights, reached
+    in a few sweeps because a replicate is close to the full sample.
+    """
     plan = prep.plan
     for levels, shares in zip(plan.cell_levels, plan.shares):
         if (np.bincount(levels, weights=cell_base, minlength=len(shares)) <= 0).any():
             return None  # the replicate empties a target level: R gives NA
     settings = result.settings
     if result.method == "rake":
-        cell_w, converged, history = rake_cells(plan, cell_base, settings["tol"], settings["max_iter"])
+        cell_w, converged, history = rake_cells(plan, cell_base * warm, settings["tol"], settings["max_iter"])
         if not converged:
             raise RuntimeError(f"raking did not converge (largest margin error {history[-1]:.3g})")
     elif result.method == "poststratify":
@@ -133,30 +153,86 @@ def _refit_cells(prep: Prepared, result: Any, cell_base: Array) -> Array | None:
 
 
 def _reweight(sample: pd.DataFrame, result: Any, base: Array, method: str) -> Array:
-    """Re-weight every replicate's base weights (n × R) with ``result``'s method and targets."""
-    n, size = base.shape
-    if result.method in ("rake", "poststratify", "calibrate"):
-        prep = prepare(
-            sample,
-            result.target_counts(),
-            None,
-            sparse="error",
-            collapse=result.settings.get("collapse"),
-            min_cell=1,
+    """Re-weight every replicate's base weights (n × R) with ``result``'s method and targets.
+
+    Replicates are re-weighted on the cell table; replicates whose cell base weights are the same up
+    to rounding (a JK1 deletion of either of two like respondents of one cell) are re-weighted once.
+    """
+    size = base.shape[1]
+    if result.method not in ("rake", "poststratify", "calibrate"):
+        return _reweight_respondents(sample, result, base, method)
+    prep = prepare(
+        sample,
+        result.target_counts(),
+        None,
+        sparse="error",
+        collapse=result.settings.get("collapse"),
+        min_cell=1,
+    )
+    prep = replace(prep, plan=_observed(prep.plan))
+    cells = prep.plan.cell_of
+    count = len(prep.plan.cell_count)
+    cell_base = np.stack(
+        [np.bincount(cells, weights=base[:, r], minlength=count) for r in range(size)], axis=1
+    )
+    full_base = np.bincount(
+        cells, weights=result.base_weights.reindex(sample.index).to_numpy(), minlength=count
+    )
+    full = np.bincount(cells, weights=result.weights.reindex(sample.index).to_numpy(), minlength=count)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        warm = np.where(full_base > 0, full / full_base, 1.0)
+        relative = np.round(cell_base / np.where(full_base > 0, full_base, 1.0)[:, None], 12)
+    first: dict[bytes, int] = {}
+    inverse = np.array([first.setdefault(relative[:, r].tobytes(), len(first)) for r in range(size)])
+    representative = np.empty(len(first), dtype=np.intp)
+    representative[inverse[::-1]] = np.arange(size)[::-1]
+    factors = _refit_many(prep, result, cell_base[:, representative], warm, method, representative)
+    return np.asarray(base * factors[cells][:, inverse], dtype=float)
+
+
+def _refit_many(
+    prep: Prepared, result: Any, cell_base: Array, warm: Array, method: str, numbers: Array
+) -> Array:
+    """Cell factors (cells × replicates) for many replicate cell tables; NaN columns where infeasible."""
+    plan = prep.plan
+    feasible = np.ones(cell_base.shape[1], dtype=bool)
+    for levels, shares in zip(plan.cell_levels, plan.shares):
+        level_mass = np.zeros((len(shares), cell_base.shape[1]))
+        np.add.at(level_mass, levels, cell_base)
+        feasible &= (level_mass > 0).all(axis=0)
+    factors = np.full(cell_base.shape, np.nan)
+    if result.method == "rake":
+        settings = result.settings
+        cell_w, converged = rake_cells_many(
+            plan, cell_base[:, feasible] * warm[:, None], settings["tol"], settings["max_iter"]
         )
-        cells = prep.plan.cell_of
-        out = np.empty((n, size))
-        for r in range(size):
-            cell_base = np.bincount(cells, weights=base[:, r], minlength=len(prep.plan.cell_count))
-            try:
-                factor = _refit_cells(prep, result, cell_base)
-            except RuntimeError as error:
-                raise RuntimeError(
-                    f"{method} replicate {r + 1} could not be re-weighted by {result.method!r}: {error}. "
-                    "Use variance='linearization', or loosen the weighting options"
-                ) from error
-            out[:, r] = np.nan if factor is None else base[:, r] * factor[cells]
-        return out
+        if not converged.all():
+            number = int(numbers[np.flatnonzero(feasible)[np.argmin(converged)]]) + 1
+            raise RuntimeError(
+                f"{method} replicate {number} could not be re-weighted by 'rake': raking did not converge. "
+                "Use variance='linearization', or loosen the weighting options"
+            )
+        base = cell_base[:, feasible]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            factors[:, feasible] = np.where(base != 0, cell_w / base, 0.0) * (
+                prep.scale_total / cell_w.sum(axis=0)
+            )
+        return factors
+    for u in np.flatnonzero(feasible):
+        try:
+            factor = _refit_cells(prep, result, cell_base[:, u], warm)
+        except RuntimeError as error:
+            raise RuntimeError(
+                f"{method} replicate {int(numbers[u]) + 1} could not be re-weighted by {result.method!r}: "
+                f"{error}. Use variance='linearization', or loosen the weighting options"
+            ) from error
+        factors[:, u] = np.nan if factor is None else factor
+    return factors
+
+
+def _reweight_respondents(sample: pd.DataFrame, result: Any, base: Array, method: str) -> Array:
+    """Re-run the weighting method on the respondents, replicate by replicate (methods without a cell refit)."""
+    n, size = base.shape
     frame = _margin_frame(sample, result)
     columns = []
     for r in range(size):

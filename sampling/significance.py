@@ -14,7 +14,17 @@ import pandas as pd
 from scipy import stats
 
 from sampling.estimation import estimands
-from sampling.variance import design_of, influence, point, residualize, with_replacement_cov
+from sampling.replicates import replicate_cov, replicate_weights
+from sampling.variance import (
+    VARIANCE_METHODS,
+    Array,
+    Design,
+    design_of,
+    influence,
+    point,
+    residualize,
+    with_replacement_cov,
+)
 
 RAO_SCOTT_STATISTICS = ("F", "Chisq")
 
@@ -46,8 +56,38 @@ class RaoScottTest:
     label: str
 
 
+def _covariance(
+    sample: pd.DataFrame,
+    result: Any | None,
+    design: Design,
+    domain: Array,
+    values: Array,
+    variance: str,
+    replicates: int,
+    seed: int | None,
+) -> tuple[Array, float | None]:
+    """Covariance of domain means (linearised, or from the result's replicate weights) and the replicate df."""
+    method = VARIANCE_METHODS.get(variance)
+    if method is None:
+        raise ValueError(f"variance={variance!r}: use 'linearization', 'jackknife' or 'bootstrap'")
+    if method == "linearization":
+        x = residualize(design, np.nan_to_num(influence(design, domain, values, "mean")))
+        return with_replacement_cov(x, design), None
+    weights = replicate_weights(sample, result, design, method=method, replicates=replicates, seed=seed)
+    return replicate_cov(point(weights.weights, domain, values, "mean"), weights), weights.df
+
+
 def rao_scott(
-    sample: pd.DataFrame, result: Any | None, row: str, column: str, *, statistic: str = "F"
+    sample: pd.DataFrame,
+    result: Any | None,
+    row: str,
+    column: str,
+    *,
+    statistic: str = "F",
+    variance: str = "linearization",
+    replicates: int = 200,
+    seed: int | None = None,
+    lonely_psu: str = "fail",
 ) -> RaoScottTest:
     """Rao-Scott corrected chi-square test of independence of ``row`` and ``column``.
 
@@ -63,6 +103,12 @@ def rao_scott(
         row: the row variable (categorical).
         column: the column variable (categorical).
         statistic: "F" (second order) or "Chisq" (first order).
+        variance: "linearization", or "jackknife"/"bootstrap" for the covariance of the cell
+            proportions from the result's replicate weights (ν is then the replicate design's
+            degrees of freedom, the rank of the replicate weights less one).
+        replicates: bootstrap replicates.
+        seed: seed of the bootstrap draws.
+        lonely_psu: see :func:`sampling.variance.design_of`.
 
     Returns:
         A :class:`RaoScottTest`.
@@ -78,7 +124,8 @@ def rao_scott(
         0.0
 
     Reference: R survey ``svychisq(~row + column, design, statistic="F"|"Chisq")``
-    (Rao & Scott 1981, 1984).
+    (Rao & Scott 1981, 1984), on a linearised design or a replicate design
+    (``svychisq.svyrep.design``).
     """
     if statistic not in RAO_SCOTT_STATISTICS:
         raise ValueError(
@@ -93,7 +140,7 @@ def rao_scott(
     if len(r_levels) < 2 or len(c_levels) < 2:
         raise ValueError(f"{row!r} and {column!r} need at least two observed levels each for a crosstab test")
     nr, nc = len(r_levels), len(c_levels)
-    design = design_of(sample, result)
+    design = design_of(sample, result, lonely_psu=lonely_psu)
     n = design.n
     rv, cv = sample[row], sample[column]
     # Cells in R's interaction() order: the row level varies fastest.
@@ -102,8 +149,7 @@ def rao_scott(
     ).astype(float)
     domain = np.repeat(complete.to_numpy(dtype=float)[:, None], nr * nc, axis=1)
     mean = point(design.weights, domain, cells, "mean")
-    x = residualize(design, np.nan_to_num(influence(design, domain, cells, "mean")))
-    cov = with_replacement_cov(x, design)
+    cov, replicate_df = _covariance(sample, result, design, domain, cells, variance, replicates, seed)
     total = float(complete.sum())
     observed = (mean * total).reshape(nc, nr).T
     expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / total
@@ -124,7 +170,7 @@ def rao_scott(
     delta = np.linalg.solve(denom, numer)
     trace, trace2 = float(np.trace(delta)), float(np.trace(delta @ delta))
     d0 = trace**2 / trace2
-    nu = float(design.degrees_of_freedom(np.ones((n, 1)))[0])
+    nu = float(design.degrees_of_freedom(np.ones((n, 1)))[0]) if replicate_df is None else replicate_df
     k = (nr - 1) * (nc - 1)
     mean_deff = trace / k
     if statistic == "F":
@@ -191,6 +237,10 @@ def difference(
     second: Any,
     *,
     level: float = 0.95,
+    variance: str = "linearization",
+    replicates: int = 200,
+    seed: int | None = None,
+    lonely_psu: str = "fail",
 ) -> DomainDifference:
     """Test the difference of a weighted mean or proportion between two domains.
 
@@ -202,6 +252,12 @@ def difference(
         first: the value of ``by`` for the first domain.
         second: the value of ``by`` for the second domain.
         level: confidence level.
+        variance: "linearization", or "jackknife"/"bootstrap" (the difference's variance from the
+            result's replicate weights; df is then the replicate design's less one, as
+            ``svyglm`` on a replicate design).
+        replicates: bootstrap replicates.
+        seed: seed of the bootstrap draws.
+        lonely_psu: see :func:`sampling.variance.design_of`.
 
     Returns:
         A :class:`DomainDifference`.
@@ -217,7 +273,8 @@ def difference(
         0.3333
 
     Reference: R survey ``svycontrast(svyby(~y, ~by, design, svymean, covmat=TRUE), c(1, -1))``,
-    equal to the ``by`` coefficient of ``svyglm(y ~ by, design)``.
+    equal to the ``by`` coefficient of ``svyglm(y ~ by, design)``, on a linearised or a replicate
+    design.
     """
     if not 0 < level < 1:
         raise ValueError(f"level={level!r}: give the confidence level as a fraction, e.g. 0.95")
@@ -234,14 +291,14 @@ def difference(
                 f"choose among {sorted(columns, key=str)}"
             )
     pick = [columns[first], columns[second]]
-    design = design_of(sample, result)
+    design = design_of(sample, result, lonely_psu=lonely_psu)
     domain, values = est.domain[:, pick], est.values[:, pick]
     means = point(design.weights, domain, values, "mean")
-    x = residualize(design, np.nan_to_num(influence(design, domain, values, "mean")))
-    x = x[:, :1] - x[:, 1:]
-    se = float(np.sqrt(with_replacement_cov(x, design)[0, 0]))
+    cov, replicate_df = _covariance(sample, result, design, domain, values, variance, replicates, seed)
+    se = float(np.sqrt(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1]))
     diff = float(means[0] - means[1])
-    df = float(design.degrees_of_freedom(np.ones((design.n, 1)))[0]) - 1
+    design_df = float(design.degrees_of_freedom(np.ones((design.n, 1)))[0])
+    df = (design_df if replicate_df is None else replicate_df) - 1
     t = diff / se if se > 0 else np.nan
     q = float(stats.t.ppf(1 - (1 - level) / 2, df))
     return DomainDifference(

@@ -337,10 +337,17 @@ def _raking_basis(design: Design) -> dict[str, Any]:
     basis = design._calibration_basis
     if "cross" not in basis:
         if design.cell_of is not None and design.cell_margins:
-            _, model = design.cells()
-            count = np.bincount(design.cell_of, minlength=model.shape[0]).astype(float)
+            count = np.bincount(design.cell_of, minlength=design.cell_margins[0].size).astype(float)
             sizes = [block_size(levels) for levels in design.cell_margins]
-            cross = model.T @ (model * count[:, None])
+            starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.intp)
+            cross = np.zeros((int(starts[-1]), int(starts[-1])))
+            # One bincount per pair of margins (a BLAS product here would wait on threads).
+            for i, j in itertools.product(range(len(sizes)), repeat=2):
+                pair = design.cell_margins[i] * sizes[j] + design.cell_margins[j]
+                block = np.bincount(pair, weights=count, minlength=sizes[i] * sizes[j])
+                cross[starts[i] : starts[i + 1], starts[j] : starts[j + 1]] = block.reshape(
+                    sizes[i], sizes[j]
+                )
         else:
             sizes = [block_size(codes) for codes in design.margins]
             cross = (_indicators(design).T @ _indicators(design)).toarray()

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from sampling.weighting.plan import (
     CellPlan,
@@ -205,6 +206,46 @@ def rake_cells(
         iterations += 1
         history.append(margin_error(plan, cell_w))
     return cell_w, history[-1] <= tol, history
+
+
+def rake_cells_many(
+    plan: CellPlan, cell_base: np.ndarray, tol: float, max_iter: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`rake_cells` on many cell tables at once (cells × tables), as replicate designs need.
+
+    Every table runs the same sweeps; a table that meets ``tol`` early keeps being swept with the
+    others, which only brings it closer to the same fixed point.
+
+    Returns:
+        The raked cell weights and, per table, whether it met ``tol``.
+    """
+    cell_w = cell_base.astype(float, copy=True)
+    total = cell_w.sum(axis=0)
+    one_hot = [
+        sparse.csr_array(
+            (np.ones(levels.size), (levels, np.arange(levels.size))), shape=(len(shares), levels.size)
+        )
+        for levels, shares in zip(plan.cell_levels, plan.shares)
+    ]
+
+    def worst() -> np.ndarray:
+        errors = [
+            np.abs((m @ cell_w) / total - shares[:, None]).max(axis=0)
+            for m, shares in zip(one_hot, plan.shares)
+        ]
+        return np.asarray(np.max(errors, axis=0), dtype=float)
+
+    error = worst()
+    for _ in range(max_iter):
+        if (error <= tol).all():
+            break
+        for m, levels, shares in zip(one_hot, plan.cell_levels, plan.shares):
+            got = m @ cell_w
+            goal = shares[:, None] * total[None, :]
+            ratio = np.divide(goal, got, out=np.zeros_like(goal), where=got > 0)
+            cell_w *= ratio[levels]
+        error = worst()
+    return cell_w, error <= tol
 
 
 def expand(
