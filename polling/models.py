@@ -7,6 +7,7 @@ from polling.accounts.models import ApiToken, ClientOrganisation, EmailLink, Log
 from polling.audit.models import SecurityEvent
 from polling.db import Base
 from polling.idempotency import IdempotentAnswer
+from polling.jobs import JobRun
 from polling.members.models import IdentityAccess, MemberIdentity, MemberProfile
 from polling.polls.models import Poll, PollCountry, PollOption, PollSpecialty, Vote
 from polling.press.models import Report, ReportFile, TopicFollow
@@ -19,6 +20,7 @@ __all__ = [
     "EmailLink",
     "IdempotentAnswer",
     "IdentityAccess",
+    "JobRun",
     "LoginSession",
     "MemberIdentity",
     "MemberProfile",

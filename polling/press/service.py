@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from polling import policies
+from polling import jobs, policies
 from polling.accounts.models import User
 from polling.db import utcnow
 from polling.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -148,6 +148,7 @@ def _placeholder(report: Report, poll) -> None:  # type: ignore[no-untyped-def]
     report.fieldwork_start, report.fieldwork_end = poll.opens_at, poll.closes_at
 
 
+@jobs.register("build_report")
 def build_report_job(session: Session, poll_id: int) -> int:
     """The job behind the staff's "Build report" button; returns the report id."""
     return build_report(session, poll_id).id

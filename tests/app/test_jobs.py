@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
-from polling import create_app
+from polling import create_app, jobs
+from polling.accounts.models import ClientOrganisation
+from polling.jobs import JobRun
 from polling.press.models import Report
 from tests.conftest import FAST_HASH
 from tests.factories import closed_poll, make_user
@@ -58,3 +61,35 @@ def test_build_is_queued_then_done_by_the_worker(redis, database_url, session, h
     report = session.query(Report).one()
     assert (report.poll_id, report.status, report.n) == (poll.id, "draft", 109)
     app.extensions["pulse.engine"].dispose()
+
+
+@jobs.register("test_add_organisation", once=True)
+def _add_organisation(session, name: str, fail: bool = False) -> int:  # type: ignore[no-untyped-def]
+    organisation = ClientOrganisation(name=name)
+    session.add(organisation)
+    session.flush()
+    if fail:
+        raise RuntimeError("the worker died half-way")
+    return organisation.id
+
+
+def test_a_run_once_job_runs_once_per_key_and_again_after_dying(app, session):
+    first = jobs.run(app, "test_add_organisation", "Acme", key="invite:1")
+    again = jobs.run(app, "test_add_organisation", "Acme", key="invite:1")  # a retried or doubled job
+    assert again == first
+    assert session.scalar(select(func.count()).select_from(ClientOrganisation)) == 1
+    with pytest.raises(RuntimeError, match="died half-way"):
+        jobs.run(app, "test_add_organisation", "Beta", True, key="invite:2")
+    # Nothing of the dead run was kept, its claim included: the retry runs.
+    assert session.scalar(select(func.count()).select_from(JobRun).where(JobRun.key == "invite:2")) == 0
+    jobs.run(app, "test_add_organisation", "Beta", key="invite:2")
+    names = set(session.scalars(select(ClientOrganisation.name)))
+    assert names == {"Acme", "Beta"}
+
+
+def test_unknown_jobs_and_double_registrations_are_refused(plain_app):
+    with pytest.raises(KeyError, match="unknown job 'nope'"):
+        jobs.submit(plain_app, "nope")
+    with pytest.raises(ValueError, match="two jobs are registered as 'build_report'"):
+        jobs.register("build_report")(lambda session: None)
+    assert "build_report" in jobs.registered()
