@@ -59,6 +59,10 @@ def _load_user(user_id: str) -> User | None:
 
 
 def _load_api_user() -> None:
+    # Nothing about who is calling may outlive a request, even where requests share an app context
+    # (tests run them inside one): Flask-Login's cache, the session row, the bearer token's user.
+    for name in ("_login_user", "login_session", "api_user", "api_token"):
+        g.pop(name, None)
     if request.path.startswith("/api/"):
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
