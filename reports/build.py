@@ -15,9 +15,9 @@ from reports.disclosure import disclosure
 from reports.inputs import PollMeta, Release, check_responses, input_hash
 from reports.press import press_sentences
 from reports.renderers import FILE_NAMES, get_renderer
-from reports.statistics import DIMENSIONS, breakdown, country_breakdown, topline
+from reports.statistics import DIMENSIONS, BaseFigures, Breakdown, breakdown, country_breakdown, topline
 from reports.suppression import MIN_POOL_BASE, pooled_countries
-from reports.weighting import SETTINGS, weight_poll
+from reports.weighting import SETTINGS, PollWeighting, weight_poll
 
 DEFAULT_FORMATS = ("pdf", "html", "json", "csv", "xlsx")
 
@@ -85,20 +85,9 @@ def build_context(
     """
     _check_options(audience, locale, (), dimensions)
     votes = check_responses(meta, responses)
-    everyone = weight_poll(votes, meta.specialties)
-    sizes = {str(c): int(n) for c, n in votes.groupby("country", sort=False).size().items()}
-    pool = pooled_countries({c: sizes[c] for c in meta.countries if c in sizes})
-    if not pool:
-        pooled = None
-    elif len(pool) == len(sizes):
-        pooled = everyone
-    else:
-        pooled = weight_poll(votes[votes["country"].isin(pool)].reset_index(drop=True), meta.specialties)
-    top = topline(pooled, meta, audience=audience)
-    countries = country_breakdown(pooled, everyone, meta, pool, audience=audience)
-    breakdowns = tuple(
-        countries if d == "country" else breakdown(pooled, meta, d, audience=audience) for d in dimensions
-    )
+    figures = poll_figures(meta, votes, audience=audience, dimensions=dimensions)
+    top, countries, breakdowns, pool = figures.topline, figures.countries, figures.breakdowns, figures.pool
+    everyone = figures.everyone
     in_pool = votes[votes["country"].isin(pool)]
     counts = {"all": int(in_pool["specialty"].nunique())}
     counts.update({c: int(n) for c, n in votes.groupby("country")["specialty"].nunique().items()})
@@ -153,6 +142,77 @@ def build_context(
         pooled_countries=pool,
         release=release or Release(),
     )
+
+
+@dataclass(frozen=True)
+class PollFigures:
+    """A poll's published figures, shared by the report and the app's poll page and API.
+
+    Attributes:
+        topline: the pooled figures.
+        countries: the country breakdown.
+        breakdowns: the breakdowns asked for, in order (the country one included when asked).
+        pool: countries in the pooled figures.
+        everyone: the weighting of every vote (each country raked to its own frame).
+    """
+
+    topline: BaseFigures
+    countries: Breakdown
+    breakdowns: tuple[Breakdown, ...]
+    pool: tuple[str, ...]
+    everyone: PollWeighting
+
+
+def poll_figures(
+    meta: PollMeta,
+    votes: pd.DataFrame,
+    *,
+    audience: str = "public",
+    dimensions: Sequence[str] = DIMENSIONS,
+    variance: bool = True,
+) -> PollFigures:
+    """The numbers of a poll — pooling, suppression, rounding, precision — with no words or documents.
+
+    The report and the app's live results both call this, so a share and its precision read the
+    same in the PDF, on the poll page and in the API.
+
+    Args:
+        meta: the poll.
+        votes: checked votes (:func:`reports.inputs.check_responses`).
+        audience: "public" or "staff".
+        dimensions: breakdowns to compute.
+        variance: compute standard errors and the tests against the rest (marks); the poll page
+            does without them.
+
+    Returns:
+        A :class:`PollFigures`.
+
+    Raises:
+        ValueError: no votes.
+
+    Example:
+        >>> poll_figures(meta, check_responses(meta, df)).topline.n  # doctest: +SKIP
+
+    Reference: :mod:`reports.suppression` (disclosure control), :mod:`reports.precision`.
+    """
+    everyone = weight_poll(votes, meta.specialties)
+    sizes = {str(c): int(n) for c, n in votes.groupby("country", sort=False).size().items()}
+    pool = pooled_countries({c: sizes[c] for c in meta.countries if c in sizes})
+    if not pool and audience == "staff":  # staff see a poll's figures however few its votes
+        pool = tuple(c for c in meta.countries if c in sizes)
+    if not pool:
+        pooled = None
+    elif len(pool) == len(sizes):
+        pooled = everyone
+    else:
+        pooled = weight_poll(votes[votes["country"].isin(pool)].reset_index(drop=True), meta.specialties)
+    top = topline(pooled, meta, audience=audience, variance=variance)
+    countries = country_breakdown(pooled, everyone, meta, pool, audience=audience, variance=variance)
+    breakdowns = tuple(
+        countries if d == "country" else breakdown(pooled, meta, d, audience=audience, variance=variance)
+        for d in dimensions
+    )
+    return PollFigures(top, countries, breakdowns, pool, everyone)
 
 
 def _published(value: float, digits: int) -> float:

@@ -172,9 +172,14 @@ def _against_rest(design: Design, members: np.ndarray, values: np.ndarray) -> tu
 
 
 def _bases(
-    weighting: PollWeighting, meta: PollMeta, rows: list[tuple[str, dict[str, str], np.ndarray]], test: bool
+    weighting: PollWeighting,
+    meta: PollMeta,
+    rows: list[tuple[str, dict[str, str], np.ndarray]],
+    test: bool,
+    variance: bool = True,
 ) -> list[BaseFigures]:
-    """Figures of several bases at once: one linearisation pass for all rows and options."""
+    """Figures of several bases at once: one linearisation pass for all rows and options
+    (``variance=False`` skips it: no standard errors and no tests, the same shares and precision)."""
     sample = weighting.sample
     design = weighting.design or design_of(sample, weighting.pooled)
     values = sample[[option_column(k) for k in meta.option_keys]].to_numpy(dtype=float)
@@ -183,13 +188,17 @@ def _bases(
     domain = np.repeat(members, k, axis=1)
     tiled = np.tile(values, (1, len(rows)))
     shares = point(design.weights, domain, tiled, "mean")
-    se = np.sqrt(
-        _variance(design, residualize(design, np.nan_to_num(influence(design, domain, tiled, "mean"))))
+    se = (
+        np.sqrt(
+            _variance(design, residualize(design, np.nan_to_num(influence(design, domain, tiled, "mean"))))
+        )
+        if variance
+        else np.full(domain.shape[1], np.nan)
     )
     wd = design.weights[:, None] * members
     with np.errstate(invalid="ignore", divide="ignore"):
         kish_n = wd.sum(axis=0) ** 2 / (wd**2).sum(axis=0)
-    differences, p_values = _against_rest(design, members, values) if test else (None, None)
+    differences, p_values = _against_rest(design, members, values) if test and variance else (None, None)
     out = []
     for i, (key, label, member) in enumerate(rows):
         n = int(member.sum())
@@ -303,7 +312,9 @@ def publish(base: BaseFigures) -> BaseFigures:
     )
 
 
-def topline(weighting: PollWeighting | None, meta: PollMeta, *, audience: str = "public") -> BaseFigures:
+def topline(
+    weighting: PollWeighting | None, meta: PollMeta, *, audience: str = "public", variance: bool = True
+) -> BaseFigures:
     """The pooled figures per option: every country with at least 30 respondents.
 
     Args:
@@ -324,7 +335,7 @@ def topline(weighting: PollWeighting | None, meta: PollMeta, *, audience: str = 
         empty = tuple(OptionEstimate(k, None, None) for k in meta.option_keys)
         return BaseFigures("all", ALL_LABEL, None, None, None, SUPPRESSED, NO_POOL, True, empty)
     member = np.ones(len(weighting.sample))
-    base = _bases(weighting, meta, [("all", ALL_LABEL, member)], test=False)[0]
+    base = _bases(weighting, meta, [("all", ALL_LABEL, member)], test=False, variance=variance)[0]
     if base.status == SUPPRESSED:
         base = replace(base, suppressed="fewer than 10 respondents")
         if audience == "public":
@@ -342,6 +353,7 @@ def country_breakdown(
     pool: tuple[str, ...],
     *,
     audience: str = "public",
+    variance: bool = True,
 ) -> Breakdown:
     """Figures per country: pooled countries tested against the rest of the pool; countries under
     30 respondents shown with their n only (under 10: withheld), outside the pool.
@@ -363,14 +375,22 @@ def country_breakdown(
         values = pooled.sample["country"].to_numpy()
         keys = [c for c in meta.countries if c in pool]
         figures = _bases(
-            pooled, meta, [(c, COUNTRY_LABELS[c], (values == c).astype(float)) for c in keys], len(keys) > 1
+            pooled,
+            meta,
+            [(c, COUNTRY_LABELS[c], (values == c).astype(float)) for c in keys],
+            len(keys) > 1,
+            variance,
         )
         rows.update(zip(keys, figures))
     values = everyone.sample["country"].to_numpy()
     outside = [c for c in meta.countries if c not in pool and (values == c).any()]
     if outside:
         figures = _bases(
-            everyone, meta, [(c, COUNTRY_LABELS[c], (values == c).astype(float)) for c in outside], False
+            everyone,
+            meta,
+            [(c, COUNTRY_LABELS[c], (values == c).astype(float)) for c in outside],
+            False,
+            variance,
         )
         for c, row in zip(outside, figures):
             hedged = HEDGED if row.status != SUPPRESSED else SUPPRESSED
@@ -396,7 +416,12 @@ def _unmarked(row: BaseFigures) -> tuple[OptionEstimate, ...]:
 
 
 def breakdown(
-    weighting: PollWeighting | None, meta: PollMeta, dimension: str, *, audience: str = "public"
+    weighting: PollWeighting | None,
+    meta: PollMeta,
+    dimension: str,
+    *,
+    audience: str = "public",
+    variance: bool = True,
 ) -> Breakdown:
     """Figures per specialty group of the pooled respondents, tested against the rest, with suppression.
 
@@ -432,7 +457,9 @@ def breakdown(
     values = sample[column].to_numpy()
     present = [k for k in keys if (values == k).any()]
     test = len(present) > 1
-    figures = _bases(weighting, meta, [(k, labels[k], (values == k).astype(float)) for k in present], test)
+    figures = _bases(
+        weighting, meta, [(k, labels[k], (values == k).astype(float)) for k in present], test, variance
+    )
     rows = dict(zip(present, figures))
     plan = suppression_plan({k: r.n or 0 for k, r in rows.items()})
     out = []

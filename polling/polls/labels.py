@@ -6,6 +6,8 @@ from flask import Blueprint
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from reports import numbers
+
 TOPIC_NAMES = {
     "network": _l("Medical networks"),
     "diagnosis": _l("Diagnosis"),
@@ -37,11 +39,11 @@ def state_name(code: str) -> str:
 
 
 def percent(share: float | None) -> str:
-    """80% in English, 80 % in Spanish (the RAE's spacing); a dash when suppressed or unknown."""
+    """80% in English, 80 % in Spanish, rounded half up by the reports' one formatter; a dash when
+    suppressed or unknown."""
     if share is None:
         return "—"
-    value = f"{share * 100:.0f}"
-    return f"{value} %" if str(get_locale()).startswith("es") else f"{value}%"
+    return numbers.percent(share, "es" if str(get_locale()).startswith("es") else "en")
 
 
 def register(bp: Blueprint) -> None:

@@ -26,42 +26,42 @@ from polling.polls.models import Poll, Vote
 from polling.press.models import Report
 from polling.respondents import anonymity
 from polling.respondents.keys import RespondentKeys
-from reports.suppression import MIN_CELL, SMALL_BASE, suppression_plan
-from reports.weighting import weight_poll
-from sampling import diagnostics
-from sampling.codes import COUNTRIES
-from sampling.generalisation import stored_group
-from sampling.intervals import margin_of_error
-from sampling.taxonomy import GROUPS
+from reports.build import poll_figures
+from reports.inputs import check_responses
+from reports.precision import METHOD as PRECISION_METHOD
+from reports.precision import Precision
+from reports.statistics import BaseFigures
 from sampling.weighting import ConvergenceError, InfeasibleTargetsError
 
 CACHE_SIZE = 64
 MARGIN_NAMES = {"specialty": _l("specialty"), "sex": _l("sex"), "age_band": _l("age")}
 NO_MARGIN = _l("none, too few votes")
-MOE_LABEL = (
-    "95% margin of error at p = 0.5, including the Kish design effect of the weights (Pew practice); "
-    "members self-select, so it is a guide to precision, not a sampling error"
-)
-
-COUNTRY_NAMES = {code: (country.name("en"), country.name("es")) for code, country in COUNTRIES.items()}
+PRECISION_LABEL = PRECISION_METHOD + "; members self-select, so it assumes the weighting removes that bias"
 
 
 @dataclass(frozen=True)
 class OptionResult:
+    """One option: the published weighted share and its precision; votes and raw share for staff only."""
+
     option_id: int
     label_en: str
     label_es: str
-    votes: int
-    raw_share: float
+    votes: int | None
+    raw_share: float | None
     weighted_share: float | None
+    precision: Precision | None = None
 
     def label(self, locale: str) -> str:
         return self.label_es if locale.startswith("es") else self.label_en
 
+    def precision_text(self, locale: str) -> str:
+        return "" if self.precision is None else self.precision.text(locale)
+
 
 @dataclass(frozen=True)
 class GroupRow:
-    """One row of a breakdown; ``n`` and ``shares`` are None when the row is withheld."""
+    """One row of a breakdown; ``n`` and ``shares`` are None when the row is withheld, ``shares``
+    None per option when the base is too small for percentages."""
 
     group: str
     label_en: str
@@ -70,6 +70,8 @@ class GroupRow:
     suppressed: bool
     small_base: bool
     shares: dict[int, float | None]
+    precision: dict[int, Precision | None]
+    pooled: bool = True
 
     def label(self, locale: str) -> str:
         return self.label_es if locale.startswith("es") else self.label_en
@@ -82,13 +84,15 @@ class PollResults:
     n: int
     effective_n: float | None
     design_effect: float | None
-    margin_of_error: float | None
     options: tuple[OptionResult, ...]
     by_country: tuple[GroupRow, ...]
     by_specialty_group: tuple[GroupRow, ...]
     margins: dict[str, tuple[str, ...]]
     weighting_problem: str | None = None
     withheld: bool = False
+    multiple: bool = False
+    pooled: tuple[str, ...] = ()
+    shares_published: bool = True
 
     def margins_label(self, locale: str) -> str:
         """Which margins each country was weighted on, e.g. 'US: specialty, sex, age; NZ: none'.
@@ -105,6 +109,11 @@ class PollResults:
         return "; ".join(parts)
 
     def as_api(self, locale: str) -> dict[str, Any]:
+        def precision(p: Precision | None) -> dict[str, Any] | None:
+            if p is None:
+                return None
+            return {"text": p.text(locale), "half_width": p.half_width, "low": p.low, "high": p.high}
+
         def row(r: GroupRow) -> dict[str, Any]:
             return {
                 "group": r.group,
@@ -112,7 +121,9 @@ class PollResults:
                 "n": r.n,
                 "suppressed": r.suppressed,
                 "small_base": r.small_base,
+                "pooled": r.pooled,
                 "shares": {str(k): v for k, v in r.shares.items()},
+                "precision": {str(k): precision(v) for k, v in r.precision.items()},
             }
 
         return {
@@ -121,8 +132,9 @@ class PollResults:
             "n": self.n,
             "effective_n": self.effective_n,
             "design_effect": self.design_effect,
-            "margin_of_error": self.margin_of_error,
-            "margin_of_error_label": MOE_LABEL,
+            "precision_label": PRECISION_LABEL,
+            "multiple": self.multiple,
+            "pooled_countries": list(self.pooled),
             "weighting": self.margins_label(locale),
             "options": [
                 {
@@ -131,6 +143,7 @@ class PollResults:
                     "votes": o.votes,
                     "raw_share": o.raw_share,
                     "weighted_share": o.weighted_share,
+                    "precision": precision(o.precision),
                 }
                 for o in self.options
             ],
@@ -177,15 +190,21 @@ def _cache() -> OrderedDict[tuple[Any, ...], PollResults]:
 
 def for_poll(session: Session, poll: Poll, *, audience: str) -> PollResults:
     """The poll's results for ``audience`` ("staff" sees small cells, "public" does not)."""
-    # Live results count released votes only, so they move k votes at a time (respondents.anonymity).
-    counted = anonymity.counted_votes(poll.id, service.state(poll))
-    count = session.scalar(select(func.count()).select_from(Vote).where(counted))
-    key = (poll.id, audience, service.state(poll), count)
+    # Open polls show the counts released k votes at a time (respondents.anonymity); closed ones all.
+    state = service.state(poll)
+    cells = None if state == "closed" else anonymity.live_cells(session, poll.id)
+    if cells is None:
+        count = session.scalar(select(func.count()).select_from(Vote).where(Vote.poll_id == poll.id))
+    else:
+        count = int(cells["n"].sum())
+    key = (poll.id, audience, state, count)
     cache = _cache()
     if key in cache:
         cache.move_to_end(key)
         return cache[key]
-    computed = compute(poll, extract.vote_cells(session, poll, where=counted), audience=audience)
+    if cells is None:
+        cells = extract.vote_cells(session, poll)
+    computed = compute(poll, cells, audience=audience)
     cache[key] = computed
     while len(cache) > CACHE_SIZE:
         cache.popitem(last=False)
@@ -193,93 +212,78 @@ def for_poll(session: Session, poll: Poll, *, audience: str) -> PollResults:
 
 
 def compute(poll: Poll, cells: pd.DataFrame, *, audience: str) -> PollResults:
-    """Raw and weighted shares, precision and breakdowns from :func:`extract.vote_cells`.
+    """Weighted shares, their precision and breakdowns from :func:`extract.vote_cells`.
 
-    Weights come per vote from ``reports.weighting``; every vote of a cell gets the same weight,
-    so shares and breakdowns are computed over the cells (a few thousand rows at most).
+    The numbers come from :func:`reports.build.poll_figures`, the function the published report
+    uses: the same pooling, suppression, rounding and credibility interval, so the page, the API
+    and the PDF agree to the last digit. Staff also see vote counts and raw shares; nobody else
+    does (a raw share times n is a count).
     """
+    state = service.state(poll)
+    public = audience != "staff"
     counts = cells["n"].to_numpy(dtype=float)
     n = int(counts.sum())
+    empty = tuple(
+        OptionResult(o.id, o.label_en, o.label_es, None if public else 0, None, None) for o in poll.options
+    )
+    if n == 0:
+        return PollResults(poll.id, state, 0, None, None, empty, (), (), {}, multiple=poll.multiple)
+    responses = extract.responses(cells, poll)
+    meta = extract.poll_meta(poll)
+    try:
+        figures = poll_figures(meta, check_responses(meta, responses), audience=audience, variance=False)
+    except (ConvergenceError, InfeasibleTargetsError, ValueError) as exc:
+        current_app.logger.warning("poll %s: results not computed: %s", poll.id, exc)
+        problem = str(_l("Weighting was not possible for these votes; no shares are shown."))
+        return PollResults(poll.id, state, n, None, None, empty, (), (), {}, problem, True, poll.multiple)
+    top = figures.topline
     chosen = ((cells["mask"].to_numpy(dtype=np.int64)[:, None] >> np.arange(len(poll.options))) & 1).astype(
         float
     )
-    public = audience != "staff"
-    if public and 0 < n < MIN_CELL:  # too few votes to show anyone but staff without exposing voters
-        options = tuple(OptionResult(o.id, o.label_en, o.label_es, 0, 0.0, None) for o in poll.options)
-        return PollResults(poll.id, service.state(poll), n, None, None, None, options, (), (), {}, None, True)
-    vote_weights, margins, problem = _weights(poll, cells)
-    if vote_weights is None:
-        cell_weights, deff, effective = counts, None, None
-    else:
-        starts = (np.cumsum(counts) - counts).astype(np.intp)
-        cell_weights = np.add.reduceat(vote_weights, starts)
-        deff, effective = diagnostics.design_effect(vote_weights), diagnostics.effective_n(vote_weights)
-    moe = margin_of_error(n, deff=deff or 1.0).points if n else None
-    votes = counts @ chosen if n else np.zeros(len(poll.options))
-    weighted = cell_weights @ chosen / cell_weights.sum() if n and vote_weights is not None else None
+    votes = counts @ chosen
     options = tuple(
         OptionResult(
             o.id,
             o.label_en,
             o.label_es,
-            int(votes[j]),
-            float(votes[j] / n) if n else 0.0,
-            None if weighted is None else float(weighted[j]),
+            None if public else int(votes[j]),
+            None if public else float(votes[j] / n),
+            e.share if top.shares_published else None,
+            e.precision if top.shares_published else None,
         )
-        for j, o in enumerate(poll.options)
+        for j, (o, e) in enumerate(zip(poll.options, top.estimates))
     )
-    by_country = _breakdown(
-        poll, chosen, counts, cell_weights, cells["country"].to_numpy(), COUNTRY_NAMES, public
-    )
-    groups = cells["specialty"].map(stored_group).to_numpy() if n else np.array([], dtype=object)
-    by_group = _breakdown(poll, chosen, counts, cell_weights, groups, GROUPS, public)
+    margins = {c.country: tuple(m.variable for m in c.margins if m.used) for c in figures.everyone.countries}
+    ids = {str(o.id): o.id for o in poll.options}
+    groups = next((b for b in figures.breakdowns if b.dimension == "specialty_group"), None)
     return PollResults(
-        poll.id, service.state(poll), n, effective, deff, moe, options, by_country, by_group, margins, problem
+        poll.id,
+        state,
+        int(top.n or 0),
+        top.effective_n,
+        top.design_effect,
+        options,
+        tuple(_row(r, ids) for r in figures.countries.rows),
+        tuple(_row(r, ids) for r in (groups.rows if groups else ())),
+        margins,
+        None,
+        top.withheld,
+        poll.multiple,
+        figures.pool,
+        top.shares_published,
     )
 
 
-def _weights(
-    poll: Poll, cells: pd.DataFrame
-) -> tuple[np.ndarray | None, dict[str, tuple[str, ...]], str | None]:
-    if cells.empty:
-        return None, {}, None
-    responses = extract.responses(cells, poll)
-    try:
-        weighting = weight_poll(responses, poll.specialty_codes or None)
-    except (ConvergenceError, InfeasibleTargetsError) as exc:
-        current_app.logger.warning("poll %s: weighting failed: %s", poll.id, exc)
-        return None, {}, str(_l("Weighting was not possible for these votes; raw shares are shown."))
-    margins = {c.country: tuple(m.variable for m in c.margins if m.used) for c in weighting.countries}
-    return weighting.weights.reindex(responses.index).to_numpy(), margins, None
-
-
-def _breakdown(
-    poll: Poll,
-    chosen: np.ndarray,
-    counts: np.ndarray,
-    cell_weights: np.ndarray,
-    groups: np.ndarray,
-    names: dict[str, tuple[str, str]],
-    public: bool,
-) -> tuple[GroupRow, ...]:
-    bases = {code: int(counts[groups == code].sum()) for code in names}
-    bases = {code: base for code, base in bases.items() if base}
-    plan = suppression_plan(bases) if public else {}
-    rows = []
-    for code, base in bases.items():
-        inside = groups == code
-        withheld = plan.get(code) is not None
-        w = cell_weights[inside]
-        shares = w @ chosen[inside] / w.sum()
-        rows.append(
-            GroupRow(
-                code,
-                names[code][0],
-                names[code][1],
-                None if withheld else base,
-                withheld,
-                base < SMALL_BASE,
-                {o.id: (None if withheld else float(shares[j])) for j, o in enumerate(poll.options)},
-            )
-        )
-    return tuple(rows)
+def _row(base: BaseFigures, ids: dict[str, int]) -> GroupRow:
+    shown = base.shares_published
+    return GroupRow(
+        base.key,
+        base.label["en"],
+        base.label["es"],
+        base.n,
+        base.withheld,
+        base.small,
+        {ids[e.option]: (e.share if shown else None) for e in base.estimates},
+        {ids[e.option]: (e.precision if shown else None) for e in base.estimates},
+        base.pooled,
+    )

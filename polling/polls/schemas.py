@@ -42,12 +42,24 @@ class VoteSchema(Schema):
     cast_at = fields.DateTime(required=True)
 
 
+class PrecisionSchema(Schema):
+    text = fields.String(required=True, metadata={"description": "As printed: '±4.2' or '0–9%'."})
+    half_width = fields.Float(
+        allow_none=True, metadata={"description": "± half-width (0–1), or null for a range."}
+    )
+    low = fields.Float(allow_none=True, metadata={"description": "Lower bound of a range (0–1)."})
+    high = fields.Float(allow_none=True, metadata={"description": "Upper bound of a range (0–1)."})
+
+
 class ShareSchema(Schema):
     option_id = fields.Integer(required=True)
     label = fields.String(required=True)
-    votes = fields.Integer(required=True, metadata={"description": "Respondents who chose the option."})
-    raw_share = fields.Float(required=True)
-    weighted_share = fields.Float(allow_none=True)
+    votes = fields.Integer(
+        allow_none=True, metadata={"description": "Respondents who chose the option (staff only)."}
+    )
+    raw_share = fields.Float(allow_none=True, metadata={"description": "Unweighted share (staff only)."})
+    weighted_share = fields.Float(allow_none=True, metadata={"description": "As published: rounded."})
+    precision = fields.Nested(PrecisionSchema, allow_none=True)
 
 
 class BreakdownRowSchema(Schema):
@@ -57,11 +69,19 @@ class BreakdownRowSchema(Schema):
         allow_none=True, metadata={"description": "Null when suppressed (fewer than 10 respondents)."}
     )
     suppressed = fields.Boolean(required=True)
-    small_base = fields.Boolean(required=True, metadata={"description": "Base under 30: read with care."})
+    small_base = fields.Boolean(
+        required=True, metadata={"description": "Base under 60 (or effective n under 60): read with care."}
+    )
+    pooled = fields.Boolean(required=True, metadata={"description": "Part of the pooled figures."})
     shares = fields.Dict(
         keys=fields.String(),
         values=fields.Float(allow_none=True),
-        metadata={"description": "Weighted share by option id."},
+        metadata={"description": "Weighted share by option id; null under 30 respondents."},
+    )
+    precision = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(PrecisionSchema, allow_none=True),
+        metadata={"description": "95% credibility interval by option id."},
     )
 
 
@@ -71,10 +91,9 @@ class ResultsSchema(Schema):
     n = fields.Integer(required=True)
     effective_n = fields.Float(allow_none=True)
     design_effect = fields.Float(allow_none=True)
-    margin_of_error = fields.Float(
-        allow_none=True, metadata={"description": "Points, 95%, at p=0.5, with design effect."}
-    )
-    margin_of_error_label = fields.String(required=True)
+    precision_label = fields.String(required=True, metadata={"description": "What each precision figure is."})
+    multiple = fields.Boolean(required=True, metadata={"description": "Shares may add to more than 100%."})
+    pooled_countries = fields.List(fields.String(), required=True)
     weighting = fields.String(required=True)
     options = fields.List(fields.Nested(ShareSchema), required=True)
     by_country = fields.List(fields.Nested(BreakdownRowSchema), required=True)

@@ -8,9 +8,10 @@ import hmac
 import pytest
 from sqlalchemy import inspect
 
-from polling.polls import results, service
+from polling.polls import extract, results, service
 from polling.polls.models import Vote
 from polling.respondents.keys import respondent_key
+from reports.build import build_context
 from tests.conftest import RESPONDENT_SECRET
 from tests.factories import add_votes, make_member, make_poll, make_user
 
@@ -24,16 +25,24 @@ def test_raw_shares_counts_and_precision(app, session, hasher):
     )
     with app.test_request_context():
         shown = results.for_poll(session, poll, audience="public")
+        staff = results.for_poll(session, poll, audience="staff")
+        meta = extract.poll_meta(poll)
+        context = build_context(
+            meta, extract.responses(extract.vote_cells(session, poll), poll), locale=("en",)
+        )
     assert shown.n == 100
-    assert [o.votes for o in shown.options] == [60, 40, 0]
-    assert [round(o.raw_share, 3) for o in shown.options] == [0.6, 0.4, 0.0]
+    # Nothing unweighted for the public (a raw share times n is a count); staff see counts.
+    assert [o.votes for o in shown.options] == [None] * 3 and [o.raw_share for o in shown.options] == [
+        None
+    ] * 3
+    assert [o.votes for o in staff.options] == [60, 40, 0]
+    assert [round(o.raw_share, 3) for o in staff.options] == [0.6, 0.4, 0.0]
     assert shown.design_effect >= 1.0
-    assert shown.effective_n == pytest.approx(100 / shown.design_effect)
-    # Pew MOE with design effect at p = 0.5
-    assert shown.margin_of_error == pytest.approx(
-        100 * 1.959964 * (shown.design_effect * 0.25 / 100) ** 0.5, rel=1e-6
-    )
-    assert sum(o.weighted_share for o in shown.options) == pytest.approx(1.0)
+    # The page's numbers are the report's, share by share, precision by precision.
+    for option, estimate in zip(shown.options, context.topline.estimates):
+        assert option.weighted_share == estimate.share
+        assert option.precision == estimate.precision
+    assert shown.options[2].precision.text("en").endswith("%")  # 0%: a range, never ±0.0
     assert shown.margins["US"]  # weighted on at least one published margin
 
 
@@ -49,7 +58,7 @@ def test_weighting_moves_an_over_represented_group_back(app, session, hasher):
         ],
     )
     with app.test_request_context():
-        shown = results.for_poll(session, poll, audience="public")
+        shown = results.for_poll(session, poll, audience="staff")
     assert shown.options[0].raw_share == pytest.approx(0.9)
     assert shown.options[0].weighted_share < 0.8
 
@@ -69,8 +78,9 @@ def test_small_countries_are_withheld_for_the_public_not_for_staff(app, session,
         public = {r.group: r for r in results.for_poll(session, poll, audience="public").by_country}
         staff = {r.group: r for r in results.for_poll(session, poll, audience="staff").by_country}
     assert public["IE"].suppressed and public["IE"].n is None and set(public["IE"].shares.values()) == {None}
-    # complementary: with the total published, a second row must go so that IE's 4 cannot be derived
-    assert public["UK"].suppressed
+    # The UK's 25 are under 30: n shown, no percentage, not in the pooled figures (nor is Ireland).
+    assert not public["UK"].suppressed and public["UK"].n == 25 and not public["UK"].pooled
+    assert set(public["UK"].shares.values()) == {None}
     assert not public["US"].suppressed and public["US"].n == 40
     assert public["UK"].small_base
     assert not any(r.suppressed for r in staff.values())
@@ -89,13 +99,13 @@ def test_fewer_than_ten_votes_show_no_shares_to_members(app, session, hasher):
 
 def test_results_follow_new_votes(app, session, hasher):
     poll = make_poll(session, hasher, countries=["US"])
-    add_votes(session, poll, [("US", "family_medicine", "male", "35-44", 0, 20)])
+    add_votes(session, poll, [("US", "family_medicine", "male", "35-44", 0, 30)])
     with app.test_request_context():
         first = results.for_poll(session, poll, audience="public")
         assert results.for_poll(session, poll, audience="public") is first  # cached while nothing changes
         add_votes(session, poll, [("US", "family_medicine", "male", "35-44", 1, 5)])
         second = results.for_poll(session, poll, audience="public")
-    assert (first.n, second.n) == (20, 25)
+    assert (first.n, second.n) == (30, 35)
 
 
 def test_results_page_and_api_never_show_identity(client, session, hasher, auth, keys):
@@ -104,16 +114,15 @@ def test_results_page_and_api_never_show_identity(client, session, hasher, auth,
     service.cast_vote(session, keys, voter.user, poll.id, [poll.options[0].id])
     session.commit()
     add_votes(session, poll, [("US", "family_medicine", "male", "35-44", 0, 30)])
-    auth.login(voter.user.email)
-    page = client.get(f"/polls/{poll.id}").text
+    poll_id, email, handle = poll.id, voter.user.email, voter.handle
+    name, licence = voter.identity.full_name, voter.identity.licence_number
+    auth.login(email)
+    page = client.get(f"/polls/{poll_id}").text
     api = client.get(
-        f"/api/v1/polls/{poll.id}/results",
-        headers={"Authorization": f"Bearer {auth.token(voter.user.email)}"},
+        f"/api/v1/polls/{poll_id}/results", headers={"Authorization": f"Bearer {auth.token(email)}"}
     ).text
     for text in (page, api):
-        assert voter.identity.full_name not in text
-        assert voter.handle not in text
-        assert voter.identity.licence_number not in text
+        assert name not in text and handle not in text and licence not in text
 
 
 def test_votes_cannot_be_joined_to_members_without_the_secret(app, session, hasher, keys):
@@ -146,4 +155,4 @@ def test_staff_see_results_of_open_polls_without_voting(client, session, hasher,
     staff = make_user(session, hasher, "staff")
     auth.login(staff.email)
     page = client.get(f"/polls/{poll.id}").text
-    assert "Results" in page and "fewer than 10 respondents: not shown" not in page
+    assert "Results" in page and "Results appear once" not in page
