@@ -51,3 +51,33 @@ def test_api_never_fails_and_keeps_its_promises(fuzz_app):  # type: ignore[no-un
         exercise()
         checked.append(operation.label)
     assert len(checked) >= 7
+
+
+HOSTILE_BODIES = [
+    "[" * 5000 + "]" * 5000,  # deeper than Python's JSON parser survives
+    '{"options": [' + "9" * 5000 + "]}",  # int() refuses 4,300+ digits
+    '{"email": "\\ud800@example.org", "password": "x"}',  # a lone surrogate
+    '{"email": "a\\u0000b@example.org", "password": "x"}',  # a NUL byte
+    '{"email": "' + "x" * 100000 + '", "password": "x"}',
+]
+
+
+def test_every_operation_refuses_hostile_bodies_without_a_500(fuzz_app):  # type: ignore[no-untyped-def]
+    """The crash cases of issue 13, sent to every operation that takes a body."""
+    client = fuzz_app.test_client()
+    headers = {"Authorization": f"Bearer {fuzz_app.config['FUZZ_TOKEN']}"}
+    spec = client.get("/api/v1/openapi.json").json
+    sent = 0
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method not in ("post", "put", "patch") or "requestBody" not in operation:
+                continue
+            url = path.replace("{poll_id}", "1").replace("{token_id}", "1")
+            for body in HOSTILE_BODIES:
+                answer = client.open(
+                    url, method=method.upper(), data=body, content_type="application/json", headers=headers
+                )
+                assert answer.status_code < 500, (method, url, body[:40], answer.status_code)
+                assert 400 <= answer.status_code < 500
+                sent += 1
+    assert sent >= 10

@@ -154,3 +154,106 @@ def test_anonymous_visitor_is_sent_to_log_in_and_back(client):
     answer = client.get("/account")
     assert answer.status_code == 302
     assert answer.headers["Location"] == "/login?next=/account"
+
+
+# --- inputs that never crash (issue 13) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ('{"email": ' + "[" * 5000 + "]" * 5000 + ', "password": "x"}', "body"),
+        ('{"options": [' + "9" * 5000 + "]}", "body"),
+    ],
+)
+def test_deep_json_and_huge_numbers_are_refused_naming_the_body(client, session, hasher, auth, body, field):
+    member = make_member(session, hasher)
+    headers = {"Authorization": f"Bearer {auth.token(member.user.email)}"}
+    for path in ("/api/v1/tokens", "/api/v1/polls/1/votes"):
+        answer = client.post(path, data=body, content_type="application/json", headers=headers)
+        assert answer.status_code == 422, (path, answer.status_code)
+        assert field in answer.json["errors"]
+
+
+@pytest.mark.parametrize("email", ["\ud800doc@example.org", "doc\x00@example.org", "dóc@exämple.org"])
+def test_strange_emails_are_refused_without_a_crash(client, session, email):
+    from polling.audit.models import SecurityEvent
+
+    answer = client.post("/api/v1/tokens", json={"email": email, "password": "whatever it is"})
+    assert answer.status_code == 401
+    if email.isascii() or "\ud800" not in email:  # a form cannot carry a lone surrogate; JSON can
+        web = client.post("/signup/journalist", data={"email": email, "password": "correct horse battery"})
+        assert web.status_code == 422 and 'id="email-error"' in web.text
+    session.expire_all()
+    assert {e.email for e in session.query(SecurityEvent)} == {None}  # logged without the bad address
+
+
+def test_far_dates_are_refused_naming_the_field_and_offsets_are_stored_in_utc(client, session, hasher):
+    from datetime import UTC, datetime
+
+    from polling.polls.models import Poll
+
+    member = make_member(session, hasher)
+    from tests.factories import poll_form
+
+    client.post("/login", data={"email": member.user.email, "password": PASSWORD})
+    answer = client.post("/polls/propose", data=poll_form(opens_at="9999-12-31T20:00-14:00"))
+    assert answer.status_code == 422
+    assert 'id="opens_at-error"' in answer.text
+    assert client.get("/polls/mine").status_code == 200
+    poll = make_poll(
+        session, hasher, opens_at="2030-03-01T09:00-05:00", closes_at="2030-03-02T09:00-05:00", publish=False
+    )
+    session.expire_all()
+    stored = session.get(Poll, poll.id)
+    assert stored.opens_at == datetime(2030, 3, 1, 14, 0, tzinfo=UTC)
+
+
+# --- faults that answer 503 -------------------------------------------------------------------
+
+
+@pytest.fixture
+def unreachable_db_app():  # type: ignore[no-untyped-def]
+    from tests.servers import free_port
+
+    app = create_app(
+        {
+            "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/pulse",
+            "SECRET_KEY": "s",
+            "DB_CONNECT_TIMEOUT": 1,
+            "RETRY_AFTER": 7,
+        }
+    )
+    yield app
+    app.extensions["pulse.engine"].dispose()
+
+
+def test_a_database_that_is_down_answers_503_with_retry_after(unreachable_db_app):
+    client = unreachable_db_app.test_client()
+    page = client.get("/press")
+    assert page.status_code == 503
+    assert page.headers["Retry-After"] == "7"
+    assert "briefly unavailable" in page.text
+    api = client.get("/api/v1/press/reports")
+    assert api.status_code == 503 and api.json["status"] == "unavailable"
+
+
+def test_liveness_ignores_the_database_and_readiness_names_it(unreachable_db_app):
+    client = unreachable_db_app.test_client()
+    assert client.get("/healthz").status_code == 200
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and ready.json["database"].startswith("unavailable")
+
+
+def test_readiness_is_200_when_the_database_answers(client):
+    answer = client.get("/readyz")
+    assert answer.status_code == 200 and answer.json["database"] == "ok"
+
+
+def test_the_sqlite_database_file_is_private(app, database_url):
+    import stat
+    from pathlib import Path
+
+    if not database_url.startswith("sqlite:///"):
+        pytest.skip("SQLite only")
+    assert stat.S_IMODE(Path(database_url.removeprefix("sqlite:///")).stat().st_mode) == 0o600
