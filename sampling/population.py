@@ -62,8 +62,8 @@ def country_code(country: str) -> str:
         return key
     if key in _ALIASES:
         return _ALIASES[key]
-    for code, country in COUNTRIES.items():
-        if any(name.upper() == key for _, name in country.names):
+    for code, known in COUNTRIES.items():
+        if any(name.upper() == key for _, name in known.names):
             return code
     raise ValueError(f"unknown country {country!r}: use one of {', '.join(COUNTRIES)} or their names")
 
