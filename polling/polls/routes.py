@@ -169,6 +169,7 @@ def _form_of(poll) -> dict[str, object]:  # type: ignore[no-untyped-def]
         "option_es": [o.label_es for o in poll.options],
         "statement_en": [o.statement_en or "" for o in poll.options],
         "statement_es": [o.statement_es or "" for o in poll.options],
+        "exclusive": [str(o.position) for o in poll.options if o.exclusive],
     }
 
 

@@ -45,7 +45,8 @@ def _apply(poll: Poll, data: PollInput, *, wording: bool) -> None:
     if wording:
         poll.question_en, poll.question_es, poll.multiple = data.question_en, data.question_es, data.multiple
         poll.options = [
-            PollOption(position=i, label_en=en, label_es=es) for i, (en, es) in enumerate(data.options)
+            PollOption(position=i, label_en=en, label_es=es, exclusive=i in data.exclusive)
+            for i, (en, es) in enumerate(data.options)
         ]
     for option, (statement_en, statement_es) in zip(
         poll.options, data.statements
@@ -92,6 +93,7 @@ def update_poll(session: Session, staff: User, poll_id: int, raw: Mapping[str, o
         poll.question_es,
         poll.multiple,
     ) and data.options == tuple((o.label_en, o.label_es) for o in poll.options)
+    same_wording = same_wording and data.exclusive == tuple(o.position for o in poll.options if o.exclusive)
     if has_votes and not same_wording:
         raise Conflict(
             _l(
@@ -281,4 +283,13 @@ def _chosen_options(poll: Poll, option_ids: Sequence[object]) -> list[PollOption
         )
     if len(ids) > 1 and not poll.multiple:
         raise InvalidInput.for_field("options", _l("This poll takes one answer: choose a single option."))
+    sole = [by_id[i] for i in ids if by_id[i].exclusive]
+    if sole and len(ids) > 1:
+        raise InvalidInput.for_field(
+            "options",
+            _l(
+                "“%(option)s” cannot be combined with other answers: choose it alone.",
+                option=sole[0].label_en,
+            ),
+        )
     return [by_id[i] for i in ids]

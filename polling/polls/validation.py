@@ -30,6 +30,7 @@ class PollInput:
     opens_at: datetime
     closes_at: datetime
     featured: bool
+    exclusive: tuple[int, ...] = ()  # positions of options that cannot be combined ("None of these")
 
 
 def _text(raw: Mapping[str, object], name: str) -> str:
@@ -77,6 +78,7 @@ def validate_poll(raw: Mapping[str, object]) -> PollInput:
     elif len({label.lower() for label in labels_en}) != len(labels_en):
         errors["options"] = [_l("Two options have the same English wording.")]
     statements = _statements(raw, len(labels_en), errors)
+    exclusive = _exclusive(raw, len(labels_en), errors)
     topic = _text(raw, "topic") or "other"
     if topic not in TOPICS:
         errors["topic"] = [_l("Choose a topic from the list.")]
@@ -103,7 +105,22 @@ def validate_poll(raw: Mapping[str, object]) -> PollInput:
         opens_at,
         closes_at,  # type: ignore[arg-type]
         _flag(raw, "featured"),
+        exclusive if _flag(raw, "multiple") else (),
     )
+
+
+def _exclusive(raw: Mapping[str, object], count: int, errors: dict[str, list[object]]) -> tuple[int, ...]:
+    """Positions (0-based) of the options that exclude every other answer, e.g. "None of these"."""
+    try:
+        positions = sorted({int(v) for v in _list(raw, "exclusive")})
+    except ValueError:
+        errors["exclusive"] = [_l("Mark exclusive options by their number, 1 to 10.")]
+        return ()
+    if any(not 0 <= p < count for p in positions):
+        errors["exclusive"] = [_l("Mark as exclusive only options that have a wording.")]
+    elif positions and len(positions) == count:
+        errors["exclusive"] = [_l("At least one option must be combinable with others.")]
+    return tuple(positions)
 
 
 def _statements(
