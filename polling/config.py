@@ -66,6 +66,11 @@ SETTINGS: tuple[Setting, ...] = (
         "and per-address back-off below decides first.",
     ),
     Setting(
+        "RESULTS_RATE_LIMIT",
+        "30 per hour",
+        "Poll results readings allowed per member (live results move in steps of 5 votes).",
+    ),
+    Setting(
         "LOGIN_FREE_FAILURES",
         "5",
         "Failed log-ins allowed for one account before exponential back-off starts (the address gets "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from polling.polls.models import Poll, Vote
@@ -44,14 +44,12 @@ def poll_meta(poll: Poll) -> PollMeta:
     )
 
 
-def vote_cells(session: Session, poll: Poll, *, where: ColumnElement[bool] | None = None) -> pd.DataFrame:
-    """Votes counted by demographic cell and chosen options: columns DEMOGRAPHICS, mask, n.
-
-    ``where`` narrows the votes (live results count released votes only); all of them by default.
-    """
+def vote_cells(session: Session, poll: Poll) -> pd.DataFrame:
+    """Votes counted by demographic cell and chosen options: columns DEMOGRAPHICS, mask, n."""
     grouped = [*(getattr(Vote, name) for name in DEMOGRAPHICS), Vote.options_mask]
-    condition = Vote.poll_id == poll.id if where is None else where
-    rows = session.execute(select(*grouped, func.count()).where(condition).group_by(*grouped)).all()
+    rows = session.execute(
+        select(*grouped, func.count()).where(Vote.poll_id == poll.id).group_by(*grouped)
+    ).all()
     return pd.DataFrame(rows, columns=[*DEMOGRAPHICS, "mask", "n"])
 
 

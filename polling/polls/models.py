@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -168,9 +170,21 @@ class Vote(Base):
     options_mask: Mapped[int] = mapped_column(Integer)
     # The day, not the time: a finer time lines votes up with log-ins and tokens.
     cast_on: Mapped[date] = mapped_column(Date, default=lambda: utcnow().date())
-    # Live results count released votes only; a live vote is stored unreleased and released with
-    # k - 1 others (respondents.anonymity). Votes stored another way (imports, the demo) count at once.
-    released: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class LiveResult(Base):
+    """What an open poll's live results show: its votes counted by stored cell and options, as of
+    the last time k new votes had come in (``polling.respondents.anonymity.release_steps``).
+
+    Kept apart from the votes so that no vote row says whether it is among the latest.
+    """
+
+    __tablename__ = "live_results"
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True)
+    votes: Mapped[int] = mapped_column(Integer)
+    # [[country, specialty, sex, age_band, practice_band, options_mask, n], ...]
+    cells: Mapped[list[list[Any]]] = mapped_column(JSON)
 
 
 def options_mask(positions: list[int]) -> int:

@@ -5,8 +5,9 @@ not the application's secrets; see "Whom anonymity must hold against" in DESIGN.
 
 **The k rule.** What a vote (or a survey response) stores about its member is shared by at least
 :data:`K` members of the *crowd*: everyone the database shows could have given it at the time it is
-stored — for a poll, its eligible verified members; for a paid survey, the members its invitations,
-dispositions and honoraria ledger name. :func:`generalise` partitions the crowd once: each member's
+stored — for a poll, its eligible verified members who came in that day (a log-in session or an API
+token created that day: votes keep their day, so the database narrows a vote to them); for a paid
+survey, the members its invitations, dispositions and honoraria ledger name. :func:`generalise` partitions the crowd once: each member's
 exact snapshot climbs :data:`sampling.generalisation.LEVELS` (practice bands widened, specialty →
 group, practice unknown, age → under/over 55, specialty → GP/specialist, sex unknown, age unknown,
 specialty unknown, country unknown) until the cell it lands in holds at least k members *who are
@@ -16,30 +17,34 @@ fewer than k takes back its smallest settled cells; only a country with fewer th
 the crowd loses its country. The partition is a function of the crowd, which the database shows,
 so an intruder can recompute it — and still finds at least k candidates behind every stored value.
 
-**Results in steps.** A new vote is stored unreleased; when the unreleased votes of a poll reach k
-they are all released at once. Live results (page and API, breakdowns included) count released
-votes only, so two readings differ by at least k votes. Once the poll closes every vote counts.
+**Results in steps.** Live results (page and API, breakdowns included) are read from a copy of the
+poll's counts (``live_results``) that is refreshed only when k new votes have come in, so two
+readings differ by at least k votes; no vote row says whether it is among the latest. Once the
+poll closes every vote counts.
 Reading results is limited per member (:data:`RESULTS_RATE_LIMIT`).
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from flask import current_app
+import pandas as pd
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from limits import parse
-from sqlalchemy import ColumnElement, and_, delete, func, select, update
+from sqlalchemy import delete, exists, func, or_, select, text
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import TooManyRequests
 
-from polling.accounts.models import ApiToken, User
+from polling.accounts.models import ApiToken, LoginSession, User
+from polling.errors import TooManyAttempts
 from polling.extensions import limiter
 from polling.members.models import MemberProfile
-from polling.polls.models import Poll, Vote
+from polling.polls.extract import DEMOGRAPHICS
+from polling.polls.models import LiveResult, Poll, Vote
 from polling.respondents.demographics import Demographic, Snapshot, snapshot
 from polling.respondents.targeting import eligible_members
 from sampling.codes import age_band, practice_band
@@ -206,8 +211,16 @@ def crowd_of(members: Iterable[Demographic], on: date) -> dict[Snapshot, int]:
     return dict(counts)
 
 
-def poll_crowd(session: Session, poll: Poll, on: date) -> dict[Snapshot, int]:
-    """The eligible verified members of ``poll`` on the day ``on``, counted by exact snapshot in SQL."""
+def poll_crowd(
+    session: Session, poll: Poll, on: date, *, active: bool = True, besides: int | None = None
+) -> dict[Snapshot, int]:
+    """The members who could have voted in ``poll`` on the day ``on``, counted by exact snapshot in SQL.
+
+    The poll's eligible verified members; with ``active``, only those whom the database shows at
+    the door that day — a log-in session or an API token created that day (UTC). Votes keep their
+    day and sessions and tokens their creation time, so an intruder can narrow a vote of that day to
+    them; counting only them keeps the k rule against that narrowing too.
+    """
     columns = (
         MemberProfile.country,
         MemberProfile.specialty,
@@ -215,13 +228,23 @@ def poll_crowd(session: Session, poll: Poll, on: date) -> dict[Snapshot, int]:
         MemberProfile.birth_year,
         MemberProfile.licence_year,
     )
-    query = (
-        eligible_members(poll.country_codes, poll.specialty_codes)
-        .with_only_columns(*columns, func.count())
-        .group_by(*columns)
-    )
+    query = eligible_members(poll.country_codes, poll.specialty_codes)
+    if besides is not None:  # the voter, counted by the caller whether or not they came in today
+        query = query.where(MemberProfile.id != besides)
+    if active:
+        midnight = datetime(on.year, on.month, on.day, tzinfo=UTC)
+        query = query.where(
+            or_(
+                exists().where(
+                    LoginSession.user_id == MemberProfile.user_id, LoginSession.created_at >= midnight
+                ),
+                exists().where(ApiToken.user_id == MemberProfile.user_id, ApiToken.created_at >= midnight),
+            )
+        )
     counts: dict[Snapshot, int] = defaultdict(int)
-    for country, specialty, sex, birth_year, licence_year, n in session.execute(query):
+    for country, specialty, sex, birth_year, licence_year, n in session.execute(
+        query.with_only_columns(*columns, func.count()).group_by(*columns)
+    ):
         exact = Snapshot(
             country, specialty, sex, age_band(birth_year, on.year), practice_band(licence_year, on.year)
         )
@@ -229,50 +252,55 @@ def poll_crowd(session: Session, poll: Poll, on: date) -> dict[Snapshot, int]:
     return dict(counts)
 
 
-def stored_vote(session: Session, poll: Poll, member: Demographic, now: datetime) -> dict[str, object]:
+def stored_vote(session: Session, poll: Poll, member: MemberProfile, now: datetime) -> dict[str, object]:
     """The columns a new vote of ``member`` stores besides poll, key and options.
 
-    The member's snapshot generalised against the poll's crowd of today, the day (not the time),
-    and "not released yet" (:func:`release_steps` releases it).
+    The member's snapshot generalised against the poll's crowd of today, and the day (not the time).
     """
     today = now.date()
-    crowd = poll_crowd(session, poll, today)
+    crowd = poll_crowd(session, poll, today, besides=member.id)
     exact = snapshot(member, today)
-    crowd.setdefault(exact, 1)  # the voter is always one of those who could have voted
-    stored = generalise(crowd)(exact)
-    return stored.as_columns() | {"cast_on": today, "released": False}
+    crowd[exact] = crowd.get(exact, 0) + 1
+    return generalise(crowd)(exact).as_columns() | {"cast_on": today}
 
 
-def release_steps(session: Session, poll_id: int) -> int:
-    """Release a poll's waiting votes to live results once there are k of them; how many were released.
+def release_steps(session: Session, poll_id: int, *, every: int = K) -> int:
+    """After a vote is stored: release the poll's votes to live results once ``every`` new ones are in.
 
-    Called after a vote is stored, in its transaction. The poll's row is locked first, so two
-    votes stored at once cannot release one vote on its own.
+    Returns how many votes the release added (0: none). The poll's row is locked first, so two votes
+    stored at once cannot make a release of one vote. On PostgreSQL the votes table is then
+    rewritten in the order of its random ids (CLUSTER): rows are otherwise stored in the order they
+    were inserted, which a dump would show.
     """
     session.execute(select(Poll.id).where(Poll.id == poll_id).with_for_update())
-    waiting = (
-        session.scalar(
-            select(func.count()).select_from(Vote).where(Vote.poll_id == poll_id, Vote.released.is_(False))
-        )
-        or 0
-    )
-    if waiting < K:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("CLUSTER votes USING pk_votes"))
+    total = session.scalar(select(func.count()).select_from(Vote).where(Vote.poll_id == poll_id)) or 0
+    live = session.get(LiveResult, poll_id)
+    released = live.votes if live is not None else 0
+    if total - released < every:
         return 0
-    session.execute(
-        update(Vote).where(Vote.poll_id == poll_id, Vote.released.is_(False)).values(released=True)
-    )
-    return waiting
+    grouped = (*(getattr(Vote, c) for c in DEMOGRAPHICS), Vote.options_mask)
+    rows = session.execute(
+        select(*grouped, func.count()).where(Vote.poll_id == poll_id).group_by(*grouped)
+    ).all()
+    cells = sorted([*row[:-1], int(row[-1])] for row in rows)
+    if live is None:
+        session.add(LiveResult(poll_id=poll_id, votes=total, cells=cells))
+    else:
+        live.votes, live.cells = total, cells
+    session.flush()
+    return total - released
 
 
-def counted_votes(poll_id: int, poll_state: str) -> ColumnElement[bool]:
-    """SQL: the votes a poll's results count — the released ones until it closes, then all."""
-    if poll_state == "closed":
-        return Vote.poll_id == poll_id
-    return and_(Vote.poll_id == poll_id, Vote.released.is_(True))
+def live_cells(session: Session, poll_id: int) -> pd.DataFrame:
+    """An open poll's released votes by cell: the columns of ``polling.polls.extract.vote_cells``."""
+    live = session.get(LiveResult, poll_id)
+    return pd.DataFrame(live.cells if live is not None else [], columns=[*DEMOGRAPHICS, "mask", "n"])
 
 
 def check_results_read(reader: User | None) -> None:
-    """Count one reading of results by a member; TooManyRequests past :data:`RESULTS_RATE_LIMIT`.
+    """Count one reading of results by a member; TooManyAttempts past :data:`RESULTS_RATE_LIMIT`.
 
     Staff and readers who are not logged in (closed polls only) are not counted. The counters
     live where the app's other rate limits do (Redis when REDIS_URL is set).
@@ -281,15 +309,15 @@ def check_results_read(reader: User | None) -> None:
         return
     rule = parse(str(current_app.config.get("RESULTS_RATE_LIMIT", RESULTS_RATE_LIMIT)))
     if not limiter.limiter.hit(rule, "results", str(reader.id)):
-        raise TooManyRequests(
-            str(
-                _l(
-                    "You have read results %(limit)s: try again later. Results move in steps of "
-                    "%(k)d votes, so reading them more often shows nothing new.",
-                    limit=str(rule),
-                    k=K,
-                )
-            )
+        reset, _ = limiter.limiter.get_window_stats(rule, "results", str(reader.id))
+        raise TooManyAttempts(
+            _l(
+                "You have read results %(count)d times in this period: try again later. Results move in "
+                "steps of %(k)d votes, so reading them more often shows nothing new.",
+                count=rule.amount,
+                k=K,
+            ),
+            retry_after=int(reset - time.time()),
         )
 
 
@@ -321,3 +349,16 @@ def purge_expired_tokens(session: Session, now: datetime) -> int:
     """
     result = session.execute(delete(ApiToken).where(ApiToken.expires_at < now - TOKEN_RETENTION))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def results_rule() -> dict[str, object]:
+    """What the results page states: the step of live results and the readings allowed per member."""
+    rule = parse(str(current_app.config.get("RESULTS_RATE_LIMIT", RESULTS_RATE_LIMIT)))
+    periods = {"second": _l("second"), "minute": _l("minute"), "hour": _l("hour"), "day": _l("day")}
+    unit = rule.GRANULARITY.name
+    period = periods.get(unit, unit) if rule.multiples == 1 else f"{rule.multiples} {unit}s"
+    return {"k": K, "count": rule.amount, "period": period}
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["results_rule"] = results_rule

@@ -1,14 +1,14 @@
-"""anonymous votes: random ids, the day instead of the time, k-anonymous demographics, release steps;
+"""anonymous votes: random ids, the day instead of the time, k-anonymous demographics, live results;
 last log-ins kept to the month, API tokens to the day, expired tokens purged
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0006
 Create Date: 2026-11-30 11:40:00
 
 Existing votes are rewritten in a random order with random ids (on SQLite the table is stored in
 id order; on PostgreSQL rewritten rows are appended in the order they are written), their
 demographics generalised against each poll's eligible verified members of today, as new votes
-are (polling.respondents.anonymity), and all of them released to live results.
+are (polling.respondents.anonymity), and all of them counted in the new live results.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from sampling.codes import age_band, practice_band
 from sampling.generalisation import LEVELS
 
 revision = "0008"
-down_revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
@@ -36,7 +36,6 @@ def upgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     with op.batch_alter_table("votes", schema=None) as batch_op:
         batch_op.add_column(sa.Column("cast_on", sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column("released", sa.Boolean(), nullable=False, server_default=sa.true()))
         if not sqlite:
             batch_op.alter_column("id", type_=sa.BigInteger(), existing_nullable=False, server_default=None)
     connection = op.get_bind()
@@ -47,10 +46,37 @@ def upgrade() -> None:
     connection.execute(sa.text(f"UPDATE votes SET cast_on = {day}"))
     with op.batch_alter_table("votes", schema=None) as batch_op:
         batch_op.alter_column("cast_on", existing_type=sa.Date(), nullable=False)
-        batch_op.alter_column("released", existing_type=sa.Boolean(), server_default=None)
         batch_op.drop_column("cast_at")
     _generalise_existing(connection)
     _member_activity(connection)
+    op.create_table(
+        "live_results",
+        sa.Column("poll_id", sa.Integer(), nullable=False),
+        sa.Column("votes", sa.Integer(), nullable=False),
+        sa.Column("cells", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["poll_id"], ["polls.id"], name=op.f("fk_live_results_poll_id_polls"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("poll_id", name=op.f("pk_live_results")),
+    )
+    _release_existing(connection)
+
+
+def _release_existing(connection: sa.Connection) -> None:
+    """Live results of existing polls count every vote they have (they were shown already)."""
+    live = sa.table("live_results", sa.column("poll_id"), sa.column("votes"), sa.column("cells", sa.JSON()))
+    cells: dict[int, list[list[object]]] = defaultdict(list)
+    for poll_id, *cell, n in connection.execute(
+        sa.text(
+            "SELECT poll_id, country, specialty, sex, age_band, practice_band, options_mask, COUNT(*) "
+            "FROM votes GROUP BY poll_id, country, specialty, sex, age_band, practice_band, options_mask"
+        )
+    ):
+        cells[poll_id].append([*cell, int(n)])
+    for poll_id, rows in cells.items():
+        connection.execute(
+            live.insert().values(poll_id=poll_id, votes=sum(int(r[-1]) for r in rows), cells=sorted(rows))  # type: ignore[arg-type]
+        )
 
 
 def _generalise_existing(connection: sa.Connection) -> None:
@@ -144,10 +170,10 @@ def _midnight(moment: datetime) -> datetime:
 
 
 def downgrade() -> None:
+    op.drop_table("live_results")
     with op.batch_alter_table("votes", schema=None) as batch_op:
         batch_op.add_column(sa.Column("cast_at", polling.db.UTCDateTime(timezone=True), nullable=True))
     op.get_bind().execute(sa.text("UPDATE votes SET cast_at = cast_on"))
     with op.batch_alter_table("votes", schema=None) as batch_op:
         batch_op.alter_column("cast_at", existing_type=polling.db.UTCDateTime(timezone=True), nullable=False)
-        batch_op.drop_column("released")
         batch_op.drop_column("cast_on")
