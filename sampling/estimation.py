@@ -31,7 +31,7 @@ import pandas as pd
 from sampling import grouped
 from sampling.intervals import PROPORTION_METHODS, QUANTILES, mean_interval, proportion_interval
 from sampling.replicates import replicate_weights, variance_of
-from sampling.variance import LONELY_PSU, VARIANCE_METHODS, Array, design_of
+from sampling.variance import LONELY_PSU, VARIANCE_METHODS, Array, design_of, linearized_se
 from sampling.weighting.coding import column_codes
 
 STATISTICS = ("mean", "total")
@@ -351,10 +351,17 @@ def estimate(
     groups = grouped.group(design, est.domain, est.level, y)
     theta = grouped.estimates(groups, est.columns, statistic)
     figures = grouped.domain_figures(groups, est.columns)
-    if method == "linearization":
-        var = grouped.linearized_variance(groups, est.columns, theta, statistic, design)
+    if method == "linearization" and design.calibrated is not None:
+        # Weights changed after raking (R's trimWeights): the backfitting divides by the raked
+        # weights, not the final ones, so the respondents of a cell no longer share a residual.
+        dense = estimands(sample, variable, by)
+        var = linearized_se(design, dense.domain, dense.values, statistic) ** 2
         df = figures["df"]
         attrs: dict[str, Any] = {}
+    elif method == "linearization":
+        var = grouped.linearized_variance(groups, est.columns, theta, statistic, design)
+        df = figures["df"]
+        attrs = {}
     else:
         rw = replicate_weights(sample, result, design, method=method, replicates=replicates, seed=seed)
         sums = grouped.replicate_sums(groups, rw.weights, y)
@@ -373,7 +380,7 @@ def estimate(
             f"{int(negative.sum())} domain(s) hold negative weights; use ci='xlogit' or 'beta', or "
             "calibrate with bounds"
         )
-    if deff == "fpc" and not (figures["weight"] > figures["n"]).all():
+    if deff == "fpc" and not (figures["weight"] > figures["n"] * (1 + 1e-6)).all():
         raise ValueError(
             "deff='fpc' needs weights that sum to the population (weight with count targets): "
             "these sum to no more than the respondents; use deff='replace'"

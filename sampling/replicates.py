@@ -38,7 +38,7 @@ class ReplicateWeights:
         rscales: each replicate's scale ((n_h − 1)/n_h for the jackknife, 1 for the bootstrap).
         scale: the overall scale (1 for the jackknife, n/((n − 1)(R − 1)) for the bootstrap, n the
             harmonic mean of the strata's sizes).
-        df: degrees of freedom, the rank of the replicate base weights less one (R's ``degf``).
+        df: degrees of freedom, the rank of the replicate weights less one (R's ``degf``).
     """
 
     method: str
@@ -87,14 +87,28 @@ def _bootstrap_factors(design: Design, replicates: int, seed: int | None) -> Arr
     return np.bincount(flat, minlength=replicates * n).reshape(replicates, n).T.astype(float)
 
 
-def _rank_df(factors: Array, method: str, design: Design) -> float:
-    """R's ``degf``: the rank of the replicate weights less one, computed when the design is built."""
-    if method == "jackknife":
-        # Delete-one columns within H strata of sizes ≥ 2 span n − H + 1 dimensions.
-        sizes = np.array([rows.size for rows in design.stratum_rows()])
-        return float(design.n - (sizes >= 2).sum())
-    small = factors if factors.shape[0] >= factors.shape[1] else factors.T
-    return float(np.linalg.matrix_rank(small.T @ small if small.shape[0] > 4 * small.shape[1] else small) - 1)
+def _constraints(design: Design) -> int:
+    """Independent linear constraints every replicate's weights meet (calibration totals, or the base sums).
+
+    A calibrated replicate meets ``Xᵀw = T`` (rank of X constraints, per country when pooled); an
+    uncalibrated jackknife or bootstrap replicate keeps each stratum's sum of ``w/d``.
+    """
+    if design.calibration == "pooled":
+        return sum(_constraints(part) for _rows, part in design.parts)
+    if design.calibration == "none":
+        return len(design.stratum_rows())
+    return int(np.linalg.matrix_rank(design.cells()[1]))
+
+
+def _rank_df(size: int, design: Design) -> float:
+    """R's ``degf`` of a replicate design: the rank of its (re-weighted) replicate weights less one.
+
+    The R columns lie in an affine space of dimension n − c (c independent constraints, see
+    :func:`_constraints`), so they span at most n − c + 1 dimensions, and generic replicates span
+    that many or R, whichever is smaller; R finds the same rank by a QR decomposition of the n × R
+    matrix (``qr(weights(design, "analysis"), tol = 1e-5)``), which this avoids.
+    """
+    return float(min(size, design.n - _constraints(design) + 1) - 1)
 
 
 def _margin_frame(sample: pd.DataFrame, result: Any) -> pd.DataFrame:
@@ -306,7 +320,7 @@ def replicate_weights(
         sizes = np.array([rows.size for rows in design.stratum_rows()], dtype=float)
         psu = 1 / np.mean(1 / sizes)  # R's psu.per.strata
         scale = psu / ((psu - 1) * (replicates - 1))
-    df = _rank_df(factors, method, design)
+    df = _rank_df(factors.shape[1], design)
     base = design.base[:, None] * factors
     if result is None or isinstance(result, pd.Series):
         weights = base

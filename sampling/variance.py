@@ -75,6 +75,8 @@ class Design:
         cell_margins: level of every cell in each margin (the cells' rows of ``X``).
         stratum_labels: names of the strata, for messages.
         lonely_psu: R's ``survey.lonely.psu`` rule for a stratum with one respondent.
+        calibrated: the weights the raking reached, when the final weights were changed after it
+            (R's ``trimWeights``): the backfitting divides by these, as R's stored ``psw``.
     """
 
     weights: Array
@@ -88,6 +90,7 @@ class Design:
     cell_margins: tuple[Array, ...] = ()
     stratum_labels: tuple[str, ...] = ()
     lonely_psu: str = "fail"
+    calibrated: Array | None = None
     # What residualising needs from the margins or the model alone, built on first use.
     _calibration_basis: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -210,6 +213,7 @@ def design_of(sample: pd.DataFrame, result: Any | None, *, lonely_psu: str = "fa
     ]
     sizes = [len(levels) for levels in result.targets.values()]
     cell_of, cell_levels, _ = observed_cells(codes, sizes, n)
+    reached = getattr(result, "calibrated_weights", None)
     return Design(
         weights=weights,
         base=base,
@@ -218,6 +222,7 @@ def design_of(sample: pd.DataFrame, result: Any | None, *, lonely_psu: str = "fa
         cell_of=np.asarray(cell_of, dtype=np.intp),
         cell_margins=tuple(np.asarray(c, dtype=np.intp) for c in cell_levels),
         lonely_psu=lonely_psu,
+        calibrated=None if reached is None else _aligned(reached, sample, "result.calibrated_weights"),
     )
 
 
@@ -282,7 +287,8 @@ def residualize(design: Design, x: Array) -> Array:
         return out
     w = design.weights
     if design.calibration == "raking":
-        psw = np.where(w == 0, 1.0, w)[:, None]
+        reached = w if design.calibrated is None else design.calibrated
+        psw = np.where(reached == 0, 1.0, reached)[:, None]
         return _backfit(design, x / psw) * psw
     cell_of, _ = design.cells()
     a = np.divide(x, w[:, None], out=np.zeros_like(x), where=(w != 0)[:, None])
@@ -411,14 +417,17 @@ def stratum_sums(design: Design, sums: Array, squares: Array, counts: Array) -> 
     """
     var = np.zeros(sums.shape[1])
     lonely = 0
+    if design.strata is None and counts.sum() < 2:
+        return np.full(sums.shape[1], np.nan)  # one respondent, no strata: no variance to speak of
     for h, n in enumerate(counts):
         if n >= 2:
-            var += (squares[h] - sums[h] ** 2 / n) * (n / (n - 1))
+            # Σx² − (Σx)²/n can round below zero where the variance is zero (a raked margin's share).
+            var += np.maximum(squares[h] - sums[h] ** 2 / n, 0.0) * (n / (n - 1))
         elif n == 1:
             if design.lonely_psu == "fail":
                 raise _lonely_error(design, h)
             if design.lonely_psu == "adjust":
-                var += squares[h]
+                var += np.maximum(squares[h], 0.0)
             elif design.lonely_psu == "average":
                 lonely += 1
     if lonely:

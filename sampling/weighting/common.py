@@ -135,6 +135,7 @@ def finish(
     cell_final: np.ndarray | None = None,
     rerun: Callable[..., WeightingResult] | None = None,
     failure: float | None = None,
+    calibrated: np.ndarray | None = None,
 ) -> WeightingResult:
     """Scale the weights to their total, build the result, and act on non-convergence.
 
@@ -182,6 +183,9 @@ def finish(
         notes=tuple(notes),
         margin_table=table,
         rerun=rerun,
+        calibrated_weights=None
+        if calibrated is None
+        else pd.Series(calibrated, index=index, name="calibrated_weight"),
     )
 
 

@@ -12,6 +12,7 @@ Infeasible targets are refused here, before any iteration, with the variable and
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
@@ -109,7 +110,8 @@ def normalise_targets(targets: Any, collapse: Mapping[str, Mapping[Any, Any]] | 
                 merged[target_level] = merged.get(target_level, 0.0) + number
             margin = merged
         raw[key] = margin
-    sums = {key: sum(m.values()) for key, m in raw.items()}
+    # fsum is exactly rounded: the shares do not depend on the order the levels were given in.
+    sums = {key: math.fsum(m.values()) for key, m in raw.items()}
     total = _population_total(sums)
     shares = {key: {lvl: v / sums[key] for lvl, v in m.items()} for key, m in raw.items()}
     return NormalisedTargets(shares=shares, total=total, collapse=composed)

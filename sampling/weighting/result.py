@@ -58,6 +58,8 @@ class WeightingResult:
     population_total: float | None = None
     notes: tuple[str, ...] = ()
     margin_table: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    #: The weights calibration reached before a later change (R's trimWeights spread), else None.
+    calibrated_weights: pd.Series | None = field(default=None, repr=False, compare=False)
     #: The method that made this result (``reweight`` calls it again); set by every method.
     rerun: Callable[..., WeightingResult] | None = field(default=None, repr=False, compare=False)
     # Replicate weights by (kind, replicates, seed), computed once (see sampling.replicates).

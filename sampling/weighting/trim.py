@@ -290,6 +290,7 @@ def trim(
             on_nonconvergence=on_nonconvergence,
             notes=notes,
             rerun=trim,
+            calibrated=w0,
         )
     rounds = _trim_loop(prep, w0, low, high, tol, max_iter, max_rounds)
     what = f"caps [{low:.4g}, {high:.4g}] and the margins"
