@@ -11,7 +11,7 @@ APT_PACKAGES := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset
 	postgresql redis-server fonts-dejavu-core poppler-utils
 DEV_ENV := PULSE_ENV=development
 
-.PHONY: run test install system-packages clean
+.PHONY: run test check lint install system-packages clean
 
 run: $(STAMP)
 	@mkdir -p instance
@@ -20,8 +20,23 @@ run: $(STAMP)
 	@echo "Pulse is at http://127.0.0.1:5000 (Ctrl-C stops it)."
 	$(DEV_ENV) $(BIN)/pulse run --host 127.0.0.1 --port 5000
 
+# Everything CI runs: the house rules (lint, format, types, import layers), then every test on
+# SQLite and PostgreSQL, browser journeys included.
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The house rules alone.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# The edit-test loop, under a minute: lint, then the tests that need neither PostgreSQL, a browser,
+# nor more than a few seconds each.
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -m "not postgres and not browser and not slow" -n 2 -p no:randomly
 
 install: $(STAMP)
 
