@@ -145,9 +145,18 @@ def create_account(
 @click.command("seed-demo")
 @click.option("--members", "members_n", default=5000, show_default=True, help="Verified demo physicians.")
 @click.option("--seed", default=2015, show_default=True, help="Random seed of the demo membership.")
+@click.option(
+    "--force", is_flag=True, help="Seed outside development (demo log-ins have published passwords)."
+)
 @with_appcontext
-def seed_demo(members_n: int, seed: int) -> None:
+def seed_demo(members_n: int, seed: int, force: bool) -> None:
     """Create the demo accounts and membership (again: adds nothing already there)."""
+    mode = str(current_app.config.get("PULSE_ENV"))
+    if mode not in ("development", "testing") and not force:
+        raise click.ClickException(
+            f"seed-demo creates accounts whose passwords the README publishes, and PULSE_ENV={mode}: "
+            "run it with PULSE_ENV=development, or add --force on a throwaway demo server."
+        )
     from polling import demo, demo_polls
 
     with session_scope(current_app) as session:

@@ -145,3 +145,17 @@ def test_demo_polls_are_open_and_closed_and_the_demo_logins_have_not_voted(runne
     states = sorted(state(p) for p in session.scalars(select(Poll)))
     assert states.count("open") >= 2 and states.count("closed") >= 2
     assert "system@pulse.invalid" not in {u.email for u in session.scalars(select(User))}
+
+
+def test_seed_demo_refuses_production_unless_forced(database_url):
+    from polling import create_app
+
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "s", "PULSE_ENV": "production"})
+    refused = app.test_cli_runner().invoke(args=["seed-demo", "--members", "10"])
+    assert refused.exit_code != 0
+    assert "PULSE_ENV=production" in refused.output and "--force" in refused.output
+    with app.app_context():
+        from polling.db import get_session
+
+        assert _count(get_session(), User) == 0
+    app.extensions["pulse.engine"].dispose()

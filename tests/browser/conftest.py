@@ -79,6 +79,9 @@ def _server_env(work: Path) -> dict[str, str]:
         "SESSION_COOKIE_SECURE": "0",  # plain http on localhost
         "DATABASE_URL": f"sqlite:///{work / 'pulse.sqlite3'}",
         "LOGIN_RATE_LIMIT": "100 per minute",
+        # Journeys log staff in with a password alone; tests/accounts covers the TOTP step.
+        "SECOND_FACTOR_ROLES": "",
+        "MAIL_FOLDER": str(work / "mail"),
     }
     env.pop("REDIS_URL", None)
     return env
@@ -117,7 +120,7 @@ SEED_SCRIPT = """
 import sys
 from polling.cli import main
 main(["db", "upgrade"], standalone_mode=False)
-main(["seed-demo", "--members", sys.argv[1]], standalone_mode=False)
+main(["seed-demo", "--members", sys.argv[1], "--force"], standalone_mode=False)
 """
 
 

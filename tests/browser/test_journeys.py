@@ -45,12 +45,25 @@ def fill_physician_form(page: Page, *, email: str, full_name: str, npi: str) -> 
     page.get_by_label("Main practice setting").select_option("hospital")
 
 
-def sign_up(page: Page, *, email: str, full_name: str, npi: str) -> str:
+def confirmation_link(folder: Path, email: str) -> str:
+    """The path of the newest confirmation link mailed to ``email`` (the live server's MAIL_FOLDER)."""
+    for path in sorted(folder.glob("*.eml"), reverse=True):
+        text = path.read_text()
+        if f"To: {email}" in text and "/verify/" in text:
+            return re.search(r"http://[^/\s]+(/verify/\S+)", text).group(1)  # type: ignore[union-attr]
+    raise AssertionError(f"no confirmation e-mail to {email} in {folder}")
+
+
+def sign_up(page: Page, server: LiveServer, *, email: str, full_name: str, npi: str) -> str:
     """Submit the physician form (from the sign-up page) and return the new member's handle."""
     if not page.url.endswith("/signup/physician"):
         page.goto("/signup/physician")
     fill_physician_form(page, email=email, full_name=full_name, npi=npi)
     page.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    page.goto(
+        confirmation_link(Path(server.env["MAIL_FOLDER"]), email)
+    )  # the link of the e-mail in the server's mail folder
     expect(page.get_by_role("heading", name="My membership")).to_be_visible()
     expect(page.locator(".status.pending")).to_contain_text("waiting for verification")
     match = HANDLE.search(page.get_by_text("Your handle:").inner_text())
@@ -97,7 +110,7 @@ def test_physician_signs_up_is_verified_and_reads_spanish(
     expect(page.get_by_role("alert").first).to_contain_text("not saved")
 
     # The same e-mail again, with the right NPI: accepted (the failed try stored no account).
-    handle = sign_up(page, email=email, full_name=full_name, npi=VALID_NPI)
+    handle = sign_up(page, live_server, email=email, full_name=full_name, npi=VALID_NPI)
     log_out(page)
 
     staff_decides(page, live_server, handle, decision="Verify", full_name=full_name)
@@ -118,7 +131,7 @@ def test_physician_signs_up_is_verified_and_reads_spanish(
 
 def test_rejected_member_reads_the_staff_reason(page: Page, live_server: LiveServer) -> None:
     email, full_name, npi = "doubtful.doctor@example.org", "Rita Unlisted", make_npi("198765432")
-    handle = sign_up(page, email=email, full_name=full_name, npi=npi)
+    handle = sign_up(page, live_server, email=email, full_name=full_name, npi=npi)
     log_out(page)
     reason = f"NPI {npi} is not in the NPPES register under this name."
 
