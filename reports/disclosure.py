@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from reports import numbers, wording
 from reports.inputs import PollMeta, Release
-from reports.statistics import COUNTRY_LABELS, BaseFigures, Breakdown
+from reports.statistics import BaseFigures, Breakdown, country_label
 from reports.suppression import FLAG_BASE, MIN_CELL, MIN_POOL_BASE, SMALL_BASE
 from reports.weighting import MIN_LEVEL_RESPONDENTS, CountryWeighting
 from sampling import population
@@ -79,11 +79,11 @@ class DisclosureItem:
 
 
 def _countries(meta: PollMeta, locale: str) -> str:
-    return wording._join([COUNTRY_LABELS[c][locale] for c in meta.countries], locale)
+    return wording._join([country_label(c)[locale] for c in meta.countries], locale)
 
 
 def _names(codes: tuple[str, ...] | list[str], locale: str) -> str:
-    return wording._join([COUNTRY_LABELS[c][locale] for c in codes], locale)
+    return wording._join([country_label(c)[locale] for c in codes], locale)
 
 
 def _source_name(country: str, variable: str, source: str, year: str) -> str:
@@ -119,7 +119,7 @@ def _weighting_text(
     parts = []
     pooled_total = sum(c.population for c in weighting if c.country in pool) or 1.0
     for c in weighting:
-        name = COUNTRY_LABELS[c.country][locale]
+        name = country_label(c.country)[locale]
         used = [u for u in c.margins if u.used]
         unused = [u for u in c.margins if not u.used]
         if used:
@@ -275,7 +275,7 @@ def disclosure(
         )
         sizes = []
         for row in countries.rows:
-            name = COUNTRY_LABELS[row.key][locale]
+            name = country_label(row.key)[locale]
             if row.withheld or row.n is None:
                 value = "fewer than 10 (not published)" if en else "menos de 10 (no se publica)"
             else:

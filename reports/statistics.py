@@ -262,6 +262,13 @@ COUNTRY_LABELS: dict[str, dict[str, str]] = {
     "ES": {"en": "Spain", "es": "España"},
 }
 assert set(COUNTRY_LABELS) == set(COUNTRIES)
+#: Votes whose country was not stored (generalised for anonymity) are weighted and shown apart.
+UNKNOWN_COUNTRY_LABEL = {"en": "Country not recorded", "es": "País no registrado"}
+
+
+def country_label(code: str) -> dict[str, str]:
+    """A country's display names; votes stored without their country get a label of their own."""
+    return COUNTRY_LABELS.get(code, UNKNOWN_COUNTRY_LABEL)
 ALL_LABEL = {"en": "All respondents", "es": "Todos los encuestados"}
 
 
@@ -377,7 +384,7 @@ def country_breakdown(
         figures = _bases(
             pooled,
             meta,
-            [(c, COUNTRY_LABELS[c], (values == c).astype(float)) for c in keys],
+            [(c, country_label(c), (values == c).astype(float)) for c in keys],
             len(keys) > 1,
             variance,
         )
@@ -388,7 +395,7 @@ def country_breakdown(
         figures = _bases(
             everyone,
             meta,
-            [(c, COUNTRY_LABELS[c], (values == c).astype(float)) for c in outside],
+            [(c, country_label(c), (values == c).astype(float)) for c in outside],
             False,
             variance,
         )

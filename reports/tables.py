@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from reports import numbers
 from reports.context import ReportContext, SurveyContext, sections
-from reports.statistics import COUNTRY_LABELS, BaseFigures
+from reports.statistics import BaseFigures, country_label
 
 COLUMNS = (
     "question",
@@ -175,7 +175,7 @@ def weighting_rows(
                 rows.append(
                     {
                         "question": section.meta.poll_id,
-                        "country": COUNTRY_LABELS[w.country][locale],
+                        "country": country_label(w.country)[locale],
                         "n": w.n,
                         "variable": m["variable"],
                         "used": m["used"],
