@@ -213,3 +213,20 @@ def test_press_wording_makes_the_headline(session, hasher, app):
     assert "of US physicians say it would not help them (80 US physicians" in english
     assert "when asked" not in english and "95% credibility interval" in english
     assert "de los médicos" in spanish and "considera que no le ayudaría (80 médicos" in spanish
+
+
+def test_feed_and_api_links_come_from_public_url_not_the_host_header(client, session, hasher, app):
+    from polling.press.service import build_report
+
+    app.config["PUBLIC_URL"] = "https://pulse.example.org"
+    poll = closed_poll(session, hasher)
+    report = build_report(session, poll.id)
+    report.status, report.published_at = "published", utcnow()
+    session.commit()
+    report_id = report.id
+    forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    feed = client.get("/press/feed.atom", headers=forged).data.decode()
+    listed = client.get("/api/v1/press/reports", headers=forged).json
+    assert "evil.example" not in feed and f"https://pulse.example.org/press/{report_id}" in feed
+    assert listed[0]["url"] == f"https://pulse.example.org/press/{report_id}"
+    assert all(link.startswith("https://pulse.example.org/") for link in listed[0]["downloads"].values())

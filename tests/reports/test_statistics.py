@@ -136,3 +136,21 @@ def test_multiple_choice_shares_need_not_sum_to_one() -> None:
     context = build_context(meta, synthetic_responses(meta, 200, seed=4))
     total = sum(e.share for e in context.topline.estimates)
     assert total > 1.0
+
+
+def test_marks_only_where_the_test_rejects_on_unflagged_bases() -> None:
+    meta = synthetic_meta(countries=("US", "UK", "CA"))
+    votes = synthetic_responses(meta, 0, country_n={"US": 600, "UK": 45, "CA": 300}, seed=1)
+    votes.loc[votes["country"] == "UK", [f"option:{k}" for k in meta.option_keys]] = [False, True, False]
+    context = build_context(meta, votes, audience="staff", locale=("en",))
+    rows = {r.key: r for r in context.breakdown("country").rows}
+    uk = rows["UK"]
+    assert uk.status == "flagged"  # 45 respondents: flagged, so no mark however small the p-value
+    assert any(e.p_value is not None and e.p_value < 0.05 for e in uk.estimates)
+    assert all(e.mark is None for e in uk.estimates)  # includes its 0% share
+    for table in context.breakdowns:
+        for r in table.rows:
+            for e in r.estimates:
+                if e.mark:
+                    assert r.status == "ok" and e.p_value < 0.05 and 0 < e.share < 1
+                    assert (e.difference > 0) == (e.mark == "higher")
