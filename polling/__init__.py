@@ -110,6 +110,8 @@ def _register_blueprints(app: Flask) -> None:
     from polling.accounts.security_routes import bp as security_bp
     from polling.api.routes import me_bp, tokens_bp
     from polling.audit.routes import bp as audit_bp
+    from polling.clients.api import bp as clients_api_bp
+    from polling.clients.routes import bp as clients_bp
     from polling.extensions import api, csrf
     from polling.main.routes import bp as main_bp
     from polling.members.routes import bp as members_bp
@@ -125,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(members_bp)
     app.register_blueprint(polls_bp)
     app.register_blueprint(press_bp)
-    for bp in (tokens_bp, me_bp, polls_api_bp, press_api_bp):
+    app.register_blueprint(clients_bp)
+    for bp in (tokens_bp, me_bp, polls_api_bp, press_api_bp, clients_api_bp):
         csrf.exempt(bp)  # the API authenticates with bearer tokens, never cookies
         api.register_blueprint(bp, url_prefix="/api/v1")

@@ -75,7 +75,14 @@ RULES: dict[str, frozenset[str]] = {
     "tokens.TokenRenewal": SIGNED_IN,
     "tokens.TokenRevocation": SIGNED_IN,
     "me.Me": SIGNED_IN,
+    "clients.organisation": frozenset({"client", "staff"}),
+    "clients_api.Organisation": frozenset({"client", "staff"}),
 }
+
+#: Routes that show one client organisation's things: the role table admits clients, and the
+#: object-level policy (polling.policies) refuses a client of any other organisation. Every route
+#: whose URL names an organisation or a study belongs here (tests/app/test_permissions.py).
+ORGANISATION_SCOPED = frozenset({"clients.organisation", "clients_api.Organisation"})
 
 
 def current_principal() -> str:

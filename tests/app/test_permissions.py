@@ -10,8 +10,9 @@ from datetime import timedelta
 
 import pytest
 
+from polling.accounts.service import get_or_create_organisation
 from polling.db import utcnow
-from polling.permissions import PRINCIPALS, RULES
+from polling.permissions import ORGANISATION_SCOPED, PRINCIPALS, RULES
 from tests.factories import make_member, make_poll, make_published_report, make_user
 
 
@@ -53,6 +54,8 @@ def test_each_route_admits_exactly_the_principals_in_the_table(principal, app, c
         closes_at=(now - timedelta(days=1)).isoformat(),
     )  # closed: results open to all allowed
     report = make_published_report(session, closed, {"fragment.en.html": b"x", "report.pdf": b"x"})
+    acme = get_or_create_organisation(session, "Acme Research")  # make_user's clients belong to it
+    session.commit()
     values = {
         "handle": target.handle,
         "member_id": pending.id,
@@ -61,6 +64,7 @@ def test_each_route_admits_exactly_the_principals_in_the_table(principal, app, c
         "report_id": report.id,
         "name": "report.pdf",
         "token_id": 2147483647,
+        "organisation_id": acme.id,  # the logged-in client's own
         "token": "no-such-link",
     }
     headers = _log_in_as(principal, client, session, hasher, auth)
@@ -99,3 +103,33 @@ def test_client_and_journalist_never_see_members(client, session, hasher, auth):
         assert answer.status_code == 403
         assert target.identity.full_name not in answer.text
         auth.logout()
+
+
+def test_every_route_naming_an_organisation_or_study_is_scoped_to_it(app):
+    owned = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.arguments & {"organisation_id", "study_id", "survey_id"} and "client" in RULES[rule.endpoint]
+    }
+    assert owned == set(ORGANISATION_SCOPED), (
+        "client routes naming an owned object must be ORGANISATION_SCOPED"
+    )
+
+
+def test_a_client_of_another_organisation_is_refused_every_scoped_route(app, client, session, hasher, auth):
+    ours = make_user(session, hasher, "client", organisation="Acme Research")
+    theirs = make_user(session, hasher, "client", organisation="Other Insights")
+    auth.login(theirs.email)
+    headers = {"Authorization": f"Bearer {auth.token(theirs.email)}"}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint not in ORGANISATION_SCOPED:
+            continue
+        url = _url(app, rule, {"organisation_id": ours.organisation_id})
+        answer = client.get(url, headers=headers if url.startswith("/api/") else {})
+        assert answer.status_code == 403, f"{url}: {answer.status_code} for a client of another organisation"
+        assert ours.email not in answer.text and "Acme Research" not in answer.text
+        own = client.get(
+            _url(app, rule, {"organisation_id": theirs.organisation_id}),
+            headers=headers if url.startswith("/api/") else {},
+        )
+        assert own.status_code == 200 and "Other Insights" in own.text

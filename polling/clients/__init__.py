@@ -1,0 +1,1 @@
+"""Research clients: their organisations (and, next, the studies they commission)."""
