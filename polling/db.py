@@ -74,7 +74,7 @@ def make_engine(url: str, *, connect_timeout: float = 5, statement_timeout: floa
         engine = create_engine(url, connect_args={"timeout": statement_timeout})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -98,8 +98,8 @@ def init_app(app: Flask) -> None:
         _private_file(Path(url.removeprefix("sqlite:///")))
     engine = make_engine(
         url,
-        connect_timeout=float(app.config.get("DB_CONNECT_TIMEOUT", 5)),  # type: ignore[arg-type]
-        statement_timeout=float(app.config.get("DB_STATEMENT_TIMEOUT", 15)),  # type: ignore[arg-type]
+        connect_timeout=float(app.config.get("DB_CONNECT_TIMEOUT", 5)),
+        statement_timeout=float(app.config.get("DB_STATEMENT_TIMEOUT", 15)),
     )
     app.extensions["pulse.engine"] = engine
     app.extensions["pulse.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)

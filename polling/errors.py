@@ -206,14 +206,14 @@ def init_app(app: Flask) -> None:
     app.before_request(_check_json_body)
 
     @app.errorhandler(PulseError)
-    def handle_domain_error(exc: PulseError):  # type: ignore[no-untyped-def]
+    def handle_domain_error(exc: PulseError):
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 and wants_json() else None
         if isinstance(exc, TooManyAttempts):
             headers = {"Retry-After": str(exc.retry_after)}
         return _answer(exc.status, exc.code, exc.message, fields=exc.fields, headers=headers)
 
     @app.errorhandler(CSRFError)
-    def handle_csrf(exc: CSRFError):  # type: ignore[no-untyped-def]
+    def handle_csrf(exc: CSRFError):
         return _answer(
             400,
             "csrf_failed",
@@ -222,7 +222,7 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def handle_http(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def handle_http(exc: HTTPException):
         status = exc.code or 500
         message, description = _HTTP_MESSAGES.get(status, (exc.name, exc.description))
         headers = {k: v for k, v in exc.get_headers() if k.lower() in {"allow", "retry-after"}}
@@ -233,7 +233,7 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(Exception)
-    def handle_unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+    def handle_unexpected(exc: Exception):
         if isinstance(exc, HTTPException):
             return handle_http(exc)
         _discard_session()

@@ -29,13 +29,13 @@ def _signup_limit() -> str:
     return str(current_app.config["SIGNUP_RATE_LIMIT"])
 
 
-def _hasher():  # type: ignore[no-untyped-def]
+def _hasher():
     return current_app.extensions["pulse.hasher"]
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.shared_limit(_login_limit, scope="login", methods=["POST"])
-def login():  # type: ignore[no-untyped-def]
+def login():
     """Log in with e-mail and password (then an authenticator code, if the account has one)."""
     error = None
     if request.method == "POST":
@@ -73,7 +73,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.route("/login/code", methods=["GET", "POST"])
 @limiter.shared_limit(_login_limit, scope="login", methods=["POST"])
-def second_factor():  # type: ignore[no-untyped-def]
+def second_factor():
     """The second step of a log-in: the code from the authenticator app."""
     pending = cookie.get(PENDING)
     session = get_session()
@@ -96,7 +96,7 @@ def second_factor():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/logout")
-def logout():  # type: ignore[no-untyped-def]
+def logout():
     """Log out: this browser's session ends on the server too."""
     recovery.audit(get_session(), "logout", current_user, web.client_address())
     web.end_session()
@@ -106,14 +106,14 @@ def logout():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/signup")
-def signup():  # type: ignore[no-untyped-def]
+def signup():
     """Choose how to join: physician or journalist."""
     return render_template("accounts/signup.html")
 
 
 @bp.route("/signup/journalist", methods=["GET", "POST"])
 @limiter.shared_limit(_signup_limit, scope="signup", methods=["POST"])
-def signup_journalist():  # type: ignore[no-untyped-def]
+def signup_journalist():
     """Journalist sign-up: free access to the press room's reports, once the address is confirmed."""
     errors: dict[str, list[object]] = {}
     if request.method == "POST":
@@ -133,13 +133,13 @@ def signup_journalist():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/signup/check-inbox")
-def check_inbox():  # type: ignore[no-untyped-def]
+def check_inbox():
     """The one answer every sign-up gets: look for our e-mail."""
     return render_template("accounts/check_inbox.html")
 
 
 @bp.get("/verify/<token>")
-def verify_email(token: str):  # type: ignore[no-untyped-def]
+def verify_email(token: str):
     """Follow the link from the sign-up e-mail: the address is confirmed and the person logged in."""
     session = get_session()
     try:
@@ -156,7 +156,7 @@ def verify_email(token: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.shared_limit(_signup_limit, scope="signup", methods=["POST"])
-def forgot_password():  # type: ignore[no-untyped-def]
+def forgot_password():
     """Ask for a password-reset link; the answer is the same whether the address has an account."""
     if request.method == "POST":
         session = get_session()
@@ -168,7 +168,7 @@ def forgot_password():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str):  # type: ignore[no-untyped-def]
+def reset_password(token: str):
     """Choose a new password from a reset link (one use, one hour); every session and token ends."""
     session = get_session()
     try:
@@ -193,13 +193,13 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/support")
-def support():  # type: ignore[no-untyped-def]
+def support():
     """How to reach a person: licence disputes, lost access, anything else."""
     return render_template("accounts/support.html", address=current_app.config["SUPPORT_EMAIL"])
 
 
 @bp.route("/account", methods=["GET", "POST"])
-def settings():  # type: ignore[no-untyped-def]
+def settings():
     """Account settings: language, whether peers see a member's name, sessions, tokens, security."""
     session = get_session()
     if request.method == "POST":

@@ -18,7 +18,7 @@ TOKEN_ID = "<int(max=2147483647):token_id>"
 
 
 @bp.post("/account/password")
-def change_password():  # type: ignore[no-untyped-def]
+def change_password():
     """Change the password: every other session and every API token ends."""
     session = get_session()
     try:
@@ -54,7 +54,7 @@ def change_password():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/account/sessions/end")
-def log_out_everywhere():  # type: ignore[no-untyped-def]
+def log_out_everywhere():
     """End every session of this account, this one included, and revoke every API token."""
     session = get_session()
     sessions.end_all(session, current_user)
@@ -66,7 +66,7 @@ def log_out_everywhere():  # type: ignore[no-untyped-def]
 
 
 @bp.post(f"/account/tokens/{TOKEN_ID}/revoke")
-def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
+def revoke_token(token_id: int):
     """Revoke one of the account's API tokens."""
     session = get_session()
     sessions.revoke_token(session, current_user, token_id)
@@ -77,7 +77,7 @@ def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/account/two-factor", methods=["GET", "POST"])
-def two_factor():  # type: ignore[no-untyped-def]
+def two_factor():
     """Set up an authenticator app (required for staff), or turn it off where it is optional."""
     session = get_session()
     user = current_user
@@ -108,11 +108,11 @@ def two_factor():  # type: ignore[no-untyped-def]
             return redirect(url_for("accounts.settings"))
     if user.totp_secret is None and not cookie.get("totp_setup"):
         cookie["totp_setup"] = totp.new_secret()
-    secret = cookie.get("totp_setup")
+    setup = cookie.get("totp_setup")
     return render_template(
         "accounts/two_factor.html",
         enabled=user.totp_secret is not None,
-        secret=secret,
-        uri=totp.provisioning_uri(str(secret), user.email) if secret else None,
+        secret=setup,
+        uri=totp.provisioning_uri(str(setup), user.email) if setup else None,
         error=error,
     ), (422 if error else 200)

@@ -15,7 +15,10 @@ import hashlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -86,6 +89,18 @@ class RedisCounts:
         self._client.delete(name)
 
 
+Counts = MemoryCounts | RedisCounts
+T = TypeVar("T")
+
+
+def _get(counts: Counts, name: str, now: float) -> tuple[int, float]:
+    return counts.get(name, now)
+
+
+def _add(counts: Counts, name: str, now: float) -> None:
+    counts.add(name, now)
+
+
 class Throttle:
     def __init__(self, redis_url: str | None = None, *, backoff: float = 2.0, timeout: float = 2.0) -> None:
         self.backoff = backoff
@@ -97,15 +112,15 @@ class Throttle:
         )
         self._redis_down_until = 0.0
 
-    def _call(self, method: str, *args: object) -> object:
-        """Run ``method`` on Redis, or on the in-process counts while Redis is unreachable."""
+    def _call(self, action: Callable[[Counts], T]) -> T:
+        """Run ``action`` on Redis, or on the in-process counts while Redis is unreachable."""
         if self._redis is not None and time.monotonic() >= self._redis_down_until:
             try:
-                return getattr(self._redis, method)(*args)
+                return action(self._redis)
             except RedisError as exc:
                 log.warning("Redis unreachable for log-in throttling, counting in-process: %s", exc)
                 self._redis_down_until = time.monotonic() + REDIS_RETRY_SECONDS
-        return getattr(self._memory, method)(*args)
+        return action(self._memory)
 
     def delay(self, count: int, free: int) -> float:
         if count < free:
@@ -117,14 +132,14 @@ class Throttle:
         now = time.time() if now is None else now
         longest = 0.0
         for key in keys:
-            count, last = self._call("get", key.name, now)  # type: ignore[misc]
+            count, last = self._call(partial(_get, name=key.name, now=now))
             longest = max(longest, last + self.delay(count, key.free) - now)
         return int(longest + 0.999) if longest > 0 else 0
 
     def failed(self, keys: list[Key], now: float | None = None) -> None:
         now = time.time() if now is None else now
         for key in keys:
-            self._call("add", key.name, now)
+            self._call(partial(_add, name=key.name, now=now))
 
     def succeeded(self, key: Key) -> None:
-        self._call("clear", key.name)
+        self._call(lambda counts: counts.clear(key.name))

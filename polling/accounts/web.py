@@ -26,11 +26,11 @@ OPEN_BEFORE_SECOND_FACTOR = frozenset(
 def init_app(app: Flask) -> None:
     app.extensions["pulse.limits"] = Limits(
         Throttle(
-            app.config.get("REDIS_URL") or None,  # type: ignore[arg-type]
-            backoff=float(app.config.get("LOGIN_BACKOFF_SECONDS", 2)),  # type: ignore[arg-type]
-            timeout=float(app.config.get("REDIS_TIMEOUT", 2)),  # type: ignore[arg-type]
+            app.config.get("REDIS_URL") or None,
+            backoff=float(app.config.get("LOGIN_BACKOFF_SECONDS", 2)),
+            timeout=float(app.config.get("REDIS_TIMEOUT", 2)),
         ),
-        int(app.config.get("LOGIN_FREE_FAILURES", 5)),  # type: ignore[call-overload]
+        int(app.config.get("LOGIN_FREE_FAILURES", 5)),
     )
     login_manager.user_loader(_load_user)
     app.before_request(_load_api_user)
@@ -39,7 +39,7 @@ def init_app(app: Flask) -> None:
 
 
 def limits() -> Limits:
-    return current_app.extensions["pulse.limits"]  # type: ignore[no-any-return]
+    return current_app.extensions["pulse.limits"]
 
 
 def client_address() -> str:
@@ -76,7 +76,7 @@ def second_factor_required(user: User) -> bool:
     return user.role in current_app.config.get("SECOND_FACTOR_ROLES", ()) or user.totp_secret is not None
 
 
-def _require_second_factor():  # type: ignore[no-untyped-def]
+def _require_second_factor():
     if request.path.startswith("/api/") or request.endpoint in OPEN_BEFORE_SECOND_FACTOR:
         return None
     if not current_user.is_authenticated or not second_factor_required(current_user):
@@ -89,7 +89,7 @@ def _require_second_factor():  # type: ignore[no-untyped-def]
     raise Forbidden(_l("Set up and give your second factor (an authenticator code) first."))
 
 
-def _no_store(response):  # type: ignore[no-untyped-def]
+def _no_store(response):
     """Pages and API answers for a logged-in person show who they are: never cache them."""
     if g.get("api_user") is not None or (cookie.get(COOKIE_KEY) and current_user.is_authenticated):
         response.headers["Cache-Control"] = "no-store"
@@ -102,7 +102,7 @@ def start_session(user: User, *, second_factor: bool) -> None:
     key = sessions.start(
         db.get_session(),
         user,
-        hours=float(current_app.config.get("SESSION_HOURS", 12)),  # type: ignore[arg-type]
+        hours=float(current_app.config.get("SESSION_HOURS", 12)),
         user_agent=request.user_agent.string,
         second_factor=second_factor,
     )

@@ -6,7 +6,8 @@ account's live tokens, revoke any of them. Log-out everywhere and password chang
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from flask import current_app, g
 from flask.views import MethodView
@@ -38,7 +39,7 @@ def _caller() -> User:
     user = g.get("api_user")
     if user is None:
         raise NotAuthenticated(_l("Send a valid token as 'Authorization: Bearer <token>'."))
-    return user  # type: ignore[no-any-return]
+    return user
 
 
 def _issued(issued: sessions.IssuedToken) -> dict[str, object]:
@@ -47,14 +48,16 @@ def _issued(issued: sessions.IssuedToken) -> dict[str, object]:
 
 @tokens_bp.route("/tokens")
 class Tokens(MethodView):
-    decorators: ClassVar[list[object]] = [limiter.shared_limit(_login_limit, scope="login", methods=["POST"])]
+    decorators: ClassVar[list[Callable[..., Any]]] = [
+        limiter.shared_limit(_login_limit, scope="login", methods=["POST"])
+    ]
 
     @tokens_bp.arguments(TokenRequestSchema)
     @tokens_bp.response(201, TokenSchema)
     @tokens_bp.alt_response(401, description="Wrong e-mail address, password or authenticator code.")
     @tokens_bp.alt_response(403, description="E-mail not confirmed, or a second factor must be set up.")
     @tokens_bp.alt_response(429, description="Too many failed attempts: wait Retry-After seconds.")
-    def post(self, credentials: dict[str, str]):  # type: ignore[no-untyped-def]
+    def post(self, credentials: dict[str, str]):
         """Exchange e-mail and password (and authenticator code) for a bearer token valid an hour."""
         session = get_session()
         address = web.client_address()
@@ -82,7 +85,7 @@ class Tokens(MethodView):
 
     @tokens_bp.response(200, TokenInfoSchema(many=True))
     @tokens_bp.alt_response(401, description="No valid bearer token.")
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self):
         """The caller's live tokens, newest first."""
         user = _caller()
         current = sessions.token_row(get_session(), g.api_token)
@@ -101,7 +104,7 @@ class Tokens(MethodView):
 class TokenRenewal(MethodView):
     @tokens_bp.response(201, TokenSchema)
     @tokens_bp.alt_response(401, description="No valid bearer token.")
-    def post(self):  # type: ignore[no-untyped-def]
+    def post(self):
         """Trade the token this request is sent with for a new one; the old one stops working."""
         _caller()
         session = get_session()
@@ -115,7 +118,7 @@ class TokenRevocation(MethodView):
     @tokens_bp.response(204)
     @tokens_bp.alt_response(401, description="No valid bearer token.")
     @tokens_bp.alt_response(404, description="The caller has no token with this id.")
-    def post(self, token_id: int):  # type: ignore[no-untyped-def]
+    def post(self, token_id: int):
         """Revoke one of the caller's tokens (the current one too)."""
         user = _caller()
         session = get_session()
@@ -129,7 +132,7 @@ class TokenRevocation(MethodView):
 class Me(MethodView):
     @me_bp.response(200, MeSchema)
     @me_bp.alt_response(401, description="No valid bearer token.")
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self):
         """The caller's role, handle, country, specialty and verification status."""
         user = _caller()
         member = user.member

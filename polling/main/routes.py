@@ -15,7 +15,7 @@ bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
-def home():  # type: ignore[no-untyped-def]
+def home():
     """The member's feed, or the public landing page."""
     from polling.polls import service as polls
 
@@ -35,7 +35,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.post("/language")
-def set_language():  # type: ignore[no-untyped-def]
+def set_language():
     """Switch the interface language (remembered on the account when logged in)."""
     locale = request.form.get("locale", "")
     if locale in LANGUAGES:
@@ -47,13 +47,13 @@ def set_language():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/healthz")
-def healthz():  # type: ignore[no-untyped-def]
+def healthz():
     """Liveness: the process answers (touches neither the database nor Redis)."""
     return {"status": "ok"}
 
 
 @bp.get("/readyz")
-def readyz():  # type: ignore[no-untyped-def]
+def readyz():
     """Readiness: 200 when the database (and Redis, if configured) answer; 503 naming what is down."""
     checks = readiness(current_app.extensions["pulse.engine"], current_app.config.get("REDIS_URL"))
     ready = all(state == "ok" for state in checks.values())

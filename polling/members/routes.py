@@ -34,7 +34,7 @@ def _choices() -> dict[str, object]:
 
 @bp.route("/signup/physician", methods=["GET", "POST"])
 @limiter.shared_limit(lambda: str(current_app.config["SIGNUP_RATE_LIMIT"]), scope="signup", methods=["POST"])
-def signup():  # type: ignore[no-untyped-def]
+def signup():
     """Physician sign-up; the address is confirmed by e-mail, then the licence verified by staff."""
     errors: dict[str, list[object]] = {}
     message = None
@@ -57,7 +57,7 @@ def signup():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/membership/resubmit")
-def resubmit():  # type: ignore[no-untyped-def]
+def resubmit():
     """A rejected member sends corrected details for another review."""
     session = get_session()
     try:
@@ -73,25 +73,25 @@ def resubmit():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/membership")
-def status():  # type: ignore[no-untyped-def]
+def status():
     """The member's verification status, with the reason if rejected."""
     return render_template("members/status.html", member=current_user.member, errors={}, form={})
 
 
 @bp.get("/members/<handle>")
-def profile(handle: str):  # type: ignore[no-untyped-def]
+def profile(handle: str):
     """A verified member's public profile as peers see it."""
     return render_template("members/profile.html", member=service.peer_profile(get_session(), handle))
 
 
 @bp.get("/staff/verification")
-def queue():  # type: ignore[no-untyped-def]
+def queue():
     """The verification queue: pending members, oldest first."""
     return render_template("members/queue.html", members=service.pending_queue(get_session()))
 
 
 @bp.route("/staff/verification/<int(max=2147483647):member_id>", methods=["GET", "POST"])
-def review(member_id: int):  # type: ignore[no-untyped-def]
+def review(member_id: int):
     """Review one member: see the identity (logged), verify or reject with a reason."""
     session = get_session()
     errors: dict[str, list[object]] = {}
