@@ -152,8 +152,9 @@ def weight_summary(weights: Any) -> pd.Series:
 
 
 def _shares(values: pd.Series, weights: np.ndarray) -> pd.Series:
-    total = weights.sum()
-    return pd.Series(weights, index=values.index).groupby(values.to_numpy(), sort=False).sum() / total
+    total = float(weights.sum())
+    summed: pd.Series = pd.Series(weights, index=values.index).groupby(values.to_numpy(), sort=False).sum()
+    return summed / total
 
 
 def margin_table(

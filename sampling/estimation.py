@@ -412,16 +412,16 @@ def estimate(
         ci_method=used,
         df=df,
     )
-    frame.attrs = {
-        "variable": variable,
-        "statistic": statistic,
-        "variance": method,
-        "level": level,
-        "deff": DEFF_LABELS[deff],
-        "quantile": quantile,
-        "weighting": getattr(result, "method", "none"),
-        **attrs,
-    }
+    frame.attrs.update(
+        variable=variable,
+        statistic=statistic,
+        variance=method,
+        level=level,
+        deff=DEFF_LABELS[deff],
+        quantile=quantile,
+        weighting=getattr(result, "method", "none"),
+    )
+    frame.attrs.update(attrs)
     return frame
 
 

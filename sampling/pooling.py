@@ -158,13 +158,15 @@ def pool(
         totals = population_module.country_totals()
     else:
         totals = pd.Series({population_module.country_code(k): float(v) for k, v in dict(population).items()})
-    lacking = [c for c in frame_by_code if c not in totals.index or not totals[c] > 0]
+    known: dict[str, float] = {str(k): v for k, v in totals.astype(float).to_dict().items()}
+    counts = {c: known[c] for c in frame_by_code if c in known}
+    lacking = [c for c in frame_by_code if not counts.get(c, 0.0) > 0]
     if lacking:
         raise ValueError(
             f"no positive physician count for {', '.join(lacking)}: pass population={{country: count}}"
         )
-    grand = float(sum(totals[c] for c in frame_by_code))
-    shares = {c: float(totals[c]) / grand for c in frame_by_code}
+    grand = sum(counts.values())
+    shares = {c: counts[c] / grand for c in frame_by_code}
     base = _base_series(sample, weights)
     pooled = np.zeros(len(sample))
     results: dict[str, WeightingResult] = {}
@@ -183,7 +185,7 @@ def pool(
         "frames": dict(frames),
         "method": method,
         "country": country,
-        "population": {c: float(totals[c]) for c in frame_by_code},
+        "population": counts,
         "options": dict(options),
     }
     return PooledResult(

@@ -164,7 +164,7 @@ class Margin:
 
 
 @dataclass(frozen=True)
-class Targets(Mapping):
+class Targets(Mapping[str, dict[str, float]]):
     """A country's weighting targets: behaves as ``{variable: {level: share}}``.
 
     Attributes:
@@ -273,13 +273,18 @@ def _shipped_frame() -> pd.DataFrame:
         for pick in group[group["role"] != "complement"].itertuples():
             if variable == "total" and not pick.category:
                 continue
-            row = _pick(rows, file, source, year, pick.category)
-            values[pick.level] = values.get(pick.level, 0.0) + float(row[unit])
+            row = _pick(rows, str(file), str(source), str(year), str(pick.category))
+            values[str(pick.level)] = values.get(str(pick.level), 0.0) + float(row[unit])
             described.append(f"{pick.category!r} → {pick.level!r}")
             source_definition = row["definition"]
         for pick in group[group["role"] == "complement"].itertuples():
-            whole = 1.0 if unit == "share" else float(_pick(rows, file, source, year, pick.category)[unit])
-            values[pick.level] = whole - sum(values.values())
+            category = str(pick.category)
+            whole = (
+                1.0
+                if unit == "share"
+                else float(_pick(rows, str(file), str(source), str(year), category)[unit])
+            )
+            values[str(pick.level)] = whole - sum(values.values())
             described.append(
                 f"{pick.level!r} = {'1' if unit == 'share' else repr(pick.category)} minus the rest"
             )
@@ -378,7 +383,7 @@ def validate_frame(table: pd.DataFrame, origin: str = "frame") -> pd.DataFrame:
         line = i + 2
         where = f"{origin}, line {line}"
         try:
-            code = country_code(row.country)
+            code = country_code(str(row.country))
         except ValueError as exc:
             raise ValueError(f"{where}: {exc}") from None
         for column in ("variable", "level", "source", "year", "definition"):
@@ -418,7 +423,8 @@ def validate_frame(table: pd.DataFrame, origin: str = "frame") -> pd.DataFrame:
         seen[key] = line
         out.iat[i, 0], out.iat[i, 3], out.iat[i, 4] = code, count, share
     out["count"], out["share"] = out["count"].astype(float), out["share"].astype(float)
-    for (code, variable), part in out.groupby(["country", "variable"], sort=False):
+    for (country, margin), part in out.groupby(["country", "variable"], sort=False):
+        code, variable = str(country), str(margin)
         first = int(part.index[0]) + 2
         if part["count"].notna().any() and part["share"].notna().any():
             raise ValueError(

@@ -318,7 +318,7 @@ def replicate_weights(
         factors = _bootstrap_factors(design, replicates, seed)
         rscales = np.ones(replicates)
         sizes = np.array([rows.size for rows in design.stratum_rows()], dtype=float)
-        psu = 1 / np.mean(1 / sizes)  # R's psu.per.strata
+        psu = float(1 / np.mean(1 / sizes))  # R's psu.per.strata
         scale = psu / ((psu - 1) * (replicates - 1))
     df = _rank_df(factors.shape[1], design)
     base = design.base[:, None] * factors

@@ -61,7 +61,7 @@ def _object_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(uniques, dtype=object)
 
 
-def column_codes(series: pd.Series) -> tuple[np.ndarray, list]:
+def column_codes(series: pd.Series) -> tuple[np.ndarray, list[Any]]:
     """Integer codes of one column and the distinct values they index (-1: missing).
 
     Args:
@@ -84,8 +84,8 @@ def column_codes(series: pd.Series) -> tuple[np.ndarray, list]:
     if values is not None and values.dtype == object and values.flags.c_contiguous and len(values):
         codes, uniques = _object_codes(values)
         return codes, list(uniques)
-    codes, uniques = pd.factorize(series, sort=False)
-    return codes, list(uniques)
+    factorized, distinct = pd.factorize(series, sort=False)
+    return np.asarray(factorized), list(distinct)
 
 
 def _python_strings(dtype: Any) -> bool:
@@ -93,10 +93,10 @@ def _python_strings(dtype: Any) -> bool:
 
 
 def lookup_table(
-    uniques: list, index: Mapping[Hashable, int], mapping: Mapping[Any, Any] | None
+    uniques: list[Any], index: Mapping[Hashable, int], mapping: Mapping[Any, Any] | None
 ) -> np.ndarray:
     """Position in the target levels (``index``) of each distinct value, after ``collapse``; -1 if none."""
-    lut = np.empty(len(uniques), dtype=_smallest_int(len(index)))
+    lut: np.ndarray = np.empty(len(uniques), dtype=_smallest_int(len(index)))
     for i, value in enumerate(uniques):
         level = mapping.get(value, value) if mapping else value
         lut[i] = index.get(level, -1)

@@ -267,5 +267,5 @@ def expand(
     factor = np.divide(cell_w, cell_base, out=np.zeros_like(cell_w), where=cell_base > 0)
     if total is not None:
         factor *= total / cell_w.sum()
-    taken = factor[plan.cell_of]
-    return taken if base is None else base * taken
+    taken = np.asarray(factor[plan.cell_of], dtype=float)
+    return taken if base is None else np.asarray(base * taken)

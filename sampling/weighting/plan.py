@@ -193,8 +193,8 @@ class CellPlan:
 def _column_codes(
     sample: pd.DataFrame,
     column: str,
-    coded: dict[str, tuple[np.ndarray, list]] | None = None,
-) -> tuple[np.ndarray, list]:
+    coded: dict[str, tuple[np.ndarray, list[Any]]] | None = None,
+) -> tuple[np.ndarray, list[Any]]:
     """A column's codes and distinct values, coded once per call (``coded`` caches them by column)."""
     if coded is not None and column in coded:
         return coded[column]
@@ -216,9 +216,9 @@ def _column_codes(
 def margin_codes(
     sample: pd.DataFrame,
     key: MarginKey,
-    levels: list,
-    collapse: Mapping[str, Mapping],
-    coded: dict[str, tuple[np.ndarray, list]] | None = None,
+    levels: list[Any],
+    collapse: Mapping[str, Mapping[Any, Any]],
+    coded: dict[str, tuple[np.ndarray, list[Any]]] | None = None,
 ) -> np.ndarray:
     """Each respondent's position in ``levels`` for one margin (after ``collapse``).
 
@@ -268,7 +268,7 @@ def margin_codes(
                 "or recode one of its levels with collapse="
             )
         lut[i] = index[combo]
-    return lut[comb_codes]
+    return np.asarray(lut[comb_codes])
 
 
 def observed_cells(
@@ -279,7 +279,7 @@ def observed_cells(
     space = int(np.prod(sizes, dtype=np.float64))
     # 32-bit keys halve the memory traffic when the cell space allows it.
     dtype = np.int32 if space < 2**31 else np.int64
-    key = codes[0].astype(dtype)
+    key: np.ndarray = codes[0].astype(dtype)
     for c, size in zip(codes[1:], sizes[1:]):
         key *= size
         key += c
@@ -326,7 +326,7 @@ def build_plan(
         raise ValueError("the sample has no respondents")
     keys = tuple(targets.shares)
     levels = [list(targets.shares[k]) for k in keys]
-    coded: dict[str, tuple[np.ndarray, list]] = {}
+    coded: dict[str, tuple[np.ndarray, list[Any]]] = {}
     codes = [margin_codes(sample, k, lv, targets.collapse, coded) for k, lv in zip(keys, levels)]
     sizes = [len(lv) for lv in levels]
     cell_of, cell_levels, cell_count = observed_cells(codes, sizes, n)
