@@ -147,7 +147,7 @@ def compatible(member: Row, values: tuple[str, ...], year: int) -> bool:
 def eligible(d: Dump, vote: Vote, polls: Mapping[int, tuple[set[str], set[str]]]) -> list[Row]:
     """Verified members the poll targets, verified no later than the vote's day."""
     countries, specialties = polls[vote.poll_id]
-    out = []
+    out, unverified_then = [], 0
     for member in d.rows("members"):
         if member["status"] != "verified":
             continue
@@ -157,9 +157,23 @@ def eligible(d: Dump, vote: Vote, polls: Mapping[int, tuple[set[str], set[str]]]
             continue
         reviewed = _moment(member.get("reviewed_at"))
         if reviewed is not None and reviewed.date() > vote.time.date():
+            unverified_then += 1
             continue
         out.append(member)
+    if not out and unverified_then:  # data that cannot be (votes older than every verification):
+        return eligible_ignoring_verification_day(d, polls[vote.poll_id])  # drop that constraint
     return out
+
+
+def eligible_ignoring_verification_day(d: Dump, target: tuple[set[str], set[str]]) -> list[Row]:
+    countries, specialties = target
+    return [
+        m
+        for m in d.rows("members")
+        if m["status"] == "verified"
+        and (not countries or m["country"] in countries)
+        and (not specialties or m["specialty"] in specialties)
+    ]
 
 
 # --- attacks ----------------------------------------------------------------------------------------

@@ -189,3 +189,43 @@ def test_no_vote_is_linked_to_a_member_with_a_chance_above_one_in_k(app) -> None
     print(table)
     linked = [s for s in every + today if s.linked]
     assert not linked, table
+
+
+@pytest.mark.slow
+def test_report_exports_pass_the_k_rule_on_their_demographic_columns(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    from polling.polls import extract
+    from polling.polls.models import Poll
+    from polling.polls.service import state
+    from reports.build import build_context
+    from reports.inputs import check_responses
+    from reports.renderers import render_csv
+
+    _seed(app)
+    d = intruder.dump(app.extensions["pulse.engine"])
+    votes = {v.position: v for v in intruder.votes(d)}
+    join = intruder.demographic_join(d, list(votes.values()))
+    with app.app_context():
+        session = get_session()
+        closed = [p for p in session.scalars(select(Poll)) if state(p) == "closed"]
+        assert closed
+        for poll in closed:
+            cells = extract.vote_cells(session, poll)
+            # The export's input, one row per vote: every demographic combination in it is shared
+            # by at least k members who could have voted.
+            for row in cells.itertuples():
+                values = (row.country, row.specialty, row.sex, row.age_band, row.practice_band)
+                shared = {
+                    len(join[p]) for p, v in votes.items() if v.poll_id == poll.id and v.values == values
+                }
+                assert shared and min(shared) >= K, (values, shared)
+            meta = extract.poll_meta(poll)
+            context = build_context(
+                meta, check_responses(meta, extract.responses(cells, poll)), locale=("en",)
+            )
+            with render_csv(context, tmp_path / f"{poll.id}.csv").open(encoding="utf-8-sig") as handle:
+                handle.readline()  # the suppression note
+                rows = list(csv.DictReader(handle))
+            counts = [int(float(r["n"])) for r in rows if r["n"]]
+            assert counts and min(counts) >= 10  # cells under 10 respondents are withheld (blank)
