@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, NoAppException, with_appcontext
 
-from polling import create_app, migrate
+from polling import backup, create_app, migrate
+from polling.audit.service import record
 from polling.db import session_scope
 from polling.errors import InvalidInput
 from polling.respondents.keys import current_keys
@@ -41,7 +43,16 @@ def main() -> None:
 
 def init_app(app: Flask) -> None:
     """Add Pulse's commands to the app's CLI (``pulse ...`` and the tests' CLI runner)."""
-    for command in (db, verify_licence, create_account, seed_demo, report, worker):
+    for command in (
+        db,
+        verify_licence,
+        create_account,
+        seed_demo,
+        report,
+        worker,
+        backup_command,
+        restore_command,
+    ):
         app.cli.add_command(command)
 
 
@@ -232,3 +243,35 @@ def worker(burst: bool) -> None:
         raise click.ClickException("REDIS_URL is not set: without it jobs run inline and no worker is needed")
     connection = Redis.from_url(str(url))
     Worker([Queue(QUEUE, connection=connection)], connection=connection).work(burst=burst)
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(target: Path) -> None:
+    """Write the whole database to TARGET (SQLite copy or pg_dump custom format), readable by you only."""
+    try:
+        written = backup.backup(str(current_app.config["DATABASE_URL"]), target)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    with session_scope(current_app) as session:
+        record(session, "backup", subject=str(written)[:100], detail="backup written")
+    click.echo(f"Backup written to {written}.")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(source: Path, yes: bool) -> None:
+    """Replace the database with the backup in SOURCE (stop the app servers first)."""
+    if not yes:
+        click.confirm(f"Replace every row of the database with {source}?", abort=True)
+    current_app.extensions["pulse.engine"].dispose()
+    try:
+        backup.restore(str(current_app.config["DATABASE_URL"]), source)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    with session_scope(current_app) as session:
+        record(session, "backup", subject=str(source)[:100], detail="backup restored")
+    click.echo(f"Database restored from {source}.")

@@ -159,3 +159,38 @@ def test_seed_demo_refuses_production_unless_forced(database_url):
 
         assert _count(get_session(), User) == 0
     app.extensions["pulse.engine"].dispose()
+
+
+def test_backup_and_restore_round_trip(app, runner, tmp_path):
+    """Back up, change the database, restore: the backed-up state is back, on both databases."""
+    import stat
+
+    from polling.db import session_scope
+
+    assert (
+        runner.invoke(
+            args=["create-account", "staff", "kept@example.org", "--password", "correct horse battery"]
+        ).exit_code
+        == 0
+    )
+    target = tmp_path / "pulse.backup"
+    made = runner.invoke(args=["backup", str(target)])
+    assert made.exit_code == 0, made.output
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    runner.invoke(
+        args=["create-account", "staff", "later@example.org", "--password", "correct horse battery"]
+    )
+    app.extensions["pulse.engine"].dispose()
+    restored = runner.invoke(args=["restore", str(target), "--yes"])
+    assert restored.exit_code == 0, restored.output
+    with session_scope(app) as session:
+        emails = set(session.scalars(select(User.email)))
+    assert emails == {"kept@example.org"}
+
+
+def test_restore_refuses_a_file_that_is_not_a_backup(runner, tmp_path, database_url):
+    junk = tmp_path / "junk.backup"
+    junk.write_text("not a database")
+    answer = runner.invoke(args=["restore", str(junk), "--yes"])
+    assert answer.exit_code != 0
+    assert "failed" in answer.output or "not a Pulse SQLite backup" in answer.output
