@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from polling.accounts.models import ClientOrganisation, User
@@ -98,6 +99,7 @@ def test_weak_password_is_refused(runner, session):
     assert "--password: Choose a password of at least 10 characters." in result.output
 
 
+@pytest.mark.slow  # seeds the whole 5,000-member demo
 def test_seed_demo_twice_adds_nothing_the_second_time(runner, session):
     first = runner.invoke(args=["seed-demo", "--members", "120", "--seed", "7"])
     assert first.exit_code == 0, first.output
@@ -120,6 +122,7 @@ def test_seed_demo_twice_adds_nothing_the_second_time(runner, session):
     assert counts[3] > 100
 
 
+@pytest.mark.slow  # seeds the whole 5,000-member demo
 def test_demo_membership_is_skewed_against_the_population(runner, session):
     runner.invoke(args=["seed-demo", "--members", "600", "--seed", "3"])
     male = session.scalar(select(func.count()).select_from(MemberProfile).where(MemberProfile.sex == "male"))
@@ -138,6 +141,7 @@ def test_demo_accounts_can_log_in(runner, client):
         client.post("/logout")
 
 
+@pytest.mark.slow  # seeds the whole 5,000-member demo
 def test_demo_polls_are_open_and_closed_and_the_demo_logins_have_not_voted(runner, session):
     from polling.polls.service import state
 
