@@ -203,7 +203,7 @@ def seed_polls(session: Session, keys: RespondentKeys, *, seed: int) -> int:
                     "options_mask": options_mask(_answer(rng, spec, member, now.year)),
                 }
             )
-        order.shuffle(rows)  # type: ignore[arg-type]
+        order.shuffle(rows)
         if rows:
             session.execute(insert(Vote), rows)
         anonymity.release_steps(session, poll.id, every=1)  # the demo's history is all released

@@ -66,6 +66,7 @@ def _release_existing(connection: sa.Connection) -> None:
     """Live results of existing polls count every vote they have (they were shown already)."""
     live = sa.table("live_results", sa.column("poll_id"), sa.column("votes"), sa.column("cells", sa.JSON()))
     cells: dict[int, list[list[object]]] = defaultdict(list)
+    totals: dict[int, int] = defaultdict(int)
     for poll_id, *cell, n in connection.execute(
         sa.text(
             "SELECT poll_id, country, specialty, sex, age_band, practice_band, options_mask, COUNT(*) "
@@ -73,9 +74,10 @@ def _release_existing(connection: sa.Connection) -> None:
         )
     ):
         cells[poll_id].append([*cell, int(n)])
+        totals[poll_id] += int(n)
     for poll_id, rows in cells.items():
         connection.execute(
-            live.insert().values(poll_id=poll_id, votes=sum(int(r[-1]) for r in rows), cells=sorted(rows))  # type: ignore[arg-type]
+            live.insert().values(poll_id=poll_id, votes=totals[poll_id], cells=sorted(rows, key=repr))
         )
 
 
