@@ -262,6 +262,9 @@ COUNTRY_LABELS: dict[str, dict[str, str]] = {
     "ES": {"en": "Spain", "es": "España"},
 }
 assert set(COUNTRY_LABELS) == set(COUNTRIES)
+#: Respondents whose specialty was stored too coarsely for a group (generalised for anonymity).
+UNKNOWN_GROUP = "unknown"
+UNKNOWN_GROUP_LABEL = {"en": "Specialty group not recorded", "es": "Grupo de especialidad no registrado"}
 #: Votes whose country was not stored (generalised for anonymity) are weighted and shown apart.
 UNKNOWN_COUNTRY_LABEL = {"en": "Country not recorded", "es": "País no registrado"}
 
@@ -269,6 +272,8 @@ UNKNOWN_COUNTRY_LABEL = {"en": "Country not recorded", "es": "País no registrad
 def country_label(code: str) -> dict[str, str]:
     """A country's display names; votes stored without their country get a label of their own."""
     return COUNTRY_LABELS.get(code, UNKNOWN_COUNTRY_LABEL)
+
+
 ALL_LABEL = {"en": "All respondents", "es": "Todos los encuestados"}
 
 
@@ -459,9 +464,13 @@ def breakdown(
     if dimension == "country":
         column, keys, labels = "country", list(meta.countries), COUNTRY_LABELS
     else:
-        column, keys = "group", list(GROUPS)
-        labels = {g: {"en": en, "es": es} for g, (en, es) in GROUPS.items()}
+        column, keys = "group", [*GROUPS, UNKNOWN_GROUP]
+        labels = {g: {"en": en, "es": es} for g, (en, es) in GROUPS.items()} | {
+            UNKNOWN_GROUP: UNKNOWN_GROUP_LABEL
+        }
     values = sample[column].to_numpy()
+    if dimension == "specialty_group":  # every respondent in one row: the rows add up to the base
+        values = np.where(np.isin(values, list(GROUPS)), values, UNKNOWN_GROUP)
     present = [k for k in keys if (values == k).any()]
     test = len(present) > 1
     figures = _bases(
