@@ -92,7 +92,7 @@ def verify_licence(country: str, number: str) -> None:
 
 
 @click.command("create-account")
-@click.argument("role", type=click.Choice(["member", "client", "journalist", "staff"]))
+@click.argument("role", type=click.Choice(["member", "client", "journalist", "staff", "auditor"]))
 @click.argument("email")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--country")

@@ -180,3 +180,16 @@ def test_common_passwords_are_refused(client, password):
     answer = client.post("/signup/journalist", data={"email": "new@example.org", "password": password})
     assert answer.status_code == 422
     assert "list of common or leaked passwords" in answer.text
+
+
+def test_sign_up_and_reset_requests_are_throttled_per_address(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, SIGNUP_RATE_LIMIT="3 per hour")
+    client = app.test_client()
+    statuses = [
+        client.post(
+            "/signup/journalist", data={"email": f"probe{i}@example.org", "password": PASSWORD}
+        ).status_code
+        for i in range(4)
+    ]
+    assert statuses == [302, 302, 302, 429]
+    assert client.post("/password/forgot", data={"email": "x@example.org"}).status_code == 429

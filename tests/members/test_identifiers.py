@@ -81,3 +81,53 @@ def test_review_of_a_licence_already_held_cannot_double_claim(session, hasher):
     review(session, staff, member.id, decision="reject", reason="Not in the register.")
     holder = register_physician(session, hasher, physician_form(country="UK", licence_number="1111111"))
     assert holder.identity.licence_claim == "1111111"
+
+
+def test_migration_normalises_existing_identifiers_and_claims(tmp_path):
+    """Rows stored before migration 0006: fullwidth digits and e-mails become their normal form, a
+    rejected registration's licence is unclaimed, and a later duplicate of a held licence gets none."""
+    from sqlalchemy import create_engine, text
+
+    from polling import migrate
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    migrate.upgrade(url, "0005")
+    engine = create_engine(url)
+    with engine.begin() as db:
+        for user_id, email in ((1, "ＤＯＣ@Example.org"), (2, "two@example.org"), (3, "three@example.org")):
+            db.execute(
+                text(
+                    "INSERT INTO users (id, email, password_hash, role, created_at) "
+                    "VALUES (:i, :e, 'x', 'member', '2026-01-01 00:00:00')"
+                ),
+                {"i": user_id, "e": email},
+            )
+        for member_id, status, number in (
+            (1, "verified", "１２３４５６７"),
+            (2, "rejected", "7654321"),
+            (3, "pending", "1234567"),
+        ):
+            db.execute(
+                text(
+                    "INSERT INTO members (id, user_id, handle, country, specialty, sex, birth_year, licence_year, "
+                    "practice_setting, status, show_identity, created_at) VALUES (:m, :m, :h, 'UK', 'cardiology', "
+                    "'female', 1970, 1996, 'hospital', :s, 0, '2026-01-01 00:00:00')"
+                ),
+                {"m": member_id, "h": f"dr-old-{member_id}", "s": status},
+            )
+            db.execute(
+                text(
+                    "INSERT INTO member_identities (member_id, full_name, country, licence_number) "
+                    "VALUES (:m, 'Old Member', 'UK', :n)"
+                ),
+                {"m": member_id, "n": number},
+            )
+    migrate.upgrade(url)
+    with engine.connect() as db:
+        assert db.execute(text("SELECT email FROM users WHERE id = 1")).scalar() == "doc@example.org"
+        assert db.execute(text("SELECT count(*) FROM users WHERE email_verified_at IS NULL")).scalar() == 0
+        rows = db.execute(
+            text("SELECT member_id, licence_number, licence_claim FROM member_identities ORDER BY member_id")
+        ).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [(1, "1234567", "1234567"), (2, "7654321", None), (3, "1234567", None)]

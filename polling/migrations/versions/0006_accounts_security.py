@@ -123,6 +123,8 @@ def _renormalise(bind) -> None:  # type: ignore[no-untyped-def]
     from polling.accounts.service import normalise_email
     from polling.members.licences import normalise
 
+    # Accounts made before addresses were confirmed by e-mail count as confirmed: they keep logging in.
+    bind.execute(sa.text("UPDATE users SET email_verified_at = created_at WHERE email_verified_at IS NULL"))
     seen: set[str] = set()
     for user_id, email in bind.execute(sa.text("SELECT id, email FROM users ORDER BY id")).all():
         new = normalise_email(email)
