@@ -8,9 +8,20 @@ from polling.audit.models import SecurityEvent
 from polling.db import Base
 from polling.idempotency import IdempotentAnswer
 from polling.jobs import JobRun
+from polling.ledger.models import LedgerEntry, LedgerTransaction, Payout
 from polling.members.models import IdentityAccess, MemberIdentity, MemberProfile
 from polling.polls.models import Poll, PollCountry, PollOption, PollSpecialty, Vote
 from polling.press.models import Report, ReportFile, TopicFollow
+from polling.surveys.models import (
+    QualityFlag,
+    QuotaCell,
+    Survey,
+    SurveyAnswer,
+    SurveyCountry,
+    SurveyHonorarium,
+    SurveyResponse,
+    SurveySpecialty,
+)
 
 metadata = Base.metadata
 
@@ -21,17 +32,28 @@ __all__ = [
     "IdempotentAnswer",
     "IdentityAccess",
     "JobRun",
+    "LedgerEntry",
+    "LedgerTransaction",
     "LoginSession",
     "MemberIdentity",
     "MemberProfile",
+    "Payout",
     "Poll",
     "PollCountry",
     "PollOption",
     "PollSpecialty",
+    "QualityFlag",
+    "QuotaCell",
     "Report",
     "ReportFile",
     "SecurityEvent",
     "StaffDuty",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyCountry",
+    "SurveyHonorarium",
+    "SurveyResponse",
+    "SurveySpecialty",
     "TopicFollow",
     "User",
     "Vote",
