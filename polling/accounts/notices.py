@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from flask import Flask, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from polling import mail
+from polling.accounts.models import User
 from polling.mail import Mail
 
 
@@ -113,3 +118,21 @@ def member_rejected(to: str, locale: str | None, reason: str, url: str) -> Mail:
                 url=url,
             ),
         )
+
+
+def new_proposal(to: str, locale: str | None, url: str) -> Mail:
+    with force_locale(_locale(locale)):
+        return Mail(
+            to,
+            _("A member proposed a poll"),
+            _("A member proposed a poll for Pulse. Review it at %(url)s", url=url),
+        )
+
+
+def notify_staff_of_proposal(app: Flask, session: Session) -> int:
+    """Mail every staff account that a member's poll proposal waits for review; how many were sent."""
+    url = str(app.config["PUBLIC_URL"]).rstrip("/") + url_for("polls.manage")
+    staff = session.execute(
+        select(User.email, User.locale).where(User.role == "staff", User.email != "system@pulse.invalid")
+    ).all()
+    return mail.deliver(app, [new_proposal(email, locale, url) for email, locale in staff])

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from polling.accounts.notices import notify_staff_of_proposal
 from polling.db import get_session
 from polling.errors import InvalidInput
 from polling.polls import labels, results, service
@@ -106,6 +107,7 @@ def propose():  # type: ignore[no-untyped-def]
         except InvalidInput as exc:
             errors = exc.fields
         else:
+            notify_staff_of_proposal(current_app, get_session())
             flash(_("Thank you: staff will review your proposal."))
             return redirect(url_for("polls.mine"))
     return render_template(

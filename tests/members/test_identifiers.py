@@ -131,3 +131,16 @@ def test_migration_normalises_existing_identifiers_and_claims(tmp_path):
         ).all()
     engine.dispose()
     assert [tuple(r) for r in rows] == [(1, "1234567", "1234567"), (2, "7654321", None), (3, "1234567", None)]
+
+
+def test_staff_are_mailed_when_a_member_proposes_a_poll(app, client, session, hasher, auth):
+    from tests.factories import poll_form
+
+    staff = make_user(session, hasher, "staff")
+    member = make_member(session, hasher)
+    auth.login(member.user.email)
+    answer = client.post("/polls/propose", data=poll_form())
+    assert answer.status_code == 302
+    mails = [m for m in app.extensions["pulse.outbox"] if m["To"] == staff.email]
+    assert [m["Subject"] for m in mails] == ["A member proposed a poll"]
+    assert "/staff/polls" in mails[0].get_content()
