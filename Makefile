@@ -17,7 +17,7 @@ run: $(STAMP)
 	@mkdir -p instance
 	$(DEV_ENV) $(BIN)/pulse db upgrade
 	$(DEV_ENV) $(BIN)/pulse seed-demo
-	@echo "Pulse is at http://127.0.0.1:5000 (Ctrl-C stops it)."
+	@echo "Pulse is at http://127.0.0.1:5000 (Ctrl-C stops it). E-mails it sends are written to instance/mail/."
 	$(DEV_ENV) $(BIN)/pulse run --host 127.0.0.1 --port 5000
 
 # Everything CI runs: the house rules (lint, format, types, import layers), then every test on
