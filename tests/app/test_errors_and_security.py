@@ -257,3 +257,21 @@ def test_the_sqlite_database_file_is_private(app, database_url):
     if not database_url.startswith("sqlite:///"):
         pytest.skip("SQLite only")
     assert stat.S_IMODE(Path(database_url.removeprefix("sqlite:///")).stat().st_mode) == 0o600
+
+
+def test_readiness_names_redis_when_it_is_down(database_url):
+    from tests.servers import free_port
+
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "s",
+            "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+            "REDIS_TIMEOUT": 0.5,
+        }
+    )
+    ready = app.test_client().get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json["database"] == "ok" and ready.json["redis"].startswith("unavailable")
+    assert "Retry-After" in ready.headers
+    app.extensions["pulse.engine"].dispose()
