@@ -151,6 +151,28 @@ def open_polls(session) -> dict[int, tuple[tuple[str, ...], list[int]]]:  # type
     return out
 
 
+def _coarsened(d: intruder.Dump, live: list[intruder.Vote], truth) -> str:  # type: ignore[no-untyped-def]
+    """Share of the live votes stored coarser than exact, per column (what the k rule cost them)."""
+    from sampling.codes import age_band, practice_band
+
+    members = {m["id"]: m for m in d.rows("members")}
+    coarser = [0] * 5
+    for vote in live:
+        m = members[truth(vote)]
+        year = vote.time.year
+        exact = (
+            m["country"],
+            m["specialty"],
+            m["sex"],
+            age_band(m["birth_year"], year),
+            practice_band(m["licence_year"], year),
+        )
+        for i, (a, b) in enumerate(zip(exact, vote.values)):
+            coarser[i] += a != b
+    shares = "/".join(f"{c / max(1, len(live)):.0%}" for c in coarser)
+    return f"live votes stored coarser than exact (country/specialty/sex/age/practice): {shares}"
+
+
 def _report(label: str, scores: list[intruder.Score]) -> str:
     lines = [f"--- {label}"]
     for s in scores:
@@ -186,6 +208,7 @@ def test_no_vote_is_linked_to_a_member_with_a_chance_above_one_in_k(app) -> None
     table = (
         _report(f"all {len(votes)} votes", every) + "\n" + _report(f"the day's {len(live)} live votes", today)
     )
+    table += "\n" + _coarsened(d, [v for v in votes if v.respondent_key in live], truth)
     print(table)
     linked = [s for s in every + today if s.linked]
     assert not linked, table
