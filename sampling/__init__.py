@@ -4,7 +4,10 @@ Pandas in, pandas out; results are frozen dataclasses. See ``sampling.weighting`
 methods, ``sampling.population`` for the reference frames, ``sampling.diagnostics`` for the
 Kish design effect Pulse reports everywhere, ``sampling.estimation`` for weighted estimates with
 design-based SEs, ``sampling.intervals`` for intervals and published precision figures, and
-``sampling.significance`` for Rao-Scott tests and domain differences.
+``sampling.significance`` for Rao-Scott tests and domain differences, ``sampling.replicates`` for
+JK1/JKn/bootstrap replicate weights (computed once per weighting result) and ``sampling.grouped``
+for estimates and linearised variances from group sums (a million respondents without an n × k
+matrix). Every function says which R survey call it reproduces and where it differs on purpose.
 """
 
 from __future__ import annotations

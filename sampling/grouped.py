@@ -16,6 +16,10 @@ thousand groups. A numeric variable adds the sums of ``y``, ``w·y``, ``w²·y``
   ``w²y²``.
 
 Memory is a few arrays of n integers and floats, whatever the number of levels and domains.
+
+Reference: the same numbers as R survey's ``svymean``/``svytotal``/``svyby`` (``svyrecvar``) after
+``rake``/``calibrate``/``postStratify``, to rounding; tested against R in
+``tests/sampling/test_r_agreement.py`` and ``test_r_gaps.py``.
 """
 
 from __future__ import annotations

@@ -378,6 +378,9 @@ def variance_of(thetas: Array, weights: ReplicateWeights) -> ReplicateVariance:
 
     Raises:
         ValueError: fewer than two replicates gave an estimate.
+
+    Reference: R survey ``svrVar(thetas, scale, rscales, mse = FALSE)``. Differs on purpose: the
+    bootstrap's scale uses the replicates that gave an estimate, per estimate.
     """
     valid = ~np.isnan(thetas)
     used = valid.sum(axis=0)
@@ -399,7 +402,11 @@ def variance_of(thetas: Array, weights: ReplicateWeights) -> ReplicateVariance:
 
 
 def replicate_cov(thetas: Array, weights: ReplicateWeights) -> Array:
-    """Replicate covariance matrix (k × k) of R × k replicate estimates (complete replicates only)."""
+    """Replicate covariance matrix (k × k) of R × k replicate estimates (complete replicates only).
+
+    Reference: the ``var`` attribute of R survey's ``svymean`` on a replicate design (``svrVar``),
+    which ``svychisq`` and ``svycontrast`` use.
+    """
     keep = ~np.isnan(thetas).any(axis=1)
     centred = thetas[keep] - thetas[keep].mean(axis=0)
     used = int(keep.sum())
