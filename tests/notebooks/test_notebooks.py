@@ -80,7 +80,7 @@ def test_press_release_walkthrough(monkeypatch: pytest.MonkeyPatch) -> None:
     assert re.search(
         r"\[all\] El \d+\s% de los médicos", text
     )  # a no-break space before %, as the RAE has it
-    assert "Weighting: Each country's respondents were raked" in text
+    assert "Weighting: Each country's respondents were weighted (raking)" in text
     assert re.search(r"report\.pdf: \d+ pages", text)
     first_page = outputs[-1]
-    assert "margin of error" in first_page and "physicians" in first_page
+    assert "credibility interval" in first_page and "physicians" in first_page
