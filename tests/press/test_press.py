@@ -14,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from polling.db import utcnow
-from tests.factories import closed_poll, make_poll, make_user
+from tests.factories import add_votes, closed_poll, make_poll, make_user
 
 
 @pytest.fixture
@@ -230,3 +230,14 @@ def test_feed_and_api_links_come_from_public_url_not_the_host_header(client, ses
     assert "evil.example" not in feed and f"https://pulse.example.org/press/{report_id}" in feed
     assert listed[0]["url"] == f"https://pulse.example.org/press/{report_id}"
     assert all(link.startswith("https://pulse.example.org/") for link in listed[0]["downloads"].values())
+
+
+def test_cli_report_build_refuses_an_open_poll_unless_it_is_a_preview(runner, session, hasher, tmp_path):
+    poll = make_poll(session, hasher, countries=["US"])
+    add_votes(session, poll, [("US", "family_medicine", "male", "35-44", 0, 40)])
+    refused = runner.invoke(args=["report", "build", str(poll.id), "--out", str(tmp_path / "no")])
+    assert refused.exit_code == 1 and "not closed" in refused.output and "--preview" in refused.output
+    assert not (tmp_path / "no").exists()
+    preview = runner.invoke(args=["report", "build", str(poll.id), "--out", str(tmp_path / "p"), "--preview"])
+    assert preview.exit_code == 0, preview.output
+    assert "PREVIEW" in preview.output and (tmp_path / "p" / "report.json").is_file()
