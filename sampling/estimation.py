@@ -351,6 +351,7 @@ def estimate(
     groups = grouped.group(design, est.domain, est.level, y)
     theta = grouped.estimates(groups, est.columns, statistic)
     figures = grouped.domain_figures(groups, est.columns)
+    logit_se: Array | None = None
     if method == "linearization" and design.calibrated is not None:
         # Weights changed after raking (R's trimWeights): the backfitting divides by the raked
         # weights, not the final ones, so the respondents of a cell no longer share a residual.
@@ -365,8 +366,18 @@ def estimate(
     else:
         rw = replicate_weights(sample, result, design, method=method, replicates=replicates, seed=seed)
         sums = grouped.replicate_sums(groups, rw.weights, y)
-        info = variance_of(grouped.estimates(groups, est.columns, statistic, sums), rw)
+        thetas = grouped.estimates(groups, est.columns, statistic, sums)
+        info = variance_of(thetas, rw)
         var, df = info.variance, np.full(theta.shape, info.df)
+        if est.proportion and statistic == "mean":
+            # R's logit interval on a replicate design refits the GLM per replicate: the variance
+            # of the replicates' logits, not the delta method's.
+            with np.errstate(invalid="ignore", divide="ignore"):
+                logits = np.log((thetas + shift) / (1 - thetas - shift))
+            logits[~np.isfinite(logits)] = np.nan
+            logits[:, (~np.isnan(logits)).sum(axis=0) < 2] = 0.0  # p of 0 or 1: no logit interval
+            with np.errstate(invalid="ignore"):
+                logit_se = np.sqrt(variance_of(logits, rw).variance)
         attrs = {"replicates": info.replicates, "replicates_dropped": info.dropped}
     theta = theta + shift
     se = np.sqrt(var)
@@ -392,6 +403,19 @@ def estimate(
     if proportion_ci:
         intervals = proportion_interval(theta, se, n, method=interval, level=level, df=df, fallback_n=kish_n)
         low, high = intervals.ci_low.to_numpy(), intervals.ci_high.to_numpy()
+        if interval == "logit" and logit_se is not None:
+            refit = proportion_interval(
+                theta,
+                logit_se * theta * (1 - theta),
+                n,
+                method="logit",
+                level=level,
+                df=df,
+                fallback_n=kish_n,
+            )
+            inner = (theta > 0) & (theta < 1) & (se > 0)
+            low = np.where(inner, refit.ci_low.to_numpy(), low)
+            high = np.where(inner, refit.ci_high.to_numpy(), high)
         n_eff, used = intervals.n_eff.to_numpy(), intervals.ci_method.to_numpy()
     else:
         low, high = mean_interval(theta, se, df, level=level)

@@ -244,3 +244,10 @@ def test_jeffreys_interval_at_the_effective_n(variable, sample, raked, gaps):
     row = estimate(sample, raked, variable, ci="jeffreys").iloc[0]
     assert row.ci_method == "jeffreys"
     assert rel([row.ci_low, row.ci_high], gaps["jeffreys"][variable]) < 1e-6
+
+
+def test_replicate_logit_interval_of_a_level_nobody_chose(sample, raked):
+    part = sample.iloc[:200].assign(none=0)
+    result = sampling.rake(part, json.loads((HERE / "targets.json").read_text()), weights="base_weight")
+    row = estimate(part, result, "none", variance="jackknife").iloc[0]
+    assert row.estimate == 0 and row.ci_low == 0 and row.ci_method == "beta"
