@@ -26,6 +26,7 @@ Reading results is limited per member (:data:`RESULTS_RATE_LIMIT`).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -36,7 +37,8 @@ import pandas as pd
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from limits import parse
-from sqlalchemy import delete, exists, func, or_, select, text
+from sqlalchemy import Connection, delete, event, exists, func, or_, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from polling.accounts.models import ApiToken, LoginSession, User
@@ -268,13 +270,12 @@ def release_steps(session: Session, poll_id: int, *, every: int = K) -> int:
     """After a vote is stored: release the poll's votes to live results once ``every`` new ones are in.
 
     Returns how many votes the release added (0: none). The poll's row is locked first, so two votes
-    stored at once cannot make a release of one vote. On PostgreSQL the votes table is then
-    rewritten in the order of its random ids (CLUSTER): rows are otherwise stored in the order they
-    were inserted, which a dump would show.
+    stored at once cannot make a release of one vote. On PostgreSQL the votes table is rewritten in
+    the order of its random ids once the vote is committed (:func:`_reorder_after_commit`).
     """
     session.execute(select(Poll.id).where(Poll.id == poll_id).with_for_update())
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("CLUSTER votes USING pk_votes"))
+        event.listen(session, "after_commit", _reorder_after_commit, once=True)
     total = session.scalar(select(func.count()).select_from(Vote).where(Vote.poll_id == poll_id)) or 0
     live = session.get(LiveResult, poll_id)
     released = live.votes if live is not None else 0
@@ -291,6 +292,24 @@ def release_steps(session: Session, poll_id: int, *, every: int = K) -> int:
         live.votes, live.cells = total, cells
     session.flush()
     return total - released
+
+
+def _reorder_after_commit(session: Session) -> None:
+    """Rewrite PostgreSQL's votes table in random-id order (CLUSTER), in a transaction of its own.
+
+    PostgreSQL stores rows in the order they were inserted, and a dump lists them so; SQLite stores
+    this table in id order, which is random. Run after the vote's commit, so that it holds no other
+    lock while it waits for the table (waiting inside the vote's transaction would deadlock two
+    voters). Best effort: if it times out, the next vote rewrites the table.
+    """
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("CLUSTER votes USING pk_votes"))
+            connection.commit()
+    except DBAPIError as exc:  # a statement timeout under a long report query: the next vote retries
+        logging.getLogger(__name__).warning("votes not reordered: %s", exc)
 
 
 def live_cells(session: Session, poll_id: int) -> pd.DataFrame:
