@@ -90,7 +90,7 @@ def build_context(
     everyone = figures.everyone
     in_pool = votes[votes["country"].isin(pool)]
     counts = {"all": int(in_pool["specialty"].nunique())}
-    counts.update({c: int(n) for c, n in votes.groupby("country")["specialty"].nunique().items()})
+    counts.update({str(c): int(n) for c, n in votes.groupby("country")["specialty"].nunique().items()})
     sentences = press_sentences(meta, top, countries, counts, locales=tuple(locale), statements=statements)
     shown = {row.key: not row.withheld for row in countries.rows}
     pool_total = sum(c.population for c in everyone.countries if c.country in pool) or 1.0

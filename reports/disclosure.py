@@ -9,6 +9,7 @@ why, data processing and quality control, limitations.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from reports import numbers, wording
 from reports.inputs import PollMeta, Release
@@ -86,6 +87,7 @@ def _names(codes: tuple[str, ...] | list[str], locale: str) -> str:
     return wording._join([country_label(c)[locale] for c in codes], locale)
 
 
+@lru_cache(maxsize=256)
 def _source_name(country: str, variable: str, source: str, year: str) -> str:
     """A source as a reader cites it: "AAMC 2022 Physician Specialty Data Report (data of 2021)"."""
     try:

@@ -200,21 +200,34 @@ def svgs(figs: list[go.Figure]) -> list[str]:
         return []
     import kaleido
 
-    _start_server()
-    with tempfile.TemporaryDirectory() as folder:
-        paths = [Path(folder) / f"chart-{i}.svg" for i in range(len(figs))]
-        kaleido.write_fig_from_object_sync(
-            [
-                {
-                    "fig": fig,
-                    "path": str(path),
-                    "opts": {"format": "svg", "width": fig.layout.width, "height": fig.layout.height},
-                }
-                for fig, path in zip(figs, paths)
-            ]
-        )
-        texts = [path.read_text(encoding="utf-8") for path in paths]
-    return [text[text.index("<svg") :] for text in texts]
+    keys = [fig.to_json() for fig in figs]
+    missing = list(dict.fromkeys(k for k in keys if k not in _DRAWN))
+    if missing:
+        _start_server()
+        todo = [figs[keys.index(k)] for k in missing]
+        with tempfile.TemporaryDirectory() as folder:
+            paths = [Path(folder) / f"chart-{i}.svg" for i in range(len(todo))]
+            kaleido.write_fig_from_object_sync(
+                [
+                    {
+                        "fig": fig,
+                        "path": str(path),
+                        "opts": {"format": "svg", "width": fig.layout.width, "height": fig.layout.height},
+                    }
+                    for fig, path in zip(todo, paths)
+                ]
+            )
+            texts = [path.read_text(encoding="utf-8") for path in paths]
+        for key, text in zip(missing, texts):
+            _DRAWN[key] = text[text.index("<svg") :]
+            while len(_DRAWN) > _DRAWN_SIZE:
+                _DRAWN.pop(next(iter(_DRAWN)))
+    return [_DRAWN[k] for k in keys]
+
+
+#: Recently drawn SVGs by figure JSON: a report's PDF, HTML and page fragment share their charts.
+_DRAWN: dict[str, str] = {}
+_DRAWN_SIZE = 64
 
 
 def svg(fig: go.Figure) -> str:

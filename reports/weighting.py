@@ -359,7 +359,7 @@ def weight_poll(responses: pd.DataFrame, specialties: tuple[str, ...] | None = N
     options = [c for c in responses.columns if c.startswith("option:")]
     sample = pd.concat(
         [
-            cached.sample.drop(columns=[c for c in cached.sample if c.startswith("option:")]),
+            cached.sample.drop(columns=[c for c in cached.sample.columns if str(c).startswith("option:")]),
             responses[options],
         ],
         axis=1,
@@ -393,7 +393,7 @@ def _weight(responses: pd.DataFrame, specialties: tuple[str, ...] | None) -> Pol
     pooled = pooling.pool(
         sample,
         frames,
-        population={c: float(totals[c]) for c in frames},
+        population={c: float(totals.to_dict()[c]) for c in frames},
         method="rake",
         tol=SETTINGS["tol"],
         max_iter=SETTINGS["max_iter"],
