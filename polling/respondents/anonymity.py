@@ -342,8 +342,8 @@ def check_results_read(reader: User | None) -> None:
 
 # --- member activity ----------------------------------------------------------------------------
 
-#: How long an API token row is kept once expired: not at all (the member's own list shows live ones).
-TOKEN_RETENTION = timedelta(0)
+#: Expired API tokens are kept until the day after the day they were created, then purged.
+TOKEN_RETENTION = timedelta(days=1)
 
 
 def activity_day(moment: datetime) -> datetime:
@@ -361,12 +361,15 @@ def login_month(moment: datetime) -> datetime:
 
 
 def purge_expired_tokens(session: Session, now: datetime) -> int:
-    """Delete API tokens expired more than :data:`TOKEN_RETENTION` ago; how many were deleted.
+    """Delete expired API tokens created before yesterday; how many were deleted.
 
-    A token row records when its member used the API; kept for ever they would be a history of
-    log-ins to line up with votes.
+    Kept for ever, token rows would be a history of API log-ins to line up with votes. They are
+    purged a whole day at a time, never within the day after their own: the crowd a vote of day D
+    is stored against counts the members who came in on D (:func:`poll_crowd`), and purging only
+    some of D's tokens would leave an intruder a smaller crowd than that.
     """
-    result = session.execute(delete(ApiToken).where(ApiToken.expires_at < now - TOKEN_RETENTION))
+    cutoff = activity_day(now) - TOKEN_RETENTION
+    result = session.execute(delete(ApiToken).where(ApiToken.expires_at < now, ApiToken.created_at < cutoff))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

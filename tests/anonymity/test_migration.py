@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from polling import migrate
 
@@ -96,3 +96,24 @@ def test_existing_votes_are_made_anonymous(tmp_path: Path) -> None:
         assert [t.id for t in tokens] == [2]  # the long-expired token is gone
         assert str(tokens[0].created_at)[11:19] == "00:00:00"
     engine.dispose()
+
+
+def test_expired_tokens_go_a_whole_day_at_a_time(app, session, hasher) -> None:  # type: ignore[no-untyped-def]
+    from polling.accounts.models import ApiToken
+    from polling.respondents.anonymity import activity_day, purge_expired_tokens
+    from tests.factories import make_member
+
+    user = make_member(session, hasher).user
+    today = activity_day(NOW)
+    for n, (created, expires) in enumerate(
+        (
+            (today - timedelta(days=3), today - timedelta(days=3) + timedelta(hours=1)),  # goes
+            (today - timedelta(hours=20), today - timedelta(hours=19)),  # yesterday's: kept a day more
+            (today + timedelta(minutes=1), today + timedelta(minutes=61)),  # today's, maybe expired: kept
+        )
+    ):
+        session.add(ApiToken(user_id=user.id, token_hash=f"{n:064d}", created_at=created, expires_at=expires))
+    session.commit()
+    assert purge_expired_tokens(session, today + timedelta(hours=23)) == 1
+    session.commit()
+    assert len(session.scalars(select(ApiToken)).all()) == 2

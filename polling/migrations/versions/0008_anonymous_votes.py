@@ -147,8 +147,9 @@ def _member_activity(connection: sa.Connection) -> None:
         sa.column("created_at", moment),
         sa.column("expires_at", moment),
     )
-    cutoff = datetime.now(UTC) - TOKEN_RETENTION
-    connection.execute(tokens.delete().where(tokens.c.expires_at < cutoff))
+    now = datetime.now(UTC)
+    cutoff = _midnight(now) - TOKEN_RETENTION
+    connection.execute(tokens.delete().where(tokens.c.expires_at < now, tokens.c.created_at < cutoff))
     for row_id, last_login in connection.execute(
         sa.select(users.c.id, users.c.last_login_at).where(users.c.last_login_at.is_not(None))
     ).all():
