@@ -35,11 +35,14 @@ from typing import Any
 import pandas as pd
 
 from sampling.codes import AGE_BANDS, AGE_BANDS_55, COUNTRIES, SEXES
-from sampling.taxonomy import SPECIALTIES, group_of, is_general_practice
+from sampling.schemes import DATA_DIR as DATA_DIR
+from sampling.schemes import collapse_age_band as collapse_age_band
+from sampling.schemes import recode, scheme_for
+from sampling.schemes import specialty_schemes as specialty_schemes
 
-DATA_DIR = Path(__file__).parent / "data"
 FRAME_COLUMNS = ("country", "variable", "level", "count", "share", "source", "year", "definition")
 VARIABLES = ("specialty", "sex", "age_band", "years_in_practice_band")
+
 
 _ALIASES = {
     "USA": "US",
@@ -66,87 +69,6 @@ def country_code(country: str) -> str:
         if any(name.upper() == key for _, name in known.names):
             return code
     raise ValueError(f"unknown country {country!r}: use one of {', '.join(COUNTRIES)} or their names")
-
-
-@lru_cache(maxsize=1)
-def specialty_schemes() -> dict[str, dict[str, str]]:
-    """Collapsing maps from canonical specialty codes to each frame scheme's levels.
-
-    Schemes: "canonical" (identity), "gp_specialist" and "gp_other" (general practice against the
-    rest, as in Canada, South Africa, Mexico and the UK GP register), "group" (taxonomy groups),
-    "au_mba" (Medical Board of Australia specialist registrations), "ie_mc2009" (Irish specialist
-    register divisions). The last two are in ``data/specialty_schemes.csv``.
-    """
-    table = pd.read_csv(DATA_DIR / "specialty_schemes.csv", dtype=str)
-    gp = {c: "general_practice" if is_general_practice(c) else "specialist" for c in SPECIALTIES}
-    schemes = {
-        "canonical": {c: c for c in SPECIALTIES},
-        "gp_specialist": gp,
-        "gp_other": {c: "other" if v == "specialist" else v for c, v in gp.items()},
-        "group": {c: group_of(c) for c in SPECIALTIES},
-    }
-    for column in ("au_mba", "ie_mc2009"):
-        schemes[column] = dict(zip(table["code"], table[column]))
-    return schemes
-
-
-def _age_schemes() -> dict[str, dict[str, str]]:
-    return {
-        "pulse": {b: b for b in AGE_BANDS},
-        "under_55": {b: ("under 55" if b in AGE_BANDS[:3] else "55 and over") for b in AGE_BANDS},
-    }
-
-
-def _scheme_for(variable: str, levels: set[str]) -> tuple[str | None, dict[str, str]]:
-    """The first scheme whose levels include all of ``levels`` (None and {} if no scheme applies)."""
-    if variable == "specialty":
-        candidates = specialty_schemes()
-    elif variable == "age_band":
-        candidates = _age_schemes()
-    else:
-        return None, {}
-    for name, mapping in candidates.items():
-        if levels <= set(mapping.values()):
-            return name, mapping
-    return "", {}
-
-
-def collapse_age_band(series: pd.Series, bands: str = "under_55") -> pd.Series:
-    """Recode Pulse's age bands to a source's coarser bands.
-
-    Args:
-        series: respondents' ``age_band`` in :data:`AGE_BANDS`.
-        bands: "under_55" ('under 55'/'55 and over') or "pulse" (unchanged).
-
-    Returns:
-        The recoded Series (values already in the coarse bands pass through).
-
-    Raises:
-        ValueError: an unknown scheme or a value that is not one of Pulse's bands.
-
-    Example:
-        >>> collapse_age_band(pd.Series(["35-44", "65 and over"])).tolist()
-        ['under 55', '55 and over']
-
-    Reference: US AAMC and Irish Medical Council publish only under/over 55.
-    """
-    schemes = _age_schemes()
-    if bands not in schemes:
-        raise ValueError(f"bands={bands!r}: use one of {', '.join(schemes)}")
-    return _recode(series, schemes[bands], "age_band")
-
-
-def _recode(series: pd.Series, mapping: Mapping[str, str], variable: str) -> pd.Series:
-    known = set(mapping) | set(mapping.values())
-    bad = sorted({v for v in series.dropna().unique() if v not in known}, key=str)
-    if bad:
-        raise ValueError(
-            f"{variable} has values {bad[:5]} outside the frame's coding: use canonical codes "
-            f"(sampling.taxonomy) or Pulse's bands {AGE_BANDS}"
-            if variable == "age_band"
-            else f"{variable} has values {bad[:5]} that are not canonical codes of sampling.taxonomy"
-        )
-    return series.map(lambda v: mapping.get(v, v))
 
 
 @dataclass(frozen=True)
@@ -218,7 +140,7 @@ class Targets(Mapping[str, dict[str, float]]):
         margin = self.margins.get(variable)
         if margin is None:
             raise KeyError(f"{self.country} has no {variable!r} margin to recode to")
-        return _recode(series, margin.collapse_map, variable) if margin.collapse_map else series.copy()
+        return recode(series, margin.collapse_map, variable) if margin.collapse_map else series.copy()
 
     def sources(self) -> pd.DataFrame:
         """One row per margin: variable, levels, source, year, definition (for methods notes)."""
@@ -405,7 +327,7 @@ def validate_frame(table: pd.DataFrame, origin: str = "frame") -> pd.DataFrame:
             raise ValueError(f"{where}: a total must be a count")
         if variable == "sex" and level not in SEXES:
             raise ValueError(f"{where}: sex level {level!r} must be 'female' or 'male'")
-        if variable in ("specialty", "age_band") and _scheme_for(variable, {level})[0] == "":
+        if variable in ("specialty", "age_band") and scheme_for(variable, {level})[0] == "":
             hint = (
                 (
                     "a canonical code (sampling.taxonomy), a taxonomy group, 'general_practice'/'specialist'/'other' "
@@ -437,7 +359,7 @@ def validate_frame(table: pd.DataFrame, origin: str = "frame") -> pd.DataFrame:
             )
         if variable == "total" and len(part) > 1:
             raise ValueError(f"{origin}, line {int(part.index[1]) + 2}: a second total for {code}; keep one")
-        if variable in ("specialty", "age_band") and _scheme_for(variable, set(part["level"]))[0] == "":
+        if variable in ("specialty", "age_band") and scheme_for(variable, set(part["level"]))[0] == "":
             raise ValueError(
                 f"{origin}, line {first}: {variable} levels for {code} mix codings "
                 "(for example canonical codes with coarse groups); use one coding per margin"
@@ -507,7 +429,7 @@ def targets(
         values = counts if has_counts else part["share"].astype(float)
         levels = [str(v) for v in part["level"]]
         shares = dict(zip(levels, (values / values.sum()).tolist()))
-        scheme, mapping = _scheme_for(variable, set(levels))
+        scheme, mapping = scheme_for(variable, set(levels))
         identity = scheme in ("canonical", "pulse", None, "")
         margins[variable] = Margin(
             variable=variable,
