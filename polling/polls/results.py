@@ -9,6 +9,7 @@ weighted once.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,6 @@ from polling.accounts.models import User
 from polling.errors import Forbidden
 from polling.polls import extract, service
 from polling.polls.models import Poll, Vote
-from polling.press.models import Report
 from polling.respondents import anonymity
 from polling.respondents.keys import RespondentKeys
 from reports.build import poll_figures
@@ -166,15 +166,20 @@ def may_see(session: Session, keys: RespondentKeys, user: User | None, poll: Pol
     return service.state(poll) == "closed" and report_published(session, poll.id)
 
 
+#: Whether a closed poll's results are released to the public; the press room registers its
+#: check (a published report), so that polls need not import the press room.
+_RELEASE_CHECKS: list[Callable[[Session, int], bool]] = []
+
+
+def release_check(check: Callable[[Session, int], bool]) -> Callable[[Session, int], bool]:
+    """Register a function telling whether a closed poll's results are public (decorator)."""
+    _RELEASE_CHECKS.append(check)
+    return check
+
+
 def report_published(session: Session, poll_id: int) -> bool:
-    """Whether the poll's report is published in the press room now."""
-    return bool(
-        session.scalar(
-            select(func.count())
-            .select_from(Report)
-            .where(Report.poll_id == poll_id, Report.status == "published")
-        )
-    )
+    """Whether some registered check releases the poll's results (its report is published)."""
+    return any(check(session, poll_id) for check in _RELEASE_CHECKS)
 
 
 def require_access(session: Session, keys: RespondentKeys, user: User | None, poll: Poll) -> None:

@@ -14,14 +14,14 @@ from pathlib import Path
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from polling import jobs, policies
 from polling.accounts.models import User
 from polling.db import utcnow
 from polling.errors import Conflict, Forbidden, InvalidInput, NotFound
-from polling.polls import extract
+from polling.polls import extract, results
 from polling.polls import service as polls
 from polling.polls.labels import state_name
 from polling.polls.models import TOPICS
@@ -172,6 +172,18 @@ def withdraw(session: Session, staff: User, report_id: int) -> Report:
         raise Conflict(_l("Only a published report can be withdrawn."))
     report.status, report.withdrawn_at = "withdrawn", utcnow()
     return report
+
+
+@results.release_check
+def report_published(session: Session, poll_id: int) -> bool:
+    """A closed poll's results are public while its report is published."""
+    return bool(
+        session.scalar(
+            select(func.count())
+            .select_from(Report)
+            .where(Report.poll_id == poll_id, Report.status == "published")
+        )
+    )
 
 
 def get_report(session: Session, report_id: int) -> Report:
