@@ -41,6 +41,7 @@ def poll_meta(poll: Poll) -> PollMeta:
         opens_at=poll.opens_at,
         closes_at=poll.closes_at,
         topic=poll.topic,
+        exclusive=tuple(str(o.id) for o in poll.options if o.exclusive),
     )
 
 

@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -131,6 +132,8 @@ class PollOption(Base):
     # <say collaborating through a global network would help them>". Not shown to voters.
     statement_en: Mapped[str | None] = mapped_column(String(300))
     statement_es: Mapped[str | None] = mapped_column(String(300))
+    # An option that cannot be combined with others in a multiple-choice poll ("None of these").
+    exclusive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     poll: Mapped[Poll] = relationship(back_populates="options")
 
