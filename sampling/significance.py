@@ -38,7 +38,8 @@ class RaoScottTest:
             mean generalised design effect).
         df: numerator degrees of freedom (d₀ for "F", (r−1)(c−1) for "Chisq").
         ddf: denominator degrees of freedom for "F" (d₀·ν, ν = n − 1, or n less the number of
-            countries for a pooled result), None for "Chisq".
+            countries for a pooled result, or the replicate design's rank − 1 with replicate
+            variances), None for "Chisq".
         p_value: the p-value.
         pearson: Pearson's X² of the weighted table scaled to the sample size, uncorrected.
         mean_deff: mean generalised design effect δ̄ (the eigenvalues of Δ).
@@ -208,8 +209,8 @@ class DomainDifference:
         estimate: mean in ``first`` minus mean in ``second``.
         se: linearised standard error of the difference (covariance between domains included).
         statistic: estimate / se.
-        df: degrees of freedom, the design's less one (n − 2 unless pooled), as
-            ``summary(svyglm(y ~ by))``.
+        df: degrees of freedom, the design's less one (n − 2 unless pooled; the replicate
+            design's rank − 2 with replicate variances), as ``summary(svyglm(y ~ by))``.
         p_value: two-sided p-value from t(df).
         ci_low: lower confidence bound.
         ci_high: upper confidence bound.
