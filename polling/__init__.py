@@ -113,12 +113,15 @@ def _register_blueprints(app: Flask) -> None:
     from polling.clients.api import bp as clients_api_bp
     from polling.clients.routes import bp as clients_bp
     from polling.extensions import api, csrf
+    from polling.ledger.routes import bp as ledger_bp
     from polling.main.routes import bp as main_bp
     from polling.members.routes import bp as members_bp
     from polling.polls.api import bp as polls_api_bp
     from polling.polls.routes import bp as polls_bp
     from polling.press.api import bp as press_api_bp
     from polling.press.routes import bp as press_bp
+    from polling.surveys.api import bp as surveys_api_bp
+    from polling.surveys.routes import bp as surveys_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -127,7 +130,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(members_bp)
     app.register_blueprint(polls_bp)
     app.register_blueprint(press_bp)
+    app.register_blueprint(surveys_bp)
+    app.register_blueprint(ledger_bp)
     app.register_blueprint(clients_bp)
-    for bp in (tokens_bp, me_bp, polls_api_bp, press_api_bp, clients_api_bp):
+    for bp in (tokens_bp, me_bp, polls_api_bp, press_api_bp, clients_api_bp, surveys_api_bp):
         csrf.exempt(bp)  # the API authenticates with bearer tokens, never cookies
         api.register_blueprint(bp, url_prefix="/api/v1")

@@ -18,12 +18,16 @@ bp = Blueprint("main", __name__)
 def home():
     """The member's feed, or the public landing page."""
     from polling.polls import service as polls
+    from polling.respondents.keys import current_keys
+    from polling.surveys import service as surveys
 
     member = current_user.member if current_user.is_authenticated else None
     session = get_session()
-    open_polls = polls.feed(session, member) if member is not None and member.status == "verified" else []
+    verified = member is not None and member.status == "verified"
+    open_polls = polls.feed(session, member) if verified else []
+    paid = surveys.for_member(session, current_keys(), member) if verified else []
     return render_template(
-        "main/home.html", member=member, polls=open_polls, closed=polls.recently_closed(session)
+        "main/home.html", member=member, polls=open_polls, closed=polls.recently_closed(session), surveys=paid
     )
 
 

@@ -160,6 +160,8 @@ def _number(value: Any, decimals: int) -> float | int:
 def check_answer(question: ShownQuestion, value: Any) -> tuple[Any, object | None]:
     """(canonical value, None) or (None, why the answer is refused, in the request's language)."""
     spec, kind = question.spec, question.type
+    if not _plain(kind, value):
+        return None, _SHAPES.get(kind, _l("Give a single value."))
     codes = [o["code"] for o in spec.get("options") or []]
     if kind == "single":
         return (value, None) if value in codes else (None, _l("Choose one of the options."))
@@ -192,6 +194,28 @@ def check_answer(question: ShownQuestion, value: Any) -> tuple[Any, object | Non
     if not low <= len(text) <= high:
         return None, _l("Write between %(low)d and %(high)d characters.", low=low, high=high)
     return text, None
+
+
+_SCALAR = (str, int, float)
+_SHAPES: dict[str, object] = {
+    "multiple": _l("Send a list of option codes."),
+    "ranking": _l("Send the option codes in rank order."),
+    "matrix": _l("Send an object of row code: scale code."),
+    "constant_sum": _l("Send an object of option code: number."),
+}
+
+
+def _plain(kind: str, value: Any) -> bool:
+    """Whether an answer has the shape its question takes (JSON can send anything)."""
+    if isinstance(value, bool):
+        return False
+    if kind in {"multiple", "ranking"} and isinstance(value, list):
+        return all(isinstance(v, str) for v in value)
+    if kind in {"matrix", "constant_sum", "ranking"} and isinstance(value, Mapping):
+        return all(isinstance(v, _SCALAR) and not isinstance(v, bool) for v in value.values())
+    if kind == "multiple":
+        return isinstance(value, str)
+    return kind not in {"matrix", "constant_sum", "ranking"} and isinstance(value, _SCALAR)
 
 
 def _ranking(codes: list[str], value: Any) -> tuple[Any, object | None]:

@@ -120,3 +120,36 @@ class PageViewSchema(Schema):
     can_go_back = fields.Boolean()
     title = fields.String(allow_none=True)
     questions = fields.List(fields.Nested(QuestionViewSchema))
+
+
+class BalanceLineSchema(Schema):
+    currency = fields.String(required=True)
+    amount_minor = fields.Integer(required=True)
+    amount = fields.String(required=True, metadata={"description": "e.g. '50.00 USD'."})
+
+
+class HistoryLineSchema(Schema):
+    posted_on = fields.Date(required=True)
+    kind = fields.String(
+        required=True, metadata={"description": "honorarium, reversal, payout or payout_refused."}
+    )
+    survey_id = fields.Integer(allow_none=True)
+    currency = fields.String(required=True)
+    amount_minor = fields.Integer(required=True)
+
+
+class BalanceSchema(Schema):
+    balances = fields.List(fields.Nested(BalanceLineSchema), required=True)
+    minimum_minor = fields.Integer(required=True, metadata={"description": "Smallest payout, minor units."})
+    history = fields.List(fields.Nested(HistoryLineSchema), required=True)
+
+
+class PayoutRequestSchema(Schema):
+    currency = fields.String(validate=validate.OneOf(CURRENCIES), metadata={"description": "Default: yours."})
+
+
+class PayoutSchema(Schema):
+    id = fields.Integer(required=True)
+    currency = fields.String(required=True)
+    amount_minor = fields.Integer(required=True)
+    status = fields.String(required=True)

@@ -66,6 +66,9 @@ def test_each_route_admits_exactly_the_principals_in_the_table(principal, app, c
         "token_id": 2147483647,
         "organisation_id": acme.id,  # the logged-in client's own
         "token": "no-such-link",
+        "survey_id": 2147483647,
+        "response_id": 2147483647,
+        "batch": "no-such-batch",
     }
     headers = _log_in_as(principal, client, session, hasher, auth)
     checked = 0

@@ -120,3 +120,45 @@ def test_the_json_schema_accepts_the_example_and_refuses_a_bad_type():
     bad["pages"][0]["questions"][0]["type"] = "essay"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, schema)
+
+
+ODD_VALUES = [
+    None,
+    True,
+    3,
+    2.5,
+    "x",
+    "",
+    [],
+    ["a"],
+    [1],
+    [[1]],
+    {},
+    {"x": [1]},
+    {"r1": True},
+    "9" * 30,
+    "−1",
+]
+
+
+@pytest.mark.parametrize("value", ODD_VALUES, ids=repr)
+def test_every_question_type_refuses_odd_answers_with_a_message(plain_app, value):
+    from polling.surveys.engine import ShownQuestion, check_answer
+    from polling.surveys.questionnaire import QUESTION_TYPES
+
+    base = validate_questionnaire(questionnaire())["pages"]
+    specs = {q["type"]: q for page in base for q in page["questions"]}
+    specs |= {
+        "constant_sum": {**specs["multiple"], "type": "constant_sum", "total": 100},
+        "ranking": {**specs["multiple"], "type": "ranking"},
+        "text": {**specs["text"], "max_length": 20},
+        "date": {"id": "d", "type": "date"},
+        "year": {"id": "y", "type": "year"},
+    }
+    with plain_app.test_request_context():
+        for kind in QUESTION_TYPES:
+            spec = specs[kind]
+            clean, problem = check_answer(ShownQuestion(spec, tuple(spec.get("options") or [])), value)
+            assert (clean is None) != (problem is None)
+            if problem is not None:
+                assert str(problem)
