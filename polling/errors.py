@@ -248,11 +248,10 @@ def init_app(app: Flask) -> None:
 
 def _discard_session() -> None:
     """The request's session must not keep a broken transaction; after a lost connection even the
-    rollback can fail, and must not turn a 503 into a 500."""
-    session = g.pop("db_session", None)
+    rollback can fail, and must not turn a 503 into a 500 (the pool then replaces the connection)."""
+    session = g.get("db_session")
     if session is not None:
         try:
             session.rollback()
-            session.close()
-        except sqlalchemy_exc.SQLAlchemyError:  # the connection is gone; the pool replaces it
+        except sqlalchemy_exc.SQLAlchemyError:
             session.invalidate()
