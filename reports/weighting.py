@@ -18,23 +18,15 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 
+from reports.generalised import gp_value, stored_rung, with_unknown
 from sampling import pooling, population
 from sampling.codes import AGE_BANDS
-from sampling.generalisation import (
-    GENERAL_PRACTICE,
-    SPECIALIST,
-    UNKNOWN,
-    UNKNOWN_COUNTRY,
-    age_rung,
-    specialty_rung,
-    stored_group,
-)
+from sampling.generalisation import UNKNOWN, UNKNOWN_COUNTRY, age_rung, specialty_rung, stored_group
 from sampling.taxonomy import SPECIALTIES, group_of
 from sampling.variance import Design, design_of
 from sampling.weighting import ConvergenceError, InfeasibleTargetsError, rake
@@ -133,33 +125,6 @@ def _sparse(levels: dict[str, float], recoded: pd.Series) -> list[str]:
     return [lvl for lvl in levels if lvl != UNKNOWN and counts.get(lvl, 0) < MIN_LEVEL_RESPONDENTS]
 
 
-def _with_unknown(
-    shares: dict[str, float], recoded: pd.Series, unknown: pd.Series, notes: list[str]
-) -> tuple[dict[str, float], pd.Series]:
-    """Votes stored with the value unknown: a level of their own at their sample share."""
-    if not unknown.any():
-        return shares, recoded
-    share = float(unknown.mean())
-    notes.append(
-        f"{int(unknown.sum())} vote(s) store this value as unknown (anonymity): a level of their own "
-        "at their share of the sample, not adjusted on this margin"
-    )
-    out = {lvl: s * (1 - share) for lvl, s in shares.items()} | {UNKNOWN: share}
-    return out, recoded.where(~unknown, UNKNOWN)
-
-
-def _stored_rung(values: pd.Series, rung_of: Callable[[str], int], unknown_rung: int) -> int:
-    """The coarsest rung among a country's stored values, unknown aside."""
-    rungs = [rung_of(v) for v in values.unique() if v != UNKNOWN]
-    return max((r for r in rungs if r < unknown_rung), default=0)
-
-
-def _gp_value(value: str) -> str:
-    if value in SPECIALTIES:
-        return GENERAL_PRACTICE if group_of(value) == GENERAL_PRACTICE else SPECIALIST
-    return GENERAL_PRACTICE if value == GENERAL_PRACTICE else SPECIALIST
-
-
 def _gp_map(levels: list[str], to_frame: dict[str, str]) -> dict[str, str]:
     """Frame level → general_practice/specialist, by the majority of the codes that map to it."""
     votes: dict[str, Counter[str]] = {lvl: Counter() for lvl in levels}
@@ -185,7 +150,7 @@ def _specialty_margin(
     total = sum(shares.values())
     shares = {k: v / total for k, v in shares.items()}
     unknown = codes == UNKNOWN
-    stored = _stored_rung(codes, specialty_rung, 3)
+    stored = stored_rung(codes, specialty_rung, 3)
     recoded = codes.map(to_frame)
     coding = "frame levels"
     if stored == 1 and margin.scheme == "canonical":
@@ -195,11 +160,11 @@ def _specialty_margin(
         notes.append("collapsed to specialty groups: some votes store only the group (anonymity)")
     elif stored >= 1:
         gp = _gp_map(list(shares), to_frame) if margin.scheme != "canonical" else None
-        shares, _ = _coarsen("gp", shares, recoded, gp or {c: _gp_value(c) for c in shares})
-        recoded = codes.map(_gp_value)
+        shares, _ = _coarsen("gp", shares, recoded, gp or {c: gp_value(c) for c in shares})
+        recoded = codes.map(gp_value)
         coding = "general practice vs specialists"
         notes.append("collapsed to general practice vs specialists: some votes store only that (anonymity)")
-    shares, recoded = _with_unknown(shares, recoded, unknown, notes)
+    shares, recoded = with_unknown(shares, recoded, unknown, notes)
     if _sparse(shares, recoded) and margin.scheme == "canonical" and coding == "frame levels":
         groups = {c: (c if c == UNKNOWN else group_of(c)) for c in shares}
         shares, recoded = _coarsen("group", shares, recoded, groups)
@@ -210,7 +175,7 @@ def _specialty_margin(
         )
     if _sparse(shares, recoded) and len(shares) > 2 and coding != "general practice vs specialists":
         gp = (
-            {g: (g if g == UNKNOWN else _gp_value(g)) for g in shares}
+            {g: (g if g == UNKNOWN else gp_value(g)) for g in shares}
             if coding == "specialty groups"
             else _gp_map(list(shares), to_frame) | {UNKNOWN: UNKNOWN}
         )
@@ -228,14 +193,14 @@ def _age_margin(margin: population.Margin, bands: pd.Series) -> tuple[MarginUse,
     unknown = bands == UNKNOWN
     known = bands.where(~unknown, AGE_BANDS[0])
     notes: list[str] = []
-    wide = _stored_rung(bands, age_rung, 2) == 1
+    wide = stored_rung(bands, age_rung, 2) == 1
     if wide and not margin.collapse_map:
         coarse = dict(zip(AGE_BANDS, population.collapse_age_band(pd.Series(AGE_BANDS))))
         shares, _ = _coarsen("age", shares, known, coarse)
         notes.append("collapsed to under/over 55: some votes store only that (anonymity)")
     recoded = population.collapse_age_band(known, "under_55") if margin.collapse_map or wide else known.copy()
     coding = "under/over 55" if margin.collapse_map or wide else "frame levels"
-    shares, recoded = _with_unknown(shares, recoded, unknown, notes)
+    shares, recoded = with_unknown(shares, recoded, unknown, notes)
     if _sparse(shares, recoded) and coding == "frame levels":
         coarse = dict(zip(AGE_BANDS, population.collapse_age_band(pd.Series(AGE_BANDS))))
         shares, recoded = _coarsen("age", shares, recoded, coarse | {UNKNOWN: UNKNOWN})
@@ -311,7 +276,7 @@ def plan_country(
             use, recoded = _age_margin(margin, part["age_band"])
         else:
             notes: list[str] = []
-            shares, values = _with_unknown(
+            shares, values = with_unknown(
                 dict(margin.shares), part[variable], part[variable] == UNKNOWN, notes
             )
             use, recoded = _finish(variable, margin, shares, values, "frame levels", notes)
