@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask import session as cookie
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from polling import mail
 from polling.accounts import guard, links, recovery, service, sessions, totp, web
@@ -123,6 +124,9 @@ def signup_journalist():
         except InvalidInput as exc:
             session.rollback()
             errors = exc.fields
+        except IntegrityError:  # a racing sign-up took the address first: the same answer
+            session.rollback()
+            return redirect(url_for("accounts.check_inbox"))
         else:
             session.commit()
             mail.deliver(current_app, outgoing)

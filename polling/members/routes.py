@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from polling import mail
@@ -47,6 +48,11 @@ def signup():
         except InvalidInput as exc:
             session.rollback()
             errors, message = exc.fields, exc.message
+        except IntegrityError:
+            # A sign-up racing this one took the address or the licence first: the same answer as
+            # when it was there before, and that sign-up's mail tells its owner.
+            session.rollback()
+            return redirect(url_for("accounts.check_inbox"))
         else:
             session.commit()
             mail.deliver(current_app, outgoing)

@@ -144,3 +144,19 @@ def test_staff_are_mailed_when_a_member_proposes_a_poll(app, client, session, ha
     mails = [m for m in app.extensions["pulse.outbox"] if m["To"] == staff.email]
     assert [m["Subject"] for m in mails] == ["A member proposed a poll"]
     assert "/staff/polls" in mails[0].get_content()
+
+
+def test_a_sign_up_racing_another_for_the_same_licence_gets_the_same_answer(
+    client, session, hasher, monkeypatch
+):
+    """The unique claim decides a race the earlier check could not see: no 500, nothing stored."""
+    from polling.members import signup
+
+    make_member(session, hasher, status="pending", country="UK", licence_number="2222222")
+    monkeypatch.setattr(signup, "licence_claim", lambda *args: None)  # as if the other sign-up were in flight
+    answer = client.post(
+        "/signup/physician",
+        data=physician_form(country="UK", licence_number="2222222"),
+        follow_redirects=True,
+    )
+    assert answer.status_code == 200 and "Check your inbox" in answer.text
