@@ -289,19 +289,24 @@ def _complete(
     answers = _prune(document, answers, response.respondent_key)
     today = utcnow().date()
     exact = snapshot(member, today)
-    full = quotas.fill(session, quotas.cells_of(survey, exact, answers))
-    counted = session.execute(
-        update(Survey)
-        .where(
-            Survey.id == survey.id,
-            or_(Survey.target_completes.is_(None), Survey.completes < Survey.target_completes),
-        )
-        .values(completes=Survey.completes + 1)
-        .returning(Survey.id)
-    ).first()
-    if full is not None or counted is None:
-        if counted is None:
-            quotas.release(session, [c.id for c in quotas.cells_of(survey, exact, answers)])
+    cells = quotas.cells_of(survey, exact, answers)
+    full = quotas.fill(session, cells)
+    counted = (
+        full is None
+        and session.execute(
+            update(Survey)
+            .where(
+                Survey.id == survey.id,
+                or_(Survey.target_completes.is_(None), Survey.completes < Survey.target_completes),
+            )
+            .values(completes=Survey.completes + 1)
+            .returning(Survey.id)
+        ).first()
+        is not None
+    )
+    if not counted:
+        if full is None:  # the survey filled up: give the cells back their place
+            quotas.release(session, [c.id for c in cells])
         response.status, response.ended_on, response.page_shown_at = "over_quota", today, None
         session.commit()
         return TakingView(survey, "over_quota", ENDINGS["over_quota"], response)

@@ -80,5 +80,5 @@ def test_bad_input_is_refused_naming_the_field(app, client, auth, session, hashe
         json={"page": "screen", "step": 0, "answers": {"patients": {"x": [1]}}},
         headers=headers,
     )
-    assert odd.status_code == 422 and odd.json["errors"]["answers.patients"] == ["Choose one of the options."]
+    assert odd.status_code == 422 and odd.json["errors"]["answers.patients"] == ["Give a single value."]
     assert client.get("/api/v1/surveys/99999", headers=headers).status_code == 404
