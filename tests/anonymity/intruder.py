@@ -226,8 +226,8 @@ def _member_orders(d: Dump) -> dict[str, list[int]]:
             )
         ],
     }
-    for table in ("api_tokens", "login_sessions"):
-        rows = [r for r in d.rows(table) if r["user_id"] in by_user]
+    for table in ("api_tokens", "login_sessions", "security_events"):
+        rows = [r for r in d.rows(table) if r.get("user_id") in by_user]
         orders[f"{table} storage"] = [by_user[r["user_id"]] for r in rows]
         orders[f"{table} id"] = [by_user[r["user_id"]] for r in sorted(rows, key=lambda r: r["id"])]
     return orders
@@ -304,6 +304,9 @@ def window_alignments(
     by_user = {m["user_id"]: m["id"] for m in d.rows("members")}
     logins: dict[date, list[int]] = defaultdict(list)
     rows = [(r["created_at"], r["user_id"]) for t in ("login_sessions", "api_tokens") for r in d.rows(t)]
+    rows += [
+        (r["at"], r["user_id"]) for r in d.rows("security_events") if r["kind"] in ("login", "token_issued")
+    ]
     for created, user_id in sorted(rows, key=lambda r: _moment(r[0]) or datetime.min):
         moment = _moment(created)
         if moment is not None and user_id in by_user:
@@ -342,6 +345,9 @@ def _activity(d: Dump) -> dict[int, list[tuple[datetime, bool]]]:
     for table in ("api_tokens", "login_sessions"):
         for row in d.rows(table):
             add(row["user_id"], row.get("created_at"))
+    for row in d.rows("security_events"):  # the append-only log of log-ins and tokens
+        if row.get("user_id") is not None:
+            add(row["user_id"], row.get("at"))
     return events
 
 
