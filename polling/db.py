@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -173,13 +174,11 @@ def insert_unless_present(
     racing inserts wait for each other, and no IntegrityError poisons the session's transaction.
     Any other constraint (the primary key, a check) still raises.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    keys = list(unique)
+    statement: Executable
     # RETURNING, not rowcount: psycopg reports -1 for an INSERT whose key the client supplied.
-    statement = (
-        insert(model)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=list(unique))
-        .returning(literal_column("1"))
-    )
-    return session.execute(statement).first() is not None
+    if session.get_bind().dialect.name == "postgresql":
+        statement = postgresql.insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
+    else:
+        statement = sqlite.insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
+    return session.execute(statement.returning(literal_column("1"))).first() is not None

@@ -8,6 +8,7 @@ fails), so a new route cannot be left open by accident.
 from __future__ import annotations
 
 from flask import g, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -112,18 +113,18 @@ def current_principal() -> str:
     return "anonymous" if user is None else user.principal
 
 
-def enforce():  # type: ignore[no-untyped-def]
+def enforce() -> ResponseReturnValue | None:
     """before_request hook: refuse a principal the table does not allow.
 
     A visitor who is not logged in is sent to the log-in page (HTML) or told to send a token (API).
     """
     endpoint = request.endpoint
     if endpoint is None:  # no route matched: the 404/405 handler answers
-        return
+        return None
     allowed = RULES.get(endpoint, frozenset())
     principal = current_principal()
     if principal in allowed:
-        return
+        return None
     if principal == "anonymous":
         if request.path.startswith("/api/"):
             raise NotAuthenticated(

@@ -42,7 +42,9 @@ def duties_of(user: User) -> frozenset[str]:
     cached: frozenset[str] | None = user.__dict__.get(_DUTIES_CACHE)
     if cached is None:
         session = object_session(user)
-        rows = session.scalars(select(StaffDuty.duty).where(StaffDuty.user_id == user.id)) if session else []
+        rows: list[str] = []
+        if session is not None:
+            rows = list(session.scalars(select(StaffDuty.duty).where(StaffDuty.user_id == user.id)))
         cached = frozenset(rows)
         user.__dict__[_DUTIES_CACHE] = cached
     return cached

@@ -25,7 +25,7 @@ def home():
     session = get_session()
     verified = member is not None and member.status == "verified"
     open_polls = polls.feed(session, member) if verified else []
-    paid = surveys.for_member(session, current_keys(), member) if verified else []
+    paid = surveys.for_member(session, current_keys(), member) if member is not None and verified else []
     return render_template(
         "main/home.html", member=member, polls=open_polls, closed=polls.recently_closed(session), surveys=paid
     )

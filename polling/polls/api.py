@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from flask import g
+from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
 from polling import idempotency
 from polling.db import get_session
+from polling.errors import Conflict
 from polling.polls import results, service
+from polling.polls.models import Poll
 from polling.polls.schemas import PollSchema, ResultsSchema, VoteRequestSchema, VoteSchema
 from polling.respondents import anonymity
 from polling.respondents.keys import current_keys
@@ -18,7 +22,7 @@ bp = Blueprint("polls_api", __name__, description="Polls: the feed, voting and r
 POLL_ID = "<int(max=2147483647):poll_id>"
 
 
-def _poll_body(poll, voted: bool | None) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _poll_body(poll: Poll, voted: bool | None) -> dict[str, object]:
     locale = str(get_locale())
     return {
         "id": poll.id,
@@ -36,7 +40,7 @@ def _poll_body(poll, voted: bool | None) -> dict[str, object]:  # type: ignore[n
     }
 
 
-def _voted(poll) -> bool | None:  # type: ignore[no-untyped-def]
+def _voted(poll: Poll) -> bool | None:
     member = g.api_user.member
     if member is None:
         return None
@@ -46,7 +50,7 @@ def _voted(poll) -> bool | None:  # type: ignore[no-untyped-def]
 @bp.route("/polls")
 class Polls(MethodView):
     @bp.response(200, PollSchema(many=True))
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> ResponseReturnValue:
         """Open polls the caller may vote in, featured first (staff: every open poll)."""
         user = g.api_user
         if user.role == "member" and user.principal != "member":
@@ -59,7 +63,7 @@ class Polls(MethodView):
 class PollDetail(MethodView):
     @bp.response(200, PollSchema)
     @bp.alt_response(404, description="No such published poll.")
-    def get(self, poll_id: int):  # type: ignore[no-untyped-def]
+    def get(self, poll_id: int) -> ResponseReturnValue:
         """One poll with its options in the caller's language."""
         poll = service.visible_poll(get_session(), g.api_user, poll_id)
         return _poll_body(poll, _voted(poll))
@@ -82,7 +86,7 @@ class Votes(MethodView):
             }
         ]
     )
-    def post(self, body: dict[str, list[int]], poll_id: int):  # type: ignore[no-untyped-def]
+    def post(self, body: dict[str, list[int]], poll_id: int) -> ResponseReturnValue:
         """Vote: one option (or several in a multiple-choice poll), once per member."""
         session = get_session()
         key = idempotency.request_key()  # a retry with the same key gets the first answer
@@ -91,7 +95,10 @@ class Votes(MethodView):
             if first is not None:
                 return first
             if not idempotency.claim(session, g.api_user.id, key, 201):
-                return idempotency.replay(session, g.api_user.id, key)
+                replayed = idempotency.replay(session, g.api_user.id, key)
+                if replayed is not None:
+                    return replayed
+                raise Conflict(_l("Another request with this Idempotency-Key is still being answered."))
         vote = service.cast_vote(session, current_keys(), g.api_user, poll_id, body["options"])
         answer = {"poll_id": vote.poll_id, "options": list(vote.option_ids), "cast_at": vote.cast_at}
         if key is not None:
@@ -104,7 +111,7 @@ class Votes(MethodView):
 class Results(MethodView):
     @bp.response(200, ResultsSchema)
     @bp.alt_response(403, description="Vote first, or wait until the poll closes.")
-    def get(self, poll_id: int):  # type: ignore[no-untyped-def]
+    def get(self, poll_id: int) -> ResponseReturnValue:
         """Raw and weighted shares, n, effective n, margin of error, breakdowns (cells under 10 hidden)."""
         session = get_session()
         user = g.api_user

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,7 +11,7 @@ from polling.accounts.notices import notify_staff_of_proposal
 from polling.db import get_session
 from polling.errors import InvalidInput
 from polling.polls import labels, results, service
-from polling.polls.models import TOPICS
+from polling.polls.models import TOPICS, Poll
 from polling.respondents import anonymity, targeting
 from polling.respondents.keys import current_keys
 from sampling.codes import COUNTRIES
@@ -25,7 +26,7 @@ def _form_choices() -> dict[str, object]:
     return {"countries": COUNTRIES, "specialties": SPECIALTIES, "topics": TOPICS}
 
 
-def _voter_status(poll):  # type: ignore[no-untyped-def]
+def _voter_status(poll: Poll) -> tuple[bool, bool, str | None]:
     """(may_vote, has_voted, reason shown to the visitor)."""
     if not current_user.is_authenticated:
         return False, False, _("Log in as a verified physician to vote.")
@@ -49,7 +50,7 @@ def _voter_status(poll):  # type: ignore[no-untyped-def]
 
 
 @bp.get(f"/polls/{POLL_ID}")
-def show(poll_id: int):  # type: ignore[no-untyped-def]
+def show(poll_id: int) -> ResponseReturnValue:
     """A poll: the vote form, or the results once voted or closed."""
     session = get_session()
     user = current_user if current_user.is_authenticated else None
@@ -74,7 +75,7 @@ def show(poll_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post(f"/polls/{POLL_ID}/vote")
-def vote(poll_id: int):  # type: ignore[no-untyped-def]
+def vote(poll_id: int) -> ResponseReturnValue:
     """Cast the member's vote, then show the results."""
     session = get_session()
     try:
@@ -97,7 +98,7 @@ def vote(poll_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/polls/propose", methods=["GET", "POST"])
-def propose():  # type: ignore[no-untyped-def]
+def propose() -> ResponseReturnValue:
     """A verified member proposes a poll to staff."""
     errors: dict[str, list[object]] = {}
     if request.method == "POST":
@@ -116,7 +117,7 @@ def propose():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/polls/mine")
-def mine():  # type: ignore[no-untyped-def]
+def mine() -> ResponseReturnValue:
     """The member's own proposals and what staff decided."""
     return render_template(
         "polls/mine.html", polls=service.proposals_of(get_session(), current_user), state=service.state
@@ -124,7 +125,7 @@ def mine():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/staff/polls")
-def manage():  # type: ignore[no-untyped-def]
+def manage() -> ResponseReturnValue:
     """Every poll, newest first, with its state and votes."""
     session = get_session()
     polls = service.all_polls(session)
@@ -137,7 +138,7 @@ def manage():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/staff/polls/new", methods=["GET", "POST"])
-def create():  # type: ignore[no-untyped-def]
+def create() -> ResponseReturnValue:
     """Create a poll (saved as a draft, or published at once)."""
     errors: dict[str, list[object]] = {}
     if request.method == "POST":
@@ -156,7 +157,7 @@ def create():  # type: ignore[no-untyped-def]
     ), (422 if errors else 200)
 
 
-def _form_of(poll) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _form_of(poll: Poll) -> dict[str, object]:
     return {
         "question_en": poll.question_en,
         "question_es": poll.question_es,
@@ -176,7 +177,7 @@ def _form_of(poll) -> dict[str, object]:  # type: ignore[no-untyped-def]
 
 
 @bp.route(f"/staff/polls/{POLL_ID}/edit", methods=["GET", "POST"])
-def edit(poll_id: int):  # type: ignore[no-untyped-def]
+def edit(poll_id: int) -> ResponseReturnValue:
     """Edit a poll; wording and options are locked once it has votes."""
     session = get_session()
     errors: dict[str, list[object]] = {}
@@ -202,7 +203,7 @@ def edit(poll_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post(f"/staff/polls/{POLL_ID}/review")
-def review(poll_id: int):  # type: ignore[no-untyped-def]
+def review(poll_id: int) -> ResponseReturnValue:
     """Publish, decline (with a reason) or close a poll."""
     session = get_session()
     action = request.form.get("action", "")

@@ -38,11 +38,20 @@ def _text(raw: Mapping[str, object], name: str) -> str:
     return str(value).strip() if value is not None else ""
 
 
-def _list(raw: Mapping[str, object], name: str) -> list[str]:
+def _given(raw: Mapping[str, object], name: str) -> str | list[object]:
+    """A field's values: every value of a form field, a JSON list, or one string as given."""
     getlist = getattr(raw, "getlist", None)
-    values = getlist(name) if getlist else raw.get(name) or []
+    values = getlist(name) if getlist else raw.get(name)
+    if values is None:
+        return []
     if isinstance(values, str):
-        values = values.split()
+        return values
+    return list(values) if isinstance(values, list | tuple) else [values]
+
+
+def _list(raw: Mapping[str, object], name: str) -> list[str]:
+    given = _given(raw, name)
+    values = given.split() if isinstance(given, str) else given
     return [str(v).strip() for v in values if str(v).strip()]
 
 
@@ -91,7 +100,7 @@ def validate_poll(raw: Mapping[str, object]) -> PollInput:
     opens_at, closes_at = _time(raw, "opens_at", errors), _time(raw, "closes_at", errors)
     if opens_at and closes_at and closes_at <= opens_at:
         errors["closes_at"] = [_l("The poll must close after it opens.")]
-    if errors:
+    if errors or opens_at is None or closes_at is None:
         raise InvalidInput(_l("The poll was not saved: correct the fields below."), fields=errors)
     return PollInput(
         question_en,
@@ -103,7 +112,7 @@ def validate_poll(raw: Mapping[str, object]) -> PollInput:
         tuple(dict.fromkeys(countries)),
         tuple(dict.fromkeys(specialties)),
         opens_at,
-        closes_at,  # type: ignore[arg-type]
+        closes_at,
         _flag(raw, "featured"),
         exclusive if _flag(raw, "multiple") else (),
     )
@@ -129,9 +138,8 @@ def _statements(
     """Optional press wording per option, in both languages or neither; '' where none."""
 
     def padded(name: str) -> list[str]:
-        getlist = getattr(raw, "getlist", None)
-        values = getlist(name) if getlist else raw.get(name) or []
-        values = [str(v).strip() for v in ([values] if isinstance(values, str) else values)]
+        given = _given(raw, name)
+        values = [str(v).strip() for v in ([given] if isinstance(given, str) else given)]
         return (values + [""] * count)[:count]
 
     pairs = tuple(zip(padded("statement_en"), padded("statement_es")))

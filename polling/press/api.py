@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -44,7 +45,7 @@ class FilterSchema(Schema):
 class PressReports(MethodView):
     @bp.arguments(FilterSchema, location="query")
     @bp.response(200, ReportSchema(many=True))
-    def get(self, args: dict[str, str]):  # type: ignore[no-untyped-def]
+    def get(self, args: dict[str, str]) -> ResponseReturnValue:
         """Published poll reports, newest first, with headline sentences and download links."""
         wanted = service.parse_filter(args)
         out = []

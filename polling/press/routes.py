@@ -13,17 +13,21 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from polling import content_security_policy
+from polling.accounts.models import User
 from polling.db import get_session
 from polling.errors import InvalidInput
 from polling.jobs import submit
 from polling.polls import service as polls
 from polling.polls.models import TOPICS
 from polling.press import feed, service
+from polling.press.models import Report
 from polling.press.service import public_url
 from sampling.codes import COUNTRIES
 
@@ -31,12 +35,12 @@ bp = Blueprint("press", __name__)
 ID = "<int(max=2147483647):report_id>"
 
 
-def _journalist():  # type: ignore[no-untyped-def]
+def _journalist() -> User | None:
     return current_user if current_user.is_authenticated and current_user.role == "journalist" else None
 
 
 @bp.get("/press")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """Published poll reports, newest first, filterable by country, topic and date."""
     session = get_session()
     journalist = _journalist()
@@ -65,7 +69,7 @@ def index():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/press/follow")
-def follow():  # type: ignore[no-untyped-def]
+def follow() -> ResponseReturnValue:
     """A journalist chooses the topics to follow."""
     session = get_session()
     service.set_follows(session, current_user, request.form.getlist("topics"))
@@ -75,13 +79,13 @@ def follow():  # type: ignore[no-untyped-def]
 
 
 @bp.get(f"/press/{ID}")
-def show(report_id: int):  # type: ignore[no-untyped-def]
+def show(report_id: int) -> ResponseReturnValue:
     """One report: headline sentences, interactive chart, tables, disclosure, downloads."""
     session = get_session()
     return _report_page(session, service.public_report(session, report_id), preview=False)
 
 
-def _report_page(session, report, *, preview: bool):  # type: ignore[no-untyped-def]
+def _report_page(session: Session, report: Report, *, preview: bool) -> Response:
     locale = "es" if str(get_locale()).startswith("es") else "en"
     fragment = service.report_file(session, report, f"fragment.{locale}.html").content.decode()
     response = make_response(
@@ -92,7 +96,7 @@ def _report_page(session, report, *, preview: bool):  # type: ignore[no-untyped-
 
 
 @bp.get(f"/press/{ID}/<any({','.join(repr(n) for n in service.DOWNLOADS)}):name>")
-def download(report_id: int, name: str):  # type: ignore[no-untyped-def]
+def download(report_id: int, name: str) -> ResponseReturnValue:
     """A report's file: PDF, CSV, XLSX, JSON or the standalone HTML."""
     session = get_session()
     found = service.report_file(session, service.public_report(session, report_id), name)
@@ -102,7 +106,7 @@ def download(report_id: int, name: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/press/feed.atom")
-def atom():  # type: ignore[no-untyped-def]
+def atom() -> ResponseReturnValue:
     """An Atom feed of newly published reports."""
     reports = service.published(get_session(), limit=50)
     return Response(
@@ -112,7 +116,7 @@ def atom():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/staff/reports")
-def manage():  # type: ignore[no-untyped-def]
+def manage() -> ResponseReturnValue:
     """Closed polls and their reports: build, preview, publish, withdraw."""
     session = get_session()
     closed = [p for p in polls.all_polls(session) if polls.state(p) == "closed"]
@@ -120,7 +124,7 @@ def manage():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/staff/polls/<int(max=2147483647):poll_id>/report")
-def build(poll_id: int):  # type: ignore[no-untyped-def]
+def build(poll_id: int) -> ResponseReturnValue:
     """Build the poll's report: now, or on the worker queue when Redis is configured."""
     done = submit(current_app._get_current_object(), "build_report", poll_id)  # type: ignore[attr-defined]
     if done.inline:
@@ -131,14 +135,14 @@ def build(poll_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get(f"/staff/reports/{ID}")
-def preview(report_id: int):  # type: ignore[no-untyped-def]
+def preview(report_id: int) -> ResponseReturnValue:
     """Staff preview: exactly what the press room will show, with its input hash."""
     session = get_session()
     return _report_page(session, service.get_report(session, report_id), preview=True)
 
 
 @bp.post(f"/staff/reports/{ID}/status")
-def set_status(report_id: int):  # type: ignore[no-untyped-def]
+def set_status(report_id: int) -> ResponseReturnValue:
     """Publish or withdraw a report."""
     session = get_session()
     action = request.form.get("action", "")

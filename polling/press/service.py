@@ -24,7 +24,7 @@ from polling.errors import Conflict, Forbidden, InvalidInput, NotFound
 from polling.polls import extract, results
 from polling.polls import service as polls
 from polling.polls.labels import state_name
-from polling.polls.models import TOPICS
+from polling.polls.models import TOPICS, Poll
 from polling.press.models import Report, ReportFile, TopicFollow
 from reports import __version__ as reports_version
 from reports.build import build_poll_report
@@ -140,7 +140,7 @@ def build_report(session: Session, poll_id: int) -> Report:
     return report
 
 
-def _placeholder(report: Report, poll) -> None:  # type: ignore[no-untyped-def]
+def _placeholder(report: Report, poll: Poll) -> None:
     """Required columns of a report row before its first build (replaced by the build)."""
     report.input_hash, report.version, report.topic = "", reports_version, poll.topic
     report.countries, report.n = "", 0

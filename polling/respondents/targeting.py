@@ -15,7 +15,7 @@ from typing import Protocol
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, and_, exists, not_, or_, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, exists, not_, or_, select
 
 from polling.members.models import MemberProfile
 from sampling.codes import country_name
@@ -41,14 +41,17 @@ class Member(Protocol):
 class TargetColumns:
     """Where a kind of study keeps its targets: the study and code columns of its two target tables."""
 
-    country_study: ColumnElement[int]
-    country: ColumnElement[str]
-    specialty_study: ColumnElement[int]
-    specialty: ColumnElement[str]
+    country_study: SQLColumnExpression[int]
+    country: SQLColumnExpression[str]
+    specialty_study: SQLColumnExpression[int]
+    specialty: SQLColumnExpression[str]
 
 
 def _matches(
-    study_column: ColumnElement[int], code_column: ColumnElement[str], study_id: ColumnElement[int], code: str
+    study_column: SQLColumnExpression[int],
+    code_column: SQLColumnExpression[str],
+    study_id: SQLColumnExpression[int],
+    code: str,
 ) -> ColumnElement[bool]:
     """No target row for the study, or one equal to ``code``."""
     rows = study_column == study_id
@@ -56,7 +59,7 @@ def _matches(
 
 
 def eligible_clause(
-    targets: TargetColumns, study_id: ColumnElement[int], member: Member
+    targets: TargetColumns, study_id: SQLColumnExpression[int], member: Member
 ) -> ColumnElement[bool]:
     """SQL: the study ``study_id`` (a column of the outer query) is for ``member``."""
     return and_(
@@ -79,7 +82,7 @@ def ineligibility(study: Targeted, member: Member) -> object | None:
     return None
 
 
-def eligible_members(countries: Sequence[str], specialties: Sequence[str]) -> Select[tuple[MemberProfile]]:
+def eligible_members(countries: Sequence[str], specialties: Sequence[str]) -> Select[MemberProfile]:
     """SQL: the verified members a study with these targets is for (empty targets: everyone)."""
     query = select(MemberProfile).where(MemberProfile.status == "verified")
     if countries:
