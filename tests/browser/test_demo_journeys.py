@@ -89,18 +89,22 @@ def test_demo_member_votes_in_the_featured_poll(demo_page: Page, tmp_path: Path)
     results = page.locator("section.results")
     expect(results.get_by_role("heading", name="Results")).to_be_visible()
     headers = results.locator("table.shares thead th")
-    expect(headers).to_have_text(["Answer", "Weighted", "Raw", "Votes"])
+    # Members see the published figures only: weighted shares and their credibility intervals.
+    expect(headers).to_have_text(["Answer", "Weighted", "95% credibility interval"])
     expect(results.locator("table.shares tbody tr")).to_have_count(3)
+    expect(results.locator("table.shares tbody tr td:nth-child(3)").first).to_have_text(
+        re.compile(r"^(±\d+\.\d|\d+–\d+%)$")
+    )
     precision = results.locator("p.precision")
-    expect(precision).to_contain_text(re.compile(r"\d+ physicians voted"))
+    expect(precision).to_contain_text(re.compile(r"\d+ physicians in the pooled figures"))
     expect(precision).to_contain_text(re.compile(r"effective sample size \d+ after weighting"))
-    expect(precision).to_contain_text(re.compile(r"Margin of error ±\d+\.\d points"))
+    expect(precision).to_contain_text("95% credibility interval")
     expect(page.locator("form.vote")).to_have_count(0)
     expect(page.locator("p.notice")).to_have_text("You have voted in this poll.")
     page.screenshot(path=str(tmp_path / "member-results.png"), full_page=True)
 
     # The same vote again, with the session's valid CSRF token: refused, and the count is unchanged.
-    voted = int(re.search(r"(\d+) physicians voted", precision.inner_text()).group(1))  # type: ignore[union-attr]
+    voted = int(re.search(r"(\d+) physicians in the pooled", precision.inner_text()).group(1))  # type: ignore[union-attr]
     token = page.locator("input[name=csrf_token]").first.input_value()
     again = page.request.post(
         f"{page.url}/vote", form={"csrf_token": token, "option": str(option_id)}, max_redirects=0
@@ -108,7 +112,7 @@ def test_demo_member_votes_in_the_featured_poll(demo_page: Page, tmp_path: Path)
     assert again.status == 409, again.text()[:500]
     assert "already voted" in again.text()
     page.reload()
-    expect(page.locator("p.precision")).to_contain_text(f"{voted} physicians voted")
+    expect(page.locator("p.precision")).to_contain_text(f"{voted} physicians in the pooled figures")
 
 
 def test_demo_spanish_member_votes_through_the_api(api: APIRequestContext) -> None:
@@ -137,13 +141,21 @@ def test_demo_spanish_member_votes_through_the_api(api: APIRequestContext) -> No
     shown = api.get(f"/api/v1/polls/{hours['id']}/results", headers=spanish)
     assert shown.status == 200, shown.text()
     results = shown.json()
-    assert results["n"] >= 10
-    assert results["margin_of_error"] is not None and 0 < results["margin_of_error"] < 50
-    assert results["effective_n"] is not None and 0 < results["effective_n"] <= results["n"]
     assert [o["label"] for o in results["options"]] == ["Sí", "No"]
+    # No counts or raw shares for members; n is the pooled base: countries with at least 30 voters.
+    assert all(o["votes"] is None and o["raw_share"] is None for o in results["options"])
+    pooled = [row for row in results["by_country"] if row["pooled"] and row["n"]]
+    assert results["n"] == sum(row["n"] for row in pooled)
     weighted = [o["weighted_share"] for o in results["options"]]
-    assert all(share is not None for share in weighted) and sum(weighted) == pytest.approx(1)
-    assert sum(o["votes"] for o in results["options"]) == results["n"]
+    if results["n"] >= 30:
+        assert 0 < results["effective_n"] <= results["n"]
+        assert all(share is not None for share in weighted) and sum(weighted) == pytest.approx(1, abs=0.011)
+        # One precision figure per share, in Spanish number format.
+        assert all(re.fullmatch(r"±\d+,\d|\d+–\d+\s%", o["precision"]["text"]) for o in results["options"])
+    else:  # Spain and Mexico under 30 voters each in the small demo: no percentage anywhere
+        assert weighted == [None, None] and all(
+            row["shares"] == {} or None in row["shares"].values() for row in results["by_country"]
+        )
     assert api.get(f"/api/v1/polls/{hours['id']}", headers=spanish).json()["voted"] is True
 
 
