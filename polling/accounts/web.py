@@ -13,6 +13,7 @@ from polling.accounts import sessions
 from polling.accounts.guard import Limits
 from polling.accounts.models import User
 from polling.accounts.throttle import Throttle
+from polling.audit.service import record
 from polling.errors import Forbidden
 from polling.extensions import login_manager
 
@@ -36,6 +37,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_load_api_user)
     app.before_request(_require_second_factor)
     app.after_request(_no_store)
+    app.after_request(_log_staff_decision)
 
 
 def limits() -> Limits:
@@ -87,6 +89,30 @@ def _require_second_factor():
     if request.method == "GET":
         return redirect(url_for("security.two_factor"))
     raise Forbidden(_l("Set up and give your second factor (an authenticator code) first."))
+
+
+# Staff decisions made in other features' views, logged here so that every one is logged the same way.
+STAFF_DECISIONS = {"polls.review": "poll_reviewed", "press.set_status": "report_status"}
+
+
+def _log_staff_decision(response):  # type: ignore[no-untyped-def]
+    kind = STAFF_DECISIONS.get(request.endpoint or "")
+    if kind is None or request.method != "POST" or response.status_code >= 400:
+        return response
+    if not current_user.is_authenticated:
+        return response
+    session = db.get_session()
+    target = ", ".join(f"{name} {value}" for name, value in (request.view_args or {}).items())
+    record(
+        session,
+        kind,
+        user=current_user,
+        address=client_address(),
+        subject=target,
+        detail=(request.form.get("action", "") + " " + request.form.get("reason", "")).strip(),
+    )
+    session.commit()
+    return response
 
 
 def _no_store(response):

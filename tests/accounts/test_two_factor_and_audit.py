@@ -120,3 +120,18 @@ def test_the_security_log_cannot_be_rewritten(session, hasher, auth):
     with pytest.raises(Exception, match="append-only"):
         session.execute(text("DELETE FROM security_events"))
     session.rollback()
+
+
+def test_staff_poll_decisions_are_logged(client, session, hasher, auth):
+    from tests.factories import make_poll
+
+    staff = make_user(session, hasher, "staff")
+    poll = make_poll(session, hasher, publish=False)
+    auth.login(staff.email)
+    answer = client.post(f"/staff/polls/{poll.id}/review", data={"action": "publish"})
+    assert answer.status_code == 302
+    session.expire_all()
+    logged = session.query(SecurityEvent).filter(SecurityEvent.kind == "poll_reviewed").one()
+    assert (
+        logged.email == staff.email and logged.subject == f"poll_id {poll.id}" and logged.detail == "publish"
+    )
