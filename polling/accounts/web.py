@@ -95,7 +95,7 @@ def _require_second_factor():
 STAFF_DECISIONS = {"polls.review": "poll_reviewed", "press.set_status": "report_status"}
 
 
-def _log_staff_decision(response):  # type: ignore[no-untyped-def]
+def _log_staff_decision(response):
     kind = STAFF_DECISIONS.get(request.endpoint or "")
     if kind is None or request.method != "POST" or response.status_code >= 400:
         return response
