@@ -118,5 +118,5 @@ class Results(MethodView):
         poll = service.visible_poll(session, user, poll_id)
         results.require_access(session, current_keys(), user, poll)
         anonymity.check_results_read(user)
-        shown = results.for_poll(session, poll, audience="staff" if user.role == "staff" else "public")
+        shown = results.for_poll(session, poll, audience=results.audience(user))
         return shown.as_api(str(get_locale()))

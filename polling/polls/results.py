@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from polling import policies
 from polling.accounts.models import User
 from polling.errors import Forbidden
 from polling.polls import extract, service
@@ -152,13 +153,18 @@ class PollResults:
         }
 
 
+def audience(user: User | None) -> str:
+    """'staff' (every cell, for fielding staff) or 'public' (small cells withheld)."""
+    return "staff" if policies.can(user, "poll.manage") else "public"
+
+
 def may_see(session: Session, keys: RespondentKeys, user: User | None, poll: Poll) -> bool:
     """Staff always; a member once they have voted; anyone else only through a published report.
 
     A closed poll's results are public once staff publish its report (the press room's one
     release, with its disclosure control), and hidden again if the report is withdrawn.
     """
-    if user is not None and user.role == "staff":
+    if policies.can(user, "poll.manage"):
         return True
     member = user.member if user is not None else None
     if member is not None and service.has_voted(session, keys, member, poll.id):

@@ -59,9 +59,7 @@ def show(poll_id: int) -> ResponseReturnValue:
     shown = None
     if results.may_see(session, current_keys(), user, poll):
         anonymity.check_results_read(user)
-        shown = results.for_poll(
-            session, poll, audience="staff" if user is not None and user.role == "staff" else "public"
-        )
+        shown = results.for_poll(session, poll, audience=results.audience(user))
     return render_template(
         "polls/show.html",
         poll=poll,
