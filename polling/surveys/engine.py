@@ -290,10 +290,13 @@ def check_page(
     return PageCheck(answers, errors, tuple(soft))
 
 
-def long_form(value: Any) -> list[tuple[str, str]]:
-    """An answer as (item, value) rows: one row, one per chosen code, or one per row/option."""
+def long_form(value: Any, kind: str = "") -> list[tuple[str, str]]:
+    """An answer as (item, value) rows: one row; one per chosen code (value 1); one per ranked code
+    (value: its rank); or one per matrix row or constant-sum option."""
     if isinstance(value, Mapping):
         return [(str(k), str(v)) for k, v in value.items()]
+    if kind == "multiple":
+        return [(str(code), "1") for code in value]
     if isinstance(value, list):
         return [(str(code), str(rank)) for rank, code in enumerate(value, start=1)]
     return [("", str(value))]
@@ -301,7 +304,10 @@ def long_form(value: Any) -> list[tuple[str, str]]:
 
 def from_long_form(spec: Mapping[str, Any], rows: Sequence[tuple[str, str]]) -> Any:
     kind = spec["type"]
-    if kind in {"multiple", "ranking"}:
+    if kind == "multiple":
+        chosen = {code for code, _ in rows}
+        return [o["code"] for o in spec.get("options") or [] if o["code"] in chosen]
+    if kind == "ranking":
         return [code for code, _ in sorted(rows, key=lambda r: int(r[1]))]
     if kind == "matrix":
         return dict(rows)

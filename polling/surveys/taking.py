@@ -191,7 +191,7 @@ def submit(
     page = engine.page_of(document, response.page)
     shown = engine.shown_questions(page, answers, response.respondent_key)
     check = engine.check_page(shown, data.get("answers") or {}, confirm_blank=bool(data.get("confirm_blank")))
-    _store(session, response, [q.id for q in shown], check.answers)
+    _store(session, response, {q.id: q.type for q in shown}, check.answers)
     answers.update(check.answers)
     for question in shown:
         if question.id not in check.answers:
@@ -230,19 +230,19 @@ def submit(
 
 
 def _store(
-    session: Session, response: SurveyResponse, question_ids: list[str], answers: Mapping[str, Any]
+    session: Session, response: SurveyResponse, kinds: Mapping[str, str], answers: Mapping[str, Any]
 ) -> None:
-    """Autosave: the page's answers replace what was saved for its questions."""
-    if question_ids:
+    """Autosave: the answers replace what was saved for the questions in ``kinds`` (id → type)."""
+    if kinds:
         session.execute(
             delete(SurveyAnswer).where(
-                SurveyAnswer.response_id == response.id, SurveyAnswer.question.in_(question_ids)
+                SurveyAnswer.response_id == response.id, SurveyAnswer.question.in_(list(kinds))
             )
         )
     session.add_all(
         SurveyAnswer(response_id=response.id, question=qid, item=item, value=value)
         for qid, answer in answers.items()
-        for item, value in engine.long_form(answer)
+        for item, value in engine.long_form(answer, kinds.get(qid, ""))
     )
     session.flush()
     session.expire(response, ["answers"])
@@ -311,7 +311,8 @@ def _complete(
         session.commit()
         return TakingView(survey, "over_quota", ENDINGS["over_quota"], response)
     stored_answers = {q: answers[q] for q in answers}
-    _store(session, response, list(engine.questions_by_id(document)), stored_answers)
+    kinds = {qid: str(spec["type"]) for qid, spec in engine.questions_by_id(document).items()}
+    _store(session, response, kinds, stored_answers)
     total = sum((response.timings or {}).values())
     share = (
         float(current_app.config.get("SURVEY_SPEEDER_SHARE", quality.SPEEDER_SHARE))

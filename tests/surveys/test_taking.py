@@ -139,3 +139,18 @@ def test_failed_attention_is_flagged_and_removal_reverses_the_honorarium(app, se
     assert review.queue(session, staff) == []
     with pytest.raises(Conflict, match="already been reviewed"):
         review.decide(session, keys, staff, flagged.response.id, keep=True)
+
+
+def test_completes_export_as_one_row_each_with_flags(app, session, hasher, keys):
+    from polling.surveys.extract import completes_frame
+
+    staff = make_user(session, hasher)
+    survey = make_survey(session, staff)
+    first, second = make_member(session, hasher), make_member(session, hasher)
+    run(session, keys, first.user, survey.id, AI_PATH)
+    run(session, keys, second.user, survey.id, [*AI_PATH[:3], {"attention": "red"}])
+    frame = completes_frame(session, survey.id)
+    assert len(frame) == 2
+    assert sorted(frame["quality_flags"]) == ["", "attention"]
+    assert set(frame["grid.r1"]) == {"1"} and set(frame["uses.ai"]) == {"1"}
+    assert "respondent_key" not in frame.columns
