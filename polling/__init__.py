@@ -57,7 +57,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from polling import db, errors, i18n, mail, permissions
+    from polling import db, errors, i18n, mail, permissions, policies
     from polling.accounts import web as accounts_web
     from polling.accounts.passwords import Hasher
     from polling.extensions import api, csrf, limiter, login_manager
@@ -66,6 +66,7 @@ def _init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     respondent_keys.init_app(app)
+    policies.init_app(app)
     anonymity.init_app(app)  # the live-results rule, stated on results pages
     i18n.init_app(app)
     csrf.init_app(app)

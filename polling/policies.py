@@ -15,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from flask import Flask
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
@@ -121,3 +123,12 @@ def require_staff(user: User | None, duty: str) -> None:
     """Raise Forbidden unless ``user`` is staff holding ``duty``."""
     if user is None or duty not in duties_of(user):
         raise Forbidden(_l("This needs a staff account with the %(duty)s duty.", duty=duty))
+
+
+def init_app(app: Flask) -> None:
+    """Templates ask ``can('poll.manage')`` of the signed-in user, as services do."""
+
+    def can_in_template(action: str, thing: object | None = None) -> bool:
+        return can(current_user if current_user.is_authenticated else None, action, thing)
+
+    app.jinja_env.globals["can"] = can_in_template
