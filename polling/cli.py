@@ -9,7 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, NoAppException, with_appcontext
 
-from polling import backup, create_app, migrate
+from polling import backup, create_app, jobs, migrate
 from polling.audit.service import record
 from polling.db import session_scope
 from polling.errors import InvalidInput
@@ -235,16 +235,9 @@ def report_build(poll_id: int, out_dir: str, preview: bool) -> None:
 @with_appcontext
 def worker(burst: bool) -> None:
     """Run background jobs (report building) from the Redis queue at REDIS_URL."""
-    from redis import Redis
-    from rq import Queue, Worker
-
-    from polling.jobs import QUEUE
-
-    url = current_app.config.get("REDIS_URL")
-    if not url:
+    if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: without it jobs run inline and no worker is needed")
-    connection = Redis.from_url(str(url))
-    Worker([Queue(QUEUE, connection=connection)], connection=connection).work(burst=burst)
+    jobs.work(current_app._get_current_object(), burst=burst)  # type: ignore[attr-defined]
 
 
 @click.command("backup")

@@ -2,7 +2,7 @@
 
 Features register their jobs here by name (``@jobs.register("build_report")`` in the feature's own
 service module); the queue carries only the name, the arguments and an idempotency key, and the
-worker (``pulse worker``) runs the job in one app it builds once per process.
+worker (``pulse worker``) runs every job in the one app it was started with (:func:`work`).
 
 A job registered with ``once=True`` runs at most once per idempotency key: the key is claimed in
 the job's own transaction (``job_runs``), so a job that dies half-way leaves no claim and runs again
@@ -12,7 +12,6 @@ without running. Invitations, reminders and payouts register this way.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,11 +20,10 @@ from typing import Any
 
 from flask import Flask
 from redis import Redis
-from rq import Queue
+from rq import Queue, Worker
 from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from polling import create_app
 from polling.db import Base, UTCDateTime, insert_unless_present, session_scope, utcnow
 
 QUEUE = "pulse"
@@ -121,18 +119,33 @@ def submit(app: Flask, name: str, *args: Any, key: str | None = None) -> Submitt
     url = app.config.get("REDIS_URL")
     if not url:
         return Submitted(inline=True, result=run(app, name, *args, key=key))
-    queue = Queue(QUEUE, connection=Redis.from_url(str(url)))
-    queued = queue.enqueue(worker_entry, name, *args, _key(job, args, key), job_timeout=600)
+    connection = Redis.from_url(str(url))
+    try:
+        queued = Queue(QUEUE, connection=connection).enqueue(
+            worker_entry, name, *args, _key(job, args, key), job_timeout=600
+        )
+    finally:
+        connection.close()
     return Submitted(inline=False, job_id=queued.id)
 
 
-@functools.cache
-def _worker_app() -> Flask:
-    """The worker's app, built from the environment once per process."""
-    return create_app()
+_WORKER: dict[str, Flask] = {}
+
+
+def work(app: Flask, *, burst: bool = False, worker_class: type[Worker] = Worker) -> None:
+    """Serve the queue at ``app``'s REDIS_URL, running every job in ``app`` (one app per process;
+    rq's forked work horses inherit it)."""
+    _WORKER["app"] = app
+    connection = Redis.from_url(str(app.config["REDIS_URL"]))
+    try:
+        worker_class([Queue(QUEUE, connection=connection)], connection=connection).work(burst=burst)
+    finally:
+        connection.close()
 
 
 def worker_entry(name: str, *args: Any) -> Any:
-    """What the rq worker runs: the process's app, then the job (its last argument is the key)."""
+    """What the rq worker runs: the worker's app, then the job (its last argument is the key)."""
+    if "app" not in _WORKER:
+        raise RuntimeError("jobs run in a worker started by jobs.work(app) (pulse worker)")
     *job_args, key = args
-    return run(_worker_app(), name, *job_args, key=key)
+    return run(_WORKER["app"], name, *job_args, key=key)
