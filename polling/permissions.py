@@ -64,7 +64,6 @@ RULES: dict[str, frozenset[str]] = {
     "press.show": EVERYONE,
     "press.download": EVERYONE,
     "press.atom": EVERYONE,
-    "press.asset": EVERYONE,
     "press.follow": frozenset({"journalist"}),
     "press.manage": frozenset({"staff"}),
     "press.build": frozenset({"staff"}),

@@ -66,7 +66,7 @@ def test_unexpected_error_is_a_500_page_without_traceback(app, client):
     assert "Something went wrong on our side." in answer.text
 
 
-def test_chart_pages_allow_inline_styles_but_never_inline_scripts(client, session, hasher):
+def test_report_pages_need_no_inline_style_or_script(client, session, hasher):
     from datetime import timedelta
 
     from polling.db import utcnow
@@ -79,8 +79,9 @@ def test_chart_pages_allow_inline_styles_but_never_inline_scripts(client, sessio
         closes_at=(now - timedelta(days=1)).isoformat(),
     )
     report = make_published_report(session, poll, {"fragment.en.html": b"<p>x</p>"})
+    # Charts are static SVG images now (no plotly.js, which needed inline styles): the strict policy.
     policy = client.get(f"/press/{report.id}").headers["Content-Security-Policy"]
-    assert "style-src 'self' 'unsafe-inline'" in policy and "script-src 'self';" in policy
+    assert "style-src 'self';" in policy and "script-src 'self';" in policy and "unsafe-inline" not in policy
     assert "style-src 'self';" in client.get("/press").headers["Content-Security-Policy"]
 
 
