@@ -15,8 +15,8 @@ from polling.accounts.models import User
 from polling.db import get_session, utcnow
 from polling.errors import InvalidInput, NotAuthenticated
 from polling.extensions import limiter
-from polling.main.routes import _safe_next
 from polling.members.service import set_identity_visibility
+from polling.redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
 PENDING = "pending_second_factor"
@@ -66,7 +66,7 @@ def login():
                 cookie[PENDING] = {"user": user.id, "at": utcnow().timestamp()}
                 return redirect(url_for("accounts.second_factor", next=request.args.get("next")))
             web.start_session(user, second_factor=False)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     return render_template("accounts/login.html", error=error, email=request.form.get("email", "")), (
         401 if error else 200
     )
@@ -90,7 +90,7 @@ def second_factor():
         guard.check_allowed(session, web.limits(), user.email, web.client_address())
         if totp.verify(user.totp_secret, request.form.get("code", "")):
             web.start_session(user, second_factor=True)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         guard.failed(session, web.limits(), user.email, web.client_address(), kind="second_factor_failed")
         error = _("That code is not right: type the 6 digits your authenticator app shows now.")
     return render_template("accounts/code.html", error=error), (401 if error else 200)

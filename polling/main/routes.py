@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, redirect, render_template, request, session
 from flask_login import current_user
 
 from polling.accounts.service import set_locale
 from polling.db import get_session, readiness
 from polling.i18n import LANGUAGES
+from polling.redirects import safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -31,13 +30,6 @@ def home():
     )
 
 
-def _safe_next(target: str | None) -> str:
-    parts = urlsplit(target or "/")
-    if parts.scheme or parts.netloc or not (target or "/").startswith("/"):
-        return "/"
-    return target or "/"
-
-
 @bp.post("/language")
 def set_language():
     """Switch the interface language (remembered on the account when logged in)."""
@@ -47,7 +39,7 @@ def set_language():
         if current_user.is_authenticated:
             set_locale(get_session(), current_user, locale)
             get_session().commit()
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))
 
 
 @bp.get("/healthz")
