@@ -45,6 +45,7 @@ RULES: dict[str, frozenset[str]] = {
     "members.resubmit": frozenset({"pending_member"}),
     "members.signup": EVERYONE,
     "members.status": MEMBERS,
+    "members.privacy": MEMBERS,
     "members.profile": frozenset({"member", "staff"}),
     "members.queue": frozenset({"staff"}),
     "members.review": frozenset({"staff"}),

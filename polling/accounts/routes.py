@@ -15,7 +15,6 @@ from polling.accounts.models import User
 from polling.db import get_session, utcnow
 from polling.errors import InvalidInput, NotAuthenticated
 from polling.extensions import limiter
-from polling.members.service import set_identity_visibility
 from polling.redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -204,12 +203,10 @@ def support():
 
 @bp.route("/account", methods=["GET", "POST"])
 def settings():
-    """Account settings: language, whether peers see a member's name, sessions, tokens, security."""
+    """Account settings: language, sessions, tokens, security (and, for members, their name's privacy)."""
     session = get_session()
     if request.method == "POST":
         service.set_locale(session, current_user, request.form.get("locale", ""))
-        if current_user.member is not None:
-            set_identity_visibility(session, current_user.member, request.form.get("show_identity") == "on")
         session.commit()
         flash(_("Your settings are saved."))
         return redirect(url_for("accounts.settings"))

@@ -78,6 +78,16 @@ def resubmit():
     return redirect(url_for("members.status"))
 
 
+@bp.post("/membership/privacy")
+def privacy():
+    """Show the member's real name to verified peers, or hide it again."""
+    service.set_identity_visibility(
+        get_session(), current_user.member, request.form.get("show_identity") == "on"
+    )
+    flash(_("Your settings are saved."))
+    return redirect(url_for("accounts.settings"))
+
+
 @bp.get("/membership")
 def status():
     """The member's verification status, with the reason if rejected."""

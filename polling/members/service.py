@@ -306,6 +306,7 @@ def set_identity_visibility(session: Session, member: MemberProfile, show: bool)
     """Let peers see the member's real name, or hide it again."""
     member.show_identity = show
     member.display_name = member.identity.full_name if show else None
+    session.commit()
 
 
 def peer_profile(session: Session, handle: str) -> MemberProfile:

@@ -19,13 +19,13 @@ def test_a_member_can_choose_to_show_their_name_and_hide_it_again(client, sessio
     target = make_member(session, hasher)
     viewer = make_member(session, hasher)
     auth.login(target.user.email)
-    client.post("/account", data={"locale": "en", "show_identity": "on"})
+    client.post("/membership/privacy", data={"show_identity": "on"})
     auth.logout()
     auth.login(viewer.user.email)
     assert target.identity.full_name in client.get(f"/members/{target.handle}").text
     auth.logout()
     auth.login(target.user.email)
-    client.post("/account", data={"locale": "en"})
+    client.post("/membership/privacy", data={})
     auth.logout()
     auth.login(viewer.user.email)
     page = client.get(f"/members/{target.handle}").text
