@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import pandas as pd
 
@@ -22,11 +23,14 @@ from reports.weighting import SETTINGS, PollWeighting, weight_poll
 DEFAULT_FORMATS = ("pdf", "html", "json", "csv", "xlsx")
 
 
-@dataclass(frozen=True)
-class BuiltReport:
-    """A built report: its context and the files written (format → path)."""
+Context = TypeVar("Context", ReportContext, SurveyContext)
 
-    context: ReportContext | SurveyContext
+
+@dataclass(frozen=True)
+class BuiltReport(Generic[Context]):
+    """A built report: its context (a poll's or a survey's) and the files written (format → path)."""
+
+    context: Context
     paths: dict[str, Path] = field(default_factory=dict)
 
 
@@ -240,7 +244,7 @@ def build_poll_report(
     version: str | None = None,
     statements: Mapping[str, Mapping[str, str]] | None = None,
     release: Release | None = None,
-) -> BuiltReport:
+) -> BuiltReport[ReportContext]:
     """Build a poll's report and, given ``out_dir``, write its documents.
 
     Args:
@@ -291,7 +295,7 @@ def build_survey_report(
     formats: Sequence[str] = DEFAULT_FORMATS,
     version: str | None = None,
     dimensions: Sequence[str] = ("country",),
-) -> BuiltReport:
+) -> BuiltReport[SurveyContext]:
     """One document for several questions (a survey), each built as a poll with the same functions.
 
     Args:
