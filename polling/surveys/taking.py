@@ -14,9 +14,10 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from polling import jobs
 from polling.accounts.models import User
 from polling.db import insert_unless_present, utcnow
 from polling.errors import Conflict, Forbidden
@@ -340,3 +341,19 @@ def _complete(
         ledger.credit_honorarium(session, member.id, survey.id, honorarium.currency, honorarium.amount_minor)
     session.commit()
     return TakingView(survey, "complete", ENDINGS["complete"], response)
+
+
+# PostgreSQL stores rows in the order they were written, and a dump shows them so: completes (and their
+# answers, stored again at completion) would follow the order of the honoraria the ledger credits,
+# which names members. This job rewrites both tables in the order of their random response ids, as
+# polling.respondents.anonymity.release_steps does for votes; run it after fieldwork days (e.g.
+# nightly). On SQLite responses are stored in id order and answers in primary-key order (a table
+# WITHOUT ROWID), so there is nothing to do.
+@jobs.register("reorder_survey_storage")
+def reorder_survey_storage(session: Session) -> bool:
+    """Rewrite survey responses and answers in random-id order (PostgreSQL); True if anything ran."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    session.execute(text("CLUSTER survey_responses USING pk_survey_responses"))
+    session.execute(text("CLUSTER survey_answers USING pk_survey_answers"))
+    return True

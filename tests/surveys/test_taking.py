@@ -154,3 +154,23 @@ def test_completes_export_as_one_row_each_with_flags(app, session, hasher, keys)
     assert sorted(frame["quality_flags"]) == ["", "attention"]
     assert set(frame["grid.r1"]) == {"1"} and set(frame["uses.ai"]) == {"1"}
     assert "respondent_key" not in frame.columns
+
+
+def test_the_storage_job_rewrites_responses_in_random_id_order(app, session, hasher, keys):
+    from sqlalchemy import text
+
+    from polling import jobs
+
+    staff = make_user(session, hasher)
+    survey = make_survey(session, staff)
+    for _ in range(3):
+        run(session, keys, make_member(session, hasher).user, survey.id, AI_PATH)
+    ran = jobs.run(app, "reorder_survey_storage")
+    assert ran is (session.get_bind().dialect.name == "postgresql")
+    if not ran:  # SQLite: answers live in primary-key order, not in the order they were written
+        definition = session.execute(
+            text("SELECT sql FROM sqlite_master WHERE name = 'survey_answers'")
+        ).scalar()
+        assert "WITHOUT ROWID" in definition
+    ids = [row[0] for row in session.execute(text("SELECT id FROM survey_responses"))]
+    assert ids == sorted(ids)

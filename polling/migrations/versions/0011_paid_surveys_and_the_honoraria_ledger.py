@@ -137,7 +137,8 @@ def upgrade() -> None:
     sa.Column('item', sa.String(length=40), nullable=False),
     sa.Column('value', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['response_id'], ['survey_responses.id'], name=op.f('fk_survey_answers_response_id_survey_responses'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('response_id', 'question', 'item', name=op.f('pk_survey_answers'))
+    sa.PrimaryKeyConstraint('response_id', 'question', 'item', name=op.f('pk_survey_answers')),
+    sqlite_with_rowid=False,
     )
     op.create_table('payouts',
     sa.Column('id', sa.Integer(), nullable=False),
