@@ -145,7 +145,7 @@ def seed_survey(url: str, members: int) -> Path:
 
 def seed_completes(url: str, completes: int, questions: int) -> int:
     """``completes`` x ``questions`` answers, copied straight into the tables; returns the survey id."""
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "DB_STATEMENT_TIMEOUT": 900})
     with session_scope(app) as session:
         survey = Survey(
             topic={"en": "Export", "es": "Exportación"},
