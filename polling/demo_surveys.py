@@ -282,7 +282,7 @@ def _closed_survey(session: Session, keys: RespondentKeys, seed: int, now: Any) 
         response_id = random_vote_id()
         hours = int(rng.integers(25, 80))
         tired = "3" if hours > 55 or rng.random() < 0.4 else str(int(rng.integers(1, 3)))
-        given = {
+        given: dict[str, Any] = {
             "weekly_hours": hours,
             "burnout": {
                 "tired": tired,

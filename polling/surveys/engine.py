@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
 
 from polling.surveys.logic import parse
 from polling.surveys.questionnaire import PIPE
@@ -121,7 +122,7 @@ def pipe(text: str, answers: Mapping[str, Any], document: Mapping[str, Any], loc
 # --- reading and checking a page ----------------------------------------------------------------
 
 
-def read_form(questions: Sequence[ShownQuestion], form: Mapping[str, Any]) -> Answers:
+def read_form(questions: Sequence[ShownQuestion], form: MultiDict[str, str]) -> Answers:
     """A web form's fields (``getlist``-able) as raw answers: ``q``, ``q.row`` or ``q.option``."""
     raw: Answers = {}
     for question in questions:

@@ -35,13 +35,15 @@ def _answers(session: Session, survey_id: int) -> pd.DataFrame:
 
 def _wide(long: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     """The long answers placed in a responses x items table, by integer codes (no string pivot)."""
-    row = index.get_indexer(long["response_id"])
-    questions, question_names = pd.factorize(long["question"], sort=True)
-    items, item_names = pd.factorize(long["item"], sort=True)
-    pair, pairs = pd.factorize(questions * max(1, len(item_names)) + items, sort=True)
+    row = index.get_indexer(pd.Index(long["response_id"]))
+    questions, question_codes = pd.factorize(long["question"], sort=True)
+    items, item_codes = pd.factorize(long["item"], sort=True)
+    question_names, item_names = [str(q) for q in question_codes], [str(i) for i in item_codes]
+    width = max(1, len(item_names))
+    pair, pairs = pd.factorize(questions * width + items, sort=True)
     names = [
-        question_names[p // max(1, len(item_names))]
-        + ("." + item_names[p % max(1, len(item_names))] if item_names[p % max(1, len(item_names))] else "")
+        question_names[int(p) // width]
+        + (f".{item_names[int(p) % width]}" if item_names[int(p) % width] else "")
         for p in pairs
     ]
     table = np.full((len(index), len(names)), None, dtype=object)

@@ -10,7 +10,7 @@ times line responses up with log-ins or with the honoraria ledger.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -166,7 +166,7 @@ class SurveyAnswer(Base):
 
     __tablename__ = "survey_answers"
     # SQLite: stored in primary-key order (random response ids), not in the order answers were written.
-    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     response_id: Mapped[int] = mapped_column(
         VoteId, ForeignKey("survey_responses.id", ondelete="CASCADE"), primary_key=True

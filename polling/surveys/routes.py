@@ -69,9 +69,8 @@ def answer(survey_id: int):  # type: ignore[no-untyped-def]
             }
         )
     except ValidationError as exc:
-        raise InvalidInput(
-            _("The page could not be read: reload it and answer again."), fields=exc.messages
-        ) from None  # type: ignore[arg-type]
+        message = _("The page could not be read: reload it and answer again.")
+        raise InvalidInput(message, fields={str(name): [message] for name in exc.messages}) from None
     view = taking.submit(session, keys, current_user, survey_id, data)
     if view.errors:
         return _render(view, 422)
