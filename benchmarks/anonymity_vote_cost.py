@@ -21,7 +21,8 @@ from polling import create_app
 from polling.db import get_session, utcnow
 from polling.members.models import MemberProfile
 from polling.polls.models import Poll
-from polling.respondents.anonymity import generalise, poll_crowd, stored_vote
+from polling.polls.privacy import poll_crowd, stored_vote
+from polling.respondents.anonymity import generalise
 from polling.respondents.demographics import snapshot
 
 ROUNDS = 20

@@ -61,13 +61,13 @@ def _init_extensions(app: Flask) -> None:
     from polling.accounts import web as accounts_web
     from polling.accounts.passwords import Hasher
     from polling.extensions import api, csrf, limiter, login_manager
-    from polling.respondents import anonymity
+    from polling.polls import privacy
     from polling.respondents import keys as respondent_keys
 
     db.init_app(app)
     respondent_keys.init_app(app)
     policies.init_app(app)
-    anonymity.init_app(app)  # the live-results rule, stated on results pages
+    privacy.init_app(app)  # the live-results rule, stated on results pages
     i18n.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

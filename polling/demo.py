@@ -16,6 +16,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from polling.accounts.activity import activity_day
 from polling.accounts.models import User
 from polling.accounts.passwords import Hasher
 from polling.accounts.service import create_user, find_user
@@ -23,7 +24,6 @@ from polling.db import utcnow
 from polling.members import service as members
 from polling.members.licences import make_npi
 from polling.members.models import MemberIdentity, MemberProfile
-from polling.respondents.anonymity import activity_day
 from sampling import population
 from sampling.codes import COUNTRIES
 from sampling.taxonomy import SPECIALTIES

@@ -19,6 +19,7 @@ from polling.accounts.models import User
 from polling.db import utcnow
 from polling.demo import DOMAIN
 from polling.members.models import MemberProfile
+from polling.polls import privacy
 from polling.polls.models import Poll, PollOption, Vote, options_mask, random_vote_id
 from polling.respondents import anonymity
 from polling.respondents.demographics import snapshot
@@ -206,7 +207,7 @@ def seed_polls(session: Session, keys: RespondentKeys, *, seed: int) -> int:
         order.shuffle(rows)
         if rows:
             session.execute(insert(Vote), rows)
-        anonymity.release_steps(session, poll.id, every=1)  # the demo's history is all released
+        privacy.release_steps(session, poll.id, every=1)  # the demo's history is all released
         added += len(rows)
         session.flush()
     return added

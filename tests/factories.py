@@ -11,7 +11,7 @@ from polling.db import utcnow
 from polling.members.licences import make_npi
 from polling.members.service import register_physician, review
 from polling.polls.models import Vote
-from polling.respondents.anonymity import release_steps
+from polling.polls.privacy import release_steps
 
 PASSWORD = "correct horse battery"
 _serial = count(1)

@@ -14,12 +14,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from polling.accounts import sessions
+from polling.accounts import activity, sessions
 from polling.accounts.models import ROLES, ClientOrganisation, User
 from polling.accounts.passwords import Hasher, password_problem
 from polling.db import utcnow
 from polling.errors import InvalidInput, NotAuthenticated
-from polling.respondents import anonymity
 
 # ASCII addresses only (RFC 5321's dot-atom local part, letters-digits-hyphen domain labels).
 EMAIL = re.compile(
@@ -127,7 +126,7 @@ def authenticate(session: Session, hasher: Hasher, email: str, password: str) ->
         raise NotAuthenticated(WRONG_CREDENTIALS)
     if not hasher.verify(user.password_hash, password):
         raise NotAuthenticated(WRONG_CREDENTIALS)
-    user.last_login_at = anonymity.login_month(utcnow())  # the month only: see respondents.anonymity
+    user.last_login_at = activity.login_month(utcnow())  # the month only: see accounts.activity
     return user
 
 

@@ -16,10 +16,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
+from polling.accounts import activity
 from polling.accounts.models import ApiToken, LoginSession, User
 from polling.db import utcnow
 from polling.errors import NotFound
-from polling.respondents import anonymity
 
 
 def digest(secret: str) -> str:
@@ -108,7 +108,7 @@ class IssuedToken:
 def issue_token(session: Session, user: User, *, minutes: float = 60) -> IssuedToken:
     token = secrets.token_urlsafe(32)
     expires = utcnow() + timedelta(minutes=minutes)
-    anonymity.purge_expired_tokens(session, utcnow())  # no lasting history of API log-ins
+    activity.purge_expired_tokens(session, utcnow())  # no lasting history of API log-ins
     row = ApiToken(user=user, token_hash=digest(token), expires_at=expires)
     session.add(row)
     session.flush()

@@ -12,10 +12,9 @@ from flask_smorest import Blueprint
 from polling import idempotency
 from polling.db import get_session
 from polling.errors import Conflict
-from polling.polls import results, service
+from polling.polls import privacy, results, service
 from polling.polls.models import Poll
 from polling.polls.schemas import PollSchema, ResultsSchema, VoteRequestSchema, VoteSchema
-from polling.respondents import anonymity
 from polling.respondents.keys import current_keys
 
 bp = Blueprint("polls_api", __name__, description="Polls: the feed, voting and results")
@@ -117,6 +116,6 @@ class Results(MethodView):
         user = g.api_user
         poll = service.visible_poll(session, user, poll_id)
         results.require_access(session, current_keys(), user, poll)
-        anonymity.check_results_read(user)
+        privacy.check_results_read(user)
         shown = results.for_poll(session, poll, audience=results.audience(user))
         return shown.as_api(str(get_locale()))

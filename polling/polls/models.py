@@ -177,7 +177,7 @@ class Vote(Base):
 
 class LiveResult(Base):
     """What an open poll's live results show: its votes counted by stored cell and options, as of
-    the last time k new votes had come in (``polling.respondents.anonymity.release_steps``).
+    the last time k new votes had come in (``polling.polls.privacy.release_steps``).
 
     Kept apart from the votes so that no vote row says whether it is among the latest.
     """

@@ -1,7 +1,7 @@
 """Live poll results: counts in SQL, weights from ``reports.weighting``, small cells withheld.
 
 While a poll is open they count only the votes released so far, k at a time
-(``polling.respondents.anonymity``), so no reading betrays the last voter. Results are cached per
+(``polling.polls.privacy``), so no reading betrays the last voter. Results are cached per
 process under (poll, audience, state, number of votes counted): a poll nobody is voting in is
 weighted once.
 """
@@ -23,9 +23,8 @@ from sqlalchemy.orm import Session
 from polling import policies
 from polling.accounts.models import User
 from polling.errors import Forbidden
-from polling.polls import extract, service
+from polling.polls import extract, privacy, service
 from polling.polls.models import Poll, Vote
-from polling.respondents import anonymity
 from polling.respondents.keys import RespondentKeys
 from reports.build import poll_figures
 from reports.inputs import check_responses
@@ -203,7 +202,7 @@ def for_poll(session: Session, poll: Poll, *, audience: str) -> PollResults:
     """The poll's results for ``audience`` ("staff" sees small cells, "public" does not)."""
     # Open polls show the counts released k votes at a time (respondents.anonymity); closed ones all.
     state = service.state(poll)
-    cells = None if state == "closed" else anonymity.live_cells(session, poll.id)
+    cells = None if state == "closed" else privacy.live_cells(session, poll.id)
     if cells is None:
         count = session.scalar(select(func.count()).select_from(Vote).where(Vote.poll_id == poll.id))
     else:

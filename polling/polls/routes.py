@@ -10,9 +10,9 @@ from flask_login import current_user
 from polling.accounts.notices import notify_staff_of_proposal
 from polling.db import get_session
 from polling.errors import InvalidInput
-from polling.polls import labels, results, service
+from polling.polls import labels, privacy, results, service
 from polling.polls.models import TOPICS, Poll
-from polling.respondents import anonymity, targeting
+from polling.respondents import targeting
 from polling.respondents.keys import current_keys
 from sampling.codes import COUNTRIES
 from sampling.taxonomy import SPECIALTIES
@@ -58,7 +58,7 @@ def show(poll_id: int) -> ResponseReturnValue:
     may_vote, voted, reason = _voter_status(poll)
     shown = None
     if results.may_see(session, current_keys(), user, poll):
-        anonymity.check_results_read(user)
+        privacy.check_results_read(user)
         shown = results.for_poll(session, poll, audience=results.audience(user))
     return render_template(
         "polls/show.html",

@@ -21,9 +21,10 @@ from polling.accounts.models import User
 from polling.db import insert_unless_present, utcnow
 from polling.errors import Conflict, Forbidden, InvalidInput, NotFound
 from polling.members.models import MemberProfile
+from polling.polls import privacy
 from polling.polls.models import Poll, PollCountry, PollOption, PollSpecialty, Vote, options_mask
 from polling.polls.validation import PollInput, validate_poll
-from polling.respondents import anonymity, targeting
+from polling.respondents import targeting
 from polling.respondents.keys import RespondentKeys
 
 POLL_TARGETS = targeting.TargetColumns(
@@ -256,12 +257,12 @@ def cast_vote(
         ("poll_id", "respondent_key"),
         poll_id=poll.id,
         respondent_key=keys.key("poll", poll.id, member.id),
-        **anonymity.stored_vote(session, poll, member, cast_at),
+        **privacy.stored_vote(session, poll, member, cast_at),
         options_mask=options_mask([option.position for option in chosen]),
     )
     if not stored:
         raise Conflict(_l("You have already voted in this poll; each member votes once."))
-    anonymity.release_steps(session, poll.id)
+    privacy.release_steps(session, poll.id)
     session.commit()
     return CastVote(poll.id, tuple(option.id for option in chosen), cast_at)
 

@@ -346,7 +346,7 @@ def _complete(
 # PostgreSQL stores rows in the order they were written, and a dump shows them so: completes (and their
 # answers, stored again at completion) would follow the order of the honoraria the ledger credits,
 # which names members. This job rewrites both tables in the order of their random response ids, as
-# polling.respondents.anonymity.release_steps does for votes; run it after fieldwork days (e.g.
+# polling.polls.privacy.release_steps does for votes; run it after fieldwork days (e.g.
 # nightly). On SQLite responses are stored in id order and answers in primary-key order (a table
 # WITHOUT ROWID), so there is nothing to do.
 @jobs.register("reorder_survey_storage")

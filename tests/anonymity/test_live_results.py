@@ -8,7 +8,8 @@ from polling import create_app
 from polling.accounts import sessions
 from polling.polls import results, service
 from polling.polls.models import Vote
-from polling.respondents.anonymity import K, live_cells
+from polling.polls.privacy import live_cells
+from polling.respondents.anonymity import K
 from tests.factories import make_member, make_poll
 
 

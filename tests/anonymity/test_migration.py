@@ -99,8 +99,8 @@ def test_existing_votes_are_made_anonymous(tmp_path: Path) -> None:
 
 
 def test_expired_tokens_go_a_whole_day_at_a_time(app, session, hasher) -> None:  # type: ignore[no-untyped-def]
+    from polling.accounts.activity import activity_day, purge_expired_tokens
     from polling.accounts.models import ApiToken
-    from polling.respondents.anonymity import activity_day, purge_expired_tokens
     from tests.factories import make_member
 
     user = make_member(session, hasher).user

@@ -21,7 +21,8 @@ import sqlalchemy as sa
 from alembic import op
 
 import polling.db
-from polling.respondents.anonymity import TOKEN_RETENTION, at_level, generalise
+from polling.accounts.activity import TOKEN_RETENTION
+from polling.respondents.anonymity import at_level, generalise
 from polling.respondents.demographics import Snapshot
 from sampling.codes import age_band, practice_band
 from sampling.generalisation import LEVELS
