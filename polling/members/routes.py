@@ -123,7 +123,6 @@ def review(member_id: int):
         except InvalidInput as exc:
             errors = exc.fields
         else:
-            session.commit()
             _notify_reviewed(session, member_id)
             flash(
                 _(
@@ -133,7 +132,6 @@ def review(member_id: int):
             )
             return redirect(url_for("members.queue"))
     identity = service.read_identity(session, current_user, member_id, purpose="verification review")
-    session.commit()  # the access log entry is kept even if nothing else happens
     return render_template(
         "members/review.html",
         member=identity.member,

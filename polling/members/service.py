@@ -267,7 +267,7 @@ def read_identity(session: Session, staff: User, member_id: int, purpose: str) -
     member = get_member(session, member_id)
     session.add(IdentityAccess(member_id=member.id, staff_user_id=staff.id, purpose=purpose[:100]))
     record(session, "identity_read", user=staff, subject=f"member {member.id}", detail=purpose)
-    session.flush()
+    session.commit()  # the access log entry is kept whatever the reader does next
     return member.identity
 
 
@@ -299,6 +299,7 @@ def review(
         subject=f"member {member.id}",
         detail=member.rejection_reason,
     )
+    session.commit()
     return member
 
 

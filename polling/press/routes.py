@@ -55,7 +55,6 @@ def index() -> ResponseReturnValue:
     if journalist is not None:
         follows = service.followed_topics(session, journalist)
         since = service.mark_visit(session, journalist)
-        session.commit()
     return render_template(
         "press/index.html",
         reports=reports,
@@ -73,7 +72,6 @@ def follow() -> ResponseReturnValue:
     """A journalist chooses the topics to follow."""
     session = get_session()
     service.set_follows(session, current_user, request.form.getlist("topics"))
-    session.commit()
     flash(_("Your followed topics are saved."))
     return redirect(url_for("press.index"))
 
@@ -154,6 +152,5 @@ def set_status(report_id: int) -> ResponseReturnValue:
         message = _("The report is withdrawn from the press room.")
     else:
         raise InvalidInput.for_field("action", _("Choose publish or withdraw."))
-    session.commit()
     flash(message)
     return redirect(url_for("press.manage"))

@@ -162,6 +162,7 @@ def publish(session: Session, staff: User, report_id: int) -> Report:
         report.published_at or utcnow(),
         None,
     )
+    session.commit()
     return report
 
 
@@ -171,6 +172,7 @@ def withdraw(session: Session, staff: User, report_id: int) -> Report:
     if report.status != "published":
         raise Conflict(_l("Only a published report can be withdrawn."))
     report.status, report.withdrawn_at = "withdrawn", utcnow()
+    session.commit()
     return report
 
 
@@ -289,12 +291,14 @@ def set_follows(session: Session, user: User, topics: list[str]) -> None:
         session.delete(session.get(TopicFollow, (user.id, topic)))
     for topic in set(topics) - current:
         session.add(TopicFollow(user_id=user.id, topic=topic))
+    session.commit()
 
 
 def mark_visit(session: Session, user: User) -> datetime | None:
     """Record a journalist's visit; returns the previous one (what counts as new)."""
     previous = user.last_press_visit_at
     user.last_press_visit_at = utcnow()
+    session.commit()
     return previous
 
 
