@@ -149,9 +149,11 @@ def set_password(session: Session, hasher: Hasher, user: User, new: str, *, keep
 
 
 def set_locale(session: Session, user: User, locale: str) -> None:
+    """Remember the account's language, committed."""
     if locale not in LOCALES:
         raise InvalidInput.for_field("locale", _l("Choose English (en) or Spanish (es)."))
     user.locale = locale
+    session.commit()
 
 
 def find_user(session: Session, email: str) -> User | None:

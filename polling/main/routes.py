@@ -38,7 +38,6 @@ def set_language():
         session["locale"] = locale
         if current_user.is_authenticated:
             set_locale(get_session(), current_user, locale)
-            get_session().commit()
     return redirect(safe_next(request.form.get("next")))
 
 
