@@ -56,12 +56,13 @@ def failed(session: Session, limits: Limits, email: str, address: str, kind: str
 
 
 def log_in(session: Session, hasher: Hasher, limits: Limits, email: str, password: str, address: str) -> User:
-    """The user behind these credentials, throttled and logged; the caller commits on success."""
+    """The user behind these credentials, throttled and logged. Refusals (throttled, wrong
+    credentials) are logged and committed here; success is the first step of the caller's flow
+    (a web log-in, a token), which commits it."""
     check_allowed(session, limits, email, address)
     try:
         user = authenticate(session, hasher, email, password)
     except NotAuthenticated:
-        session.rollback()
         failed(session, limits, email, address)
         raise
     limits.throttle.succeeded(_keys(limits, user.email, address)[0])

@@ -7,10 +7,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask import session as cookie
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from polling import mail
-from polling.accounts import guard, links, recovery, service, sessions, totp, web
+from polling.accounts import guard, links, recovery, security, service, sessions, totp, web
 from polling.accounts.models import User
 from polling.db import get_session, utcnow
 from polling.errors import InvalidInput, NotAuthenticated
@@ -42,25 +41,23 @@ def login():
         session = get_session()
         email = request.form.get("email", "")
         try:
-            user = guard.log_in(
+            attempt = recovery.log_in(
                 session,
                 _hasher(),
                 web.limits(),
                 email,
                 request.form.get("password", ""),
                 web.client_address(),
+                public_urls(),
             )
         except NotAuthenticated as exc:
             error = exc.message
         else:
-            if user.email_verified_at is None:
-                session.rollback()
-                outgoing = recovery.verification_mail(session, user, public_urls())
-                session.commit()
-                mail.deliver(current_app, [outgoing])
+            user = attempt.user
+            if not attempt.verified:
+                mail.deliver(current_app, attempt.outgoing)
                 error = _("Confirm your e-mail address first: we have sent you a new link.")
                 return render_template("accounts/login.html", error=error, email=email), 403
-            session.commit()
             if user.totp_secret is not None:
                 cookie[PENDING] = {"user": user.id, "at": utcnow().timestamp()}
                 return redirect(url_for("accounts.second_factor", next=request.args.get("next")))
@@ -98,9 +95,8 @@ def second_factor():
 @bp.post("/logout")
 def logout():
     """Log out: this browser's session ends on the server too."""
-    recovery.audit(get_session(), "logout", current_user, web.client_address())
+    security.log_out(get_session(), current_user, cookie.get(web.COOKIE_KEY), web.client_address())
     web.end_session()
-    get_session().commit()
     flash(_("You are logged out."))
     return redirect(url_for("main.home"))
 
@@ -121,13 +117,8 @@ def signup_journalist():
         try:
             outgoing = recovery.sign_up_journalist(session, _hasher(), request.form, public_urls())
         except InvalidInput as exc:
-            session.rollback()
             errors = exc.fields
-        except IntegrityError:  # a racing sign-up took the address first: the same answer
-            session.rollback()
-            return redirect(url_for("accounts.check_inbox"))
         else:
-            session.commit()
             mail.deliver(current_app, outgoing)
             return redirect(url_for("accounts.check_inbox"))
     return render_template("accounts/signup_journalist.html", errors=errors, form=request.form), (
@@ -144,14 +135,10 @@ def check_inbox():
 @bp.get("/verify/<token>")
 def verify_email(token: str):
     """Follow the link from the sign-up e-mail: the address is confirmed and the person logged in."""
-    session = get_session()
     try:
-        user = links.redeem(session, token[:100], "verify")
+        user = recovery.confirm_email(get_session(), token[:100], web.client_address())
     except InvalidInput:
         return render_template("accounts/link_expired.html"), 410
-    user.email_verified_at = user.email_verified_at or utcnow()
-    recovery.audit(session, "email_verified", user, web.client_address())
-    session.commit()
     web.start_session(user, second_factor=False)
     flash(_("Your e-mail address is confirmed."))
     return redirect(url_for("members.status") if user.role == "member" else url_for("main.home"))
@@ -164,7 +151,6 @@ def forgot_password():
     if request.method == "POST":
         session = get_session()
         outgoing = recovery.request_reset(session, request.form.get("email", ""), public_urls())
-        session.commit()
         mail.deliver(current_app, outgoing)
         return render_template("accounts/check_inbox.html", reset=True)
     return render_template("accounts/forgot.html")
@@ -181,15 +167,12 @@ def reset_password(token: str):
     errors: dict[str, list[object]] = {}
     if request.method == "POST":
         try:
-            user = recovery.reset_password(
-                session, _hasher(), token[:100], request.form.get("new_password", "")
+            recovery.reset_password(
+                session, _hasher(), token[:100], request.form.get("new_password", ""), web.client_address()
             )
         except InvalidInput as exc:
-            session.rollback()
             errors = exc.fields
         else:
-            recovery.audit(session, "password_reset", user, web.client_address())
-            session.commit()
             flash(_("Your password is changed. Log in with the new one."))
             return redirect(url_for("accounts.login"))
     return render_template("accounts/reset.html", errors=errors), (422 if errors else 200)
@@ -207,7 +190,6 @@ def settings():
     session = get_session()
     if request.method == "POST":
         service.set_locale(session, current_user, request.form.get("locale", ""))
-        session.commit()
         flash(_("Your settings are saved."))
         return redirect(url_for("accounts.settings"))
     return render_template(

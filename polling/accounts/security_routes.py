@@ -8,8 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from polling import mail
-from polling.accounts import notices, service, sessions, totp, web
-from polling.accounts.recovery import audit
+from polling.accounts import security, sessions, totp, web
 from polling.db import get_session, utcnow
 from polling.errors import InvalidInput
 
@@ -22,33 +21,25 @@ def change_password():
     """Change the password: every other session and every API token ends."""
     session = get_session()
     try:
-        service.change_password(
+        outgoing = security.change_password(
             session,
             current_app.extensions["pulse.hasher"],
             current_user,
             current=request.form.get("current_password", ""),
             new=request.form.get("new_password", ""),
             keep_session=cookie.get(web.COOKIE_KEY),
+            address=web.client_address(),
+            forgot_url=str(current_app.config["PUBLIC_URL"]).rstrip("/")
+            + url_for("accounts.forgot_password"),
         )
     except InvalidInput as exc:
-        session.rollback()
         return render_template(
             "accounts/settings.html",
             errors=exc.fields,
             login_sessions=sessions.live_sessions(session, current_user),
             tokens=sessions.live_tokens(session, current_user),
         ), 422
-    audit(session, "password_changed", current_user, web.client_address())
-    session.commit()
-    base = str(current_app.config["PUBLIC_URL"]).rstrip("/")
-    mail.deliver(
-        current_app,
-        [
-            notices.password_changed(
-                current_user.email, current_user.locale, base + url_for("accounts.forgot_password")
-            )
-        ],
-    )
+    mail.deliver(current_app, outgoing)
     flash(_("Your password is changed; your other sessions and API tokens have ended."))
     return redirect(url_for("accounts.settings"))
 
@@ -56,11 +47,8 @@ def change_password():
 @bp.post("/account/sessions/end")
 def log_out_everywhere():
     """End every session of this account, this one included, and revoke every API token."""
-    session = get_session()
-    sessions.end_all(session, current_user)
-    audit(session, "logout_everywhere", current_user, web.client_address())
+    security.end_everywhere(get_session(), current_user, web.client_address())
     web.end_session()
-    session.commit()
     flash(_("You are logged out on every device, and your API tokens are revoked."))
     return redirect(url_for("accounts.login"))
 
@@ -68,10 +56,7 @@ def log_out_everywhere():
 @bp.post(f"/account/tokens/{TOKEN_ID}/revoke")
 def revoke_token(token_id: int):
     """Revoke one of the account's API tokens."""
-    session = get_session()
-    sessions.revoke_token(session, current_user, token_id)
-    audit(session, "token_revoked", current_user, web.client_address())
-    session.commit()
+    security.revoke_token(get_session(), current_user, token_id, web.client_address())
     flash(_("The token is revoked."))
     return redirect(url_for("accounts.settings"))
 
@@ -88,8 +73,7 @@ def two_factor():
         elif not totp.verify(user.totp_secret, request.form.get("code", "")):
             error = _("That code is not right: type the 6 digits your authenticator app shows now.")
         else:
-            user.totp_secret = None
-            session.commit()
+            security.disable_second_factor(session, user)
             flash(_("The second factor is off."))
             return redirect(url_for("accounts.settings"))
     elif request.method == "POST":
@@ -97,12 +81,9 @@ def two_factor():
         if not secret or not totp.verify(secret, request.form.get("code", "")):
             error = _("That code is not right: type the 6 digits your authenticator app shows now.")
         else:
-            user.totp_secret = secret
-            login = g.get("login_session")
-            if login is not None:
-                login.second_factor_at = utcnow()
-            audit(session, "second_factor_enabled", user, web.client_address())
-            session.commit()
+            security.enable_second_factor(
+                session, user, secret, g.get("login_session"), web.client_address(), utcnow()
+            )
             cookie.pop("totp_setup", None)
             flash(_("Your authenticator app is set up: log-ins will ask for its code."))
             return redirect(url_for("accounts.settings"))

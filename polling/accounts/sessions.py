@@ -45,6 +45,15 @@ def start(
     return key
 
 
+def log_in(
+    session: Session, user: User, *, hours: float, user_agent: str = "", second_factor: bool = False
+) -> str:
+    """:func:`start`, committed: the log-in's own unit of work. Returns the key for the cookie."""
+    key = start(session, user, hours=hours, user_agent=user_agent, second_factor=second_factor)
+    session.commit()
+    return key
+
+
 def resume(session: Session, user_id: int, key: str) -> tuple[User, LoginSession] | None:
     """The user and session row behind a cookie, when the session is still live."""
     row = session.execute(

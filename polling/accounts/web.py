@@ -125,14 +125,13 @@ def _no_store(response):
 
 def start_session(user: User, *, second_factor: bool) -> None:
     """Log ``user`` in on this browser: a new server-side session, a fresh cookie."""
-    key = sessions.start(
+    key = sessions.log_in(
         db.get_session(),
         user,
         hours=float(current_app.config.get("SESSION_HOURS", 12)),
         user_agent=request.user_agent.string,
         second_factor=second_factor,
     )
-    db.get_session().commit()
     locale = cookie.get("locale")
     cookie.clear()  # no value from before the log-in survives it (session fixation)
     if locale:
@@ -142,8 +141,6 @@ def start_session(user: User, *, second_factor: bool) -> None:
 
 
 def end_session() -> None:
-    key = cookie.get(COOKIE_KEY)
-    if key:
-        sessions.end(db.get_session(), str(key))
+    """Forget the log-in on this browser (the server-side row is ended by ``accounts.security``)."""
     logout_user()
     cookie.clear()
