@@ -14,12 +14,11 @@ from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
-from polling.accounts import guard, sessions, totp, web
+from polling.accounts import security, sessions, web
 from polling.accounts.models import User
 from polling.api.schemas import MeSchema, TokenInfoSchema, TokenRequestSchema, TokenSchema
-from polling.audit.service import record
 from polling.db import get_session
-from polling.errors import Forbidden, NotAuthenticated
+from polling.errors import NotAuthenticated
 from polling.extensions import limiter
 
 tokens_bp = Blueprint("tokens", __name__, description="Bearer tokens for the API")
@@ -59,28 +58,15 @@ class Tokens(MethodView):
     @tokens_bp.alt_response(429, description="Too many failed attempts: wait Retry-After seconds.")
     def post(self, credentials: dict[str, str]):
         """Exchange e-mail and password (and authenticator code) for a bearer token valid an hour."""
-        session = get_session()
-        address = web.client_address()
-        user = guard.log_in(
-            session,
+        issued = security.issue_token(
+            get_session(),
             current_app.extensions["pulse.hasher"],
             web.limits(),
-            credentials["email"],
-            credentials["password"],
-            address,
+            credentials,
+            web.client_address(),
+            minutes=_minutes(),
+            second_factor_roles=current_app.config.get("SECOND_FACTOR_ROLES", ()),
         )
-        if user.email_verified_at is None:
-            raise Forbidden(_l("Confirm your e-mail address first with the link we sent you."))
-        if user.totp_secret is not None:
-            if not totp.verify(user.totp_secret, credentials.get("code")):
-                session.rollback()
-                guard.failed(session, web.limits(), user.email, address, kind="second_factor_failed")
-                raise NotAuthenticated(_l("Send the 6-digit code of your authenticator app as 'code'."))
-        elif web.second_factor_required(user):
-            raise Forbidden(_l("Your role needs a second factor: set it up on the web first (Settings)."))
-        issued = sessions.issue_token(session, user, minutes=_minutes())
-        record(session, "token_issued", user=user, address=address)
-        session.commit()
         return _issued(issued)
 
     @tokens_bp.response(200, TokenInfoSchema(many=True))
@@ -107,9 +93,7 @@ class TokenRenewal(MethodView):
     def post(self):
         """Trade the token this request is sent with for a new one; the old one stops working."""
         _caller()
-        session = get_session()
-        issued = sessions.renew_token(session, g.api_token, minutes=_minutes())
-        session.commit()
+        issued = security.renew_token(get_session(), g.api_token, minutes=_minutes())
         return _issued(issued)
 
 
@@ -121,10 +105,7 @@ class TokenRevocation(MethodView):
     def post(self, token_id: int):
         """Revoke one of the caller's tokens (the current one too)."""
         user = _caller()
-        session = get_session()
-        sessions.revoke_token(session, user, token_id)
-        record(session, "token_revoked", user=user, address=web.client_address())
-        session.commit()
+        security.revoke_token(get_session(), user, token_id, web.client_address())
         return ""
 
 
