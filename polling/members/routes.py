@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from polling import mail
@@ -46,15 +45,8 @@ def signup():
                 session, current_app.extensions["pulse.hasher"], request.form, public_urls()
             )
         except InvalidInput as exc:
-            session.rollback()
             errors, message = exc.fields, exc.message
-        except IntegrityError:
-            # A sign-up racing this one took the address or the licence first: the same answer as
-            # when it was there before, and that sign-up's mail tells its owner.
-            session.rollback()
-            return redirect(url_for("accounts.check_inbox"))
         else:
-            session.commit()
             mail.deliver(current_app, outgoing)
             return redirect(url_for("accounts.check_inbox"))
     return render_template(
@@ -65,15 +57,12 @@ def signup():
 @bp.post("/membership/resubmit")
 def resubmit():
     """A rejected member sends corrected details for another review."""
-    session = get_session()
     try:
-        resubmit_registration(session, current_user.member, request.form)
+        resubmit_registration(get_session(), current_user.member, request.form)
     except InvalidInput as exc:
-        session.rollback()
         return render_template(
             "members/status.html", member=current_user.member, errors=exc.fields, form=request.form
         ), 422
-    session.commit()
     flash(_("Your corrected details are sent: staff will review them again."))
     return redirect(url_for("members.status"))
 

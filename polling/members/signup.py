@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from polling.accounts import notices
@@ -27,7 +28,8 @@ from polling.members.service import create_physician, licence_claim, validate_si
 
 
 def sign_up_physician(session: Session, hasher: Hasher, raw: Mapping[str, object], urls: Urls) -> list[Mail]:
-    """Check the form (InvalidInput names bad fields), then create or notify; returns the mail."""
+    """Check the form (InvalidInput names bad fields, before anything is written), then create
+    (committed) or notify; returns the mail to send after the commit."""
     signup = validate_signup(session, raw, year=utcnow().year)
     existing = find_user(session, signup.email)
     if existing is not None:
@@ -41,12 +43,22 @@ def sign_up_physician(session: Session, hasher: Hasher, raw: Mapping[str, object
             notices.licence_in_use(signup.email, signup.locale, urls.support),
             notices.licence_claimed(owner.email, owner.locale, urls.support),
         ]
-    member = create_physician(session, hasher, signup, email_verified=False)
-    return [verification_mail(session, member.user, urls)]
+    try:
+        member = create_physician(session, hasher, signup, email_verified=False)
+        outgoing = [verification_mail(session, member.user, urls)]
+        session.commit()
+    except IntegrityError:
+        # A sign-up racing this one took the address or the licence first: the same answer as
+        # when it was there before, and that sign-up's mail tells its owner. Only this sign-up's
+        # own unit of work is rolled back: nothing else was pending.
+        session.rollback()
+        return []
+    return outgoing
 
 
 def resubmit(session: Session, member: MemberProfile, raw: Mapping[str, object]) -> MemberProfile:
-    """A rejected member corrects their name and licence number and asks for review again."""
+    """A rejected member corrects their name and licence number and asks for review again,
+    committed (InvalidInput names bad fields before anything is written)."""
     if member.status != "rejected":
         raise Conflict(_l("Only a rejected registration can be corrected and sent again."))
     name = str(raw.get("full_name") or "").strip()
@@ -70,5 +82,5 @@ def resubmit(session: Session, member: MemberProfile, raw: Mapping[str, object])
     member.status, member.rejection_reason, member.reviewed_at = "pending", None, None
     if member.show_identity:
         member.display_name = name
-    session.flush()
+    session.commit()
     return member
