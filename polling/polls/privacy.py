@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from polling.accounts.models import ApiToken, LoginSession, User
+from polling.db import insert_unless_present
 from polling.errors import TooManyAttempts
 from polling.extensions import limiter
 from polling.members.models import MemberProfile
@@ -94,32 +95,48 @@ def stored_vote(session: Session, poll: Poll, member: MemberProfile, now: dateti
     return generalise(crowd)(exact).as_columns() | {"cast_on": today}
 
 
-def release_steps(session: Session, poll_id: int, *, every: int = K) -> int:
-    """After a vote is stored: release the poll's votes to live results once ``every`` new ones are in.
+def release_steps(session: Session, poll_id: int, *, every: int = K, wait: bool = True) -> int:
+    """Release the poll's stored votes to live results once ``every`` new ones are in.
 
-    Returns how many votes the release added (0: none). The poll's row is locked first, so two votes
-    stored at once cannot make a release of one vote. On PostgreSQL the votes table is rewritten in
-    the order of its random ids once the vote is committed (:func:`_reorder_after_commit`).
+    Returns how many votes the release added (0: none). The poll's live-results row is locked
+    first, so two releases never run at once and none releases fewer than ``every`` votes. With
+    ``wait=False`` (after a vote's commit) a release already under way is left to finish the job
+    instead of being waited for: votes never queue behind one another. On PostgreSQL the votes
+    table is rewritten in the order of its random ids once this commits (:func:`_reorder_after_commit`).
     """
-    session.execute(select(Poll.id).where(Poll.id == poll_id).with_for_update())
+    insert_unless_present(session, LiveResult, ("poll_id",), poll_id=poll_id, votes=0, cells=[])
+    live = session.scalar(
+        select(LiveResult).where(LiveResult.poll_id == poll_id).with_for_update(skip_locked=not wait)
+    )
+    if live is None:  # another vote's release holds the row and will count this vote too
+        return 0
     if session.get_bind().dialect.name == "postgresql":
         event.listen(session, "after_commit", _reorder_after_commit, once=True)
     total = session.scalar(select(func.count()).select_from(Vote).where(Vote.poll_id == poll_id)) or 0
-    live = session.get(LiveResult, poll_id)
-    released = live.votes if live is not None else 0
+    released = live.votes
     if total - released < every:
         return 0
     grouped = (*(getattr(Vote, c) for c in DEMOGRAPHICS), Vote.options_mask)
     rows = session.execute(
         select(*grouped, func.count()).where(Vote.poll_id == poll_id).group_by(*grouped)
     ).all()
-    cells = sorted([*row[:-1], int(row[-1])] for row in rows)
-    if live is None:
-        session.add(LiveResult(poll_id=poll_id, votes=total, cells=cells))
-    else:
-        live.votes, live.cells = total, cells
+    live.votes, live.cells = total, sorted([*row[:-1], int(row[-1])] for row in rows)
     session.flush()
     return total - released
+
+
+def release_after_vote(session: Session, poll_id: int) -> None:
+    """After a vote's commit: a release in a transaction of its own, best effort.
+
+    The vote is already stored and acknowledged; a release that cannot run now (the database busy
+    or briefly away) is left to the next vote, which counts this one too.
+    """
+    try:
+        release_steps(session, poll_id, wait=False)
+        session.commit()
+    except DBAPIError as exc:
+        session.rollback()  # only this release's own unit of work
+        logging.getLogger(__name__).info("live results not released this time: %s", exc.orig)
 
 
 def _reorder_after_commit(session: Session) -> None:

@@ -262,8 +262,8 @@ def cast_vote(
     )
     if not stored:
         raise Conflict(_l("You have already voted in this poll; each member votes once."))
-    privacy.release_steps(session, poll.id)
     session.commit()
+    privacy.release_after_vote(session, poll.id)  # live results move once k new votes are in
     return CastVote(poll.id, tuple(option.id for option in chosen), cast_at)
 
 
