@@ -9,9 +9,11 @@ import time
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from polling import create_app, mail
-from polling.accounts.models import EmailLink
+from polling.accounts import recovery, service
+from polling.accounts.models import EmailLink, User
 from polling.db import utcnow
 from tests.conftest import FAST_HASH
 from tests.factories import PASSWORD, make_user
@@ -140,3 +142,23 @@ def test_an_unreachable_smtp_server_never_breaks_the_page(database_url):
     answer = app.test_client().post("/password/forgot", data={"email": "x@example.org"})
     assert answer.status_code == 200
     app.extensions["pulse.engine"].dispose()
+
+
+def test_a_journalist_sign_up_losing_the_race_for_an_address_gets_the_same_answer(
+    app, client, session, hasher, monkeypatch
+):
+    """The unique address decides a race the earlier checks could not see: the same page, no
+    500, no second account, and no mail from the losing sign-up (the winner's mail tells the owner)."""
+    taken = make_user(session, hasher, "journalist", email="racer@example.org")
+    session.commit()
+    monkeypatch.setattr(recovery, "find_user", lambda *args: None)  # as if the other were in flight
+    monkeypatch.setattr(service, "email_taken", lambda *args: False)
+    sent = len(app.extensions["pulse.outbox"])
+    answer = client.post(
+        "/signup/journalist",
+        data={"email": taken.email, "password": "correct horse battery", "outlet": "Daily"},
+        follow_redirects=True,
+    )
+    assert answer.status_code == 200 and "Check your inbox" in answer.text
+    assert session.scalar(select(func.count()).select_from(User).where(User.email == taken.email)) == 1
+    assert len(app.extensions["pulse.outbox"]) == sent
