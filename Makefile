@@ -22,7 +22,7 @@ run: $(STAMP)
 
 # Everything CI runs: the house rules (lint, format, types, import layers), then every test on
 # SQLite and PostgreSQL, browser journeys included.
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest
 
 # The house rules alone.

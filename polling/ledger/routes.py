@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from polling.db import get_session
 from polling.errors import InvalidInput
 from polling.ledger import service as ledger
-from polling.surveys.api import ledger_body
 
 bp = Blueprint("ledger", __name__)
 
 
 @bp.get("/honoraria")
-def balance():  # type: ignore[no-untyped-def]
+def balance() -> ResponseReturnValue:
     """The member's balance per currency, history, and the payout button."""
     member = ledger.member_of(current_user)
     return render_template(
-        "ledger/balance.html", body=ledger_body(get_session(), member.id), format_amount=ledger.format_amount
+        "ledger/balance.html",
+        body=ledger.statement(get_session(), member.id),
+        format_amount=ledger.format_amount,
     )
 
 
 @bp.post("/honoraria/payout")
-def request_payout():  # type: ignore[no-untyped-def]
+def request_payout() -> ResponseReturnValue:
     """Request a payout of the balance (finance staff approve it)."""
     member = ledger.member_of(current_user)
     payout = ledger.request_payout(get_session(), member, request.form.get("currency") or None)
@@ -38,7 +40,7 @@ def request_payout():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/payouts", methods=["GET", "POST"])
-def payouts():  # type: ignore[no-untyped-def]
+def payouts() -> ResponseReturnValue:
     """Finance staff: requested payouts, approved or refused in one batch; past batches to export."""
     session = get_session()
     if request.method == "POST":
@@ -59,7 +61,7 @@ def payouts():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/payouts/<string(maxlength=40):batch>.csv")
-def export(batch: str):  # type: ignore[no-untyped-def]
+def export(batch: str) -> ResponseReturnValue:
     """Finance staff: a batch's approved payouts as CSV for the payment provider."""
     content = ledger.export_batch(get_session(), current_user, batch)
     return Response(

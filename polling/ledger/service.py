@@ -13,6 +13,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -284,3 +285,24 @@ def member_of(user: User | None) -> MemberProfile:
     if member is None or member.status != "verified":
         raise Forbidden(_l("Only verified physicians earn honoraria."))
     return member
+
+
+def statement(session: Session, member_id: int) -> dict[str, Any]:
+    """A member's balances and history, as the balance page and the API show them."""
+    held = balances(session, member_id)
+    return {
+        "balances": [
+            {"currency": c, "amount_minor": a, "amount": format_amount(a, c)} for c, a in held.items()
+        ],
+        "minimum_minor": PAYOUT_MINIMUM,
+        "history": [
+            {
+                "posted_on": line.posted_on,
+                "kind": line.kind,
+                "survey_id": line.survey_id,
+                "currency": line.currency,
+                "amount_minor": line.amount_minor,
+            }
+            for line in history(session, member_id)
+        ],
+    }

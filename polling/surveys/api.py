@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
+from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -96,7 +97,7 @@ def _member_only() -> None:
 @bp.route("/schemas/questionnaire")
 class QuestionnaireSchemaDoc(MethodView):
     @bp.response(200)
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> ResponseReturnValue:
         """The JSON Schema of questionnaire documents (format version 1)."""
         return json_schema()
 
@@ -104,7 +105,7 @@ class QuestionnaireSchemaDoc(MethodView):
 @bp.route("/surveys")
 class Surveys(MethodView):
     @bp.response(200, SurveyCardSchema(many=True))
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> ResponseReturnValue:
         """Paid surveys for the calling member: topic (never the sponsor), length, honorarium, closing date."""
         _member_only()
         locale = str(get_locale())
@@ -117,7 +118,7 @@ class SurveyPage(MethodView):
     @bp.response(200, PageViewSchema)
     @bp.alt_response(403, description="Not verified, or not for this member.")
     @bp.alt_response(404, description="No such survey.")
-    def get(self, survey_id: int):  # type: ignore[no-untyped-def]
+    def get(self, survey_id: int) -> ResponseReturnValue:
         """Where the member stands: not started, the current page with saved answers, or the ending."""
         view = taking.view(get_session(), current_keys(), g.api_user, survey_id)
         return page_body(view, str(get_locale()))
@@ -128,7 +129,7 @@ class Consent(MethodView):
     @bp.arguments(ConsentSchema)
     @bp.response(200, PageViewSchema)
     @bp.alt_response(409, description="Closed, full, or consent not given.")
-    def post(self, body: dict[str, bool], survey_id: int):  # type: ignore[no-untyped-def]
+    def post(self, body: dict[str, bool], survey_id: int) -> ResponseReturnValue:
         """Agree to take part; answers the first page (consenting again changes nothing)."""
         view = taking.consent(get_session(), current_keys(), g.api_user, survey_id, body["consent"])
         return page_body(view, str(get_locale()))
@@ -151,7 +152,7 @@ class Pages(MethodView):
             }
         ]
     )
-    def post(self, body: dict[str, Any], survey_id: int):  # type: ignore[no-untyped-def]
+    def post(self, body: dict[str, Any], survey_id: int) -> ResponseReturnValue:
         """Send a page's answers with its page id and step; action next, back or save (autosave)."""
         session = get_session()
         key = idempotency.request_key()
@@ -177,10 +178,10 @@ class Pages(MethodView):
 @bp.route("/me/honoraria")
 class Honoraria(MethodView):
     @bp.response(200, BalanceSchema)
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> ResponseReturnValue:
         """The member's balance per currency and the history of credits, reversals and payouts."""
         member = ledger.member_of(g.api_user)
-        return ledger_body(get_session(), member.id)
+        return ledger.statement(get_session(), member.id)
 
 
 @bp.route("/me/payouts")
@@ -188,7 +189,7 @@ class Payouts(MethodView):
     @bp.arguments(PayoutRequestSchema)
     @bp.response(201, PayoutSchema)
     @bp.alt_response(409, description="The balance is under the payout minimum.")
-    def post(self, body: dict[str, Any], **_: Any):  # type: ignore[no-untyped-def]
+    def post(self, body: dict[str, Any], **_: Any) -> ResponseReturnValue:
         """Request a payout of the whole balance in one currency (finance staff approve it)."""
         member = ledger.member_of(g.api_user)
         payout = ledger.request_payout(get_session(), member, body.get("currency"))
@@ -198,24 +199,3 @@ class Payouts(MethodView):
             "amount_minor": payout.amount_minor,
             "status": payout.status,
         }
-
-
-def ledger_body(session: Any, member_id: int) -> dict[str, Any]:
-    balances = ledger.balances(session, member_id)
-    return {
-        "balances": [
-            {"currency": c, "amount_minor": a, "amount": ledger.format_amount(a, c)}
-            for c, a in balances.items()
-        ],
-        "minimum_minor": ledger.PAYOUT_MINIMUM,
-        "history": [
-            {
-                "posted_on": line.posted_on,
-                "kind": line.kind,
-                "survey_id": line.survey_id,
-                "currency": line.currency,
-                "amount_minor": line.amount_minor,
-            }
-            for line in ledger.history(session, member_id)
-        ],
-    }

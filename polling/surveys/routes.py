@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,7 +23,7 @@ labels.register(bp)
 SURVEY_ID = "<int(max=2147483647):survey_id>"
 
 
-def _render(view: taking.TakingView, status: int = 200):  # type: ignore[no-untyped-def]
+def _render(view: taking.TakingView, status: int = 200) -> ResponseReturnValue:
     locale = str(get_locale())
     return (
         render_template(
@@ -37,13 +38,13 @@ def _render(view: taking.TakingView, status: int = 200):  # type: ignore[no-unty
 
 
 @bp.get(f"/surveys/{SURVEY_ID}")
-def take(survey_id: int):  # type: ignore[no-untyped-def]
+def take(survey_id: int) -> ResponseReturnValue:
     """The survey: consent first, then the page the member is on, or how it ended."""
     return _render(taking.view(get_session(), current_keys(), current_user, survey_id))
 
 
 @bp.post(f"/surveys/{SURVEY_ID}/consent")
-def consent(survey_id: int):  # type: ignore[no-untyped-def]
+def consent(survey_id: int) -> ResponseReturnValue:
     """Agree to take part and go to the first page."""
     taking.consent(
         get_session(), current_keys(), current_user, survey_id, request.form.get("consent") == "yes"
@@ -52,7 +53,7 @@ def consent(survey_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post(f"/surveys/{SURVEY_ID}/page")
-def answer(survey_id: int):  # type: ignore[no-untyped-def]
+def answer(survey_id: int) -> ResponseReturnValue:
     """Save the page (every page is saved) and go forward or back; errors are shown next to the fields."""
     session = get_session()
     keys = current_keys()
@@ -83,7 +84,7 @@ def answer(survey_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/surveys/manage", methods=["GET", "POST"])
-def manage():  # type: ignore[no-untyped-def]
+def manage() -> ResponseReturnValue:
     """Staff: every survey; create one from a survey file (JSON)."""
     session = get_session()
     errors: dict[str, list[object]] = {}
@@ -109,7 +110,7 @@ def manage():  # type: ignore[no-untyped-def]
 
 
 @bp.post(f"/surveys/{SURVEY_ID}/status")
-def set_status(survey_id: int):  # type: ignore[no-untyped-def]
+def set_status(survey_id: int) -> ResponseReturnValue:
     """Staff: put a draft in field (its questionnaire freezes), or close a survey in field."""
     session = get_session()
     if request.form.get("to") == "field":
@@ -120,13 +121,13 @@ def set_status(survey_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/surveys/review")
-def review_queue():  # type: ignore[no-untyped-def]
+def review_queue() -> ResponseReturnValue:
     """Staff: flagged completes waiting for a decision."""
     return render_template("surveys/review.html", flagged=review.queue(get_session(), current_user))
 
 
 @bp.post("/surveys/review/<int(max=9223372036854775807):response_id>")
-def decide(response_id: int):  # type: ignore[no-untyped-def]
+def decide(response_id: int) -> ResponseReturnValue:
     """Staff: keep a flagged complete, or remove it (not paid, out of the quotas)."""
     keep = request.form.get("decision") == "keep"
     review.decide(get_session(), current_keys(), current_user, response_id, keep=keep)

@@ -72,7 +72,7 @@ def _member(user: User | None) -> MemberProfile:
 
 def _locked_response(
     session: Session, keys: RespondentKeys, survey: Survey, member: MemberProfile, lock: bool
-):  # type: ignore[no-untyped-def]
+) -> SurveyResponse | None:
     query = select(SurveyResponse).where(
         SurveyResponse.survey_id == survey.id,
         SurveyResponse.respondent_key == keys.key("survey", survey.id, member.id),
