@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import inspect, select
 
 from polling import create_app
@@ -28,6 +29,7 @@ def test_results_move_only_when_k_new_votes_are_in(app, session, hasher, keys) -
     assert seen == [0] * (K - 1) + [K] * K + [2 * K] * 3
 
 
+@pytest.mark.slow
 def test_the_last_voter_s_choice_cannot_be_read_off_the_results(app, session, hasher, keys) -> None:  # type: ignore[no-untyped-def]
     poll = make_poll(session, hasher)
     members = [make_member(session, hasher) for _ in range(12)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, select, text
 
 from polling import migrate
@@ -74,6 +75,7 @@ def _seed_before(url: str) -> None:
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_existing_votes_are_made_anonymous(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     migrate.upgrade(url, "0006")

@@ -131,6 +131,7 @@ def test_demo_membership_is_skewed_against_the_population(runner, session):
     assert {"US", "UK", "ES", "MX"} <= countries
 
 
+@pytest.mark.slow
 def test_demo_accounts_can_log_in(runner, client):
     from polling.demo import ACCOUNTS
 

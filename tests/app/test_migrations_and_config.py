@@ -21,6 +21,7 @@ def test_migrated_schema_equals_the_models(database_url):
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_downgrade_to_nothing_and_back(tmp_path):
     url = f"sqlite:///{tmp_path / 'roundtrip.sqlite3'}"
     migrate.upgrade(url)

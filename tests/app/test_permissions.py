@@ -42,6 +42,7 @@ def _url(app, rule, values) -> str:  # type: ignore[no-untyped-def]
         return url_for(rule.endpoint, **{name: values[name] for name in rule.arguments})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("principal", PRINCIPALS)
 def test_each_route_admits_exactly_the_principals_in_the_table(principal, app, client, session, hasher, auth):
     target = make_member(session, hasher)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from reports.disclosure import ELEMENTS
+
+# Documents are rendered here (Chromium for charts, WeasyPrint for PDFs): out of the fast lane.
+pytestmark = pytest.mark.slow
 
 
 def test_every_aapor_element_in_both_languages(public_report) -> None:

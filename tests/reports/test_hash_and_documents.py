@@ -15,6 +15,9 @@ from reports.renderers import RENDERERS, get_renderer, render
 from reports.synthetic import synthetic_meta, synthetic_responses
 from tests.reports.conftest import normalise, read_pdf
 
+# Documents are rendered here (Chromium for charts, WeasyPrint for PDFs): out of the fast lane.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def poll():

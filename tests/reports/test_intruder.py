@@ -71,6 +71,7 @@ def _public(meta, votes) -> dict:
     return json.loads(json.dumps(context.to_dict()))  # exactly what report.json holds
 
 
+@pytest.mark.slow
 def test_small_cell_poll_gives_the_intruder_nothing(small_cell_poll) -> None:
     meta, votes = small_cell_poll
     _, findings = attack(_public(meta, votes))

@@ -16,6 +16,10 @@ from reports.inputs import PollMeta
 from reports.synthetic import synthetic_meta, synthetic_responses
 from tests.reports.conftest import normalise
 
+# Documents are rendered here (Chromium for charts, WeasyPrint for PDFs): out of the fast lane.
+pytestmark = pytest.mark.slow
+
+
 HOSTILE = '=HYPERLINK("http://evil.example","<a href=\'http://evil.example\'>click</a>")'
 
 

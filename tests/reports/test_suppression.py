@@ -6,10 +6,14 @@ import csv
 import json
 import re
 
+import pytest
 from openpyxl import load_workbook
 
 from reports.suppression import COMPLEMENTARY, PRIMARY, suppression_plan
 from tests.reports.conftest import SMALL_CELL_SIZES, normalise, read_pdf
+
+# Documents are rendered here (Chromium for charts, WeasyPrint for PDFs): out of the fast lane.
+pytestmark = pytest.mark.slow
 
 
 def test_plan_primary_and_complementary() -> None:

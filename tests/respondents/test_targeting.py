@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from polling import migrate
@@ -48,6 +49,7 @@ def test_eligible_members_are_the_verified_members_a_study_is_for(session, hashe
     assert session.scalar(everyone) == 3
 
 
+@pytest.mark.slow
 def test_migration_turns_space_joined_codes_into_rows(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     migrate.upgrade(url, "0004")

@@ -35,6 +35,7 @@ def test_shares_sum_to_one_within_each_domain(data):
     assert (out.se >= 0).all()
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(weighted_samples(), st.sampled_from(["logit", "xlogit", "beta", "wilson", "clopper-pearson", "wald"]))
 def test_intervals_bracket_the_estimate_and_stay_in_unit_interval(data, method):
@@ -44,6 +45,7 @@ def test_intervals_bracket_the_estimate_and_stay_in_unit_interval(data, method):
     assert ((out.ci_low >= 0) & (out.ci_high <= 1)).all()
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(weighted_samples(), st.floats(min_value=0.01, max_value=100))
 def test_scaling_the_weights_changes_only_totals(data, factor):
