@@ -23,6 +23,15 @@ FAST_HASH = (1, 1024)
 RESPONDENT_SECRET = "test-respondent-secret"  # apart from SECRET_KEY, as in production  # argon2 time and memory cost: cheap in tests, the defaults in production
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that render documents (PDFs, charts) run once, on SQLite: rendering does not depend on
+    the database, and every database path they cross has tests of its own on both."""
+    once = [i for i in items if i.get_closest_marker("documents") and "[postgresql" in i.nodeid]
+    if once:
+        config.hook.pytest_deselected(items=once)
+        items[:] = [i for i in items if i not in once]
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "pulse.sqlite3"

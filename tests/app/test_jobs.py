@@ -23,6 +23,7 @@ def redis():  # type: ignore[no-untyped-def]
         pytest.skip(str(exc))
 
 
+@pytest.mark.documents
 @pytest.mark.slow
 def test_build_is_queued_then_done_by_the_worker(redis, database_url, session, hasher, monkeypatch):
     from rq import SimpleWorker

@@ -24,6 +24,7 @@ def staff_client(client, session, hasher, auth):  # type: ignore[no-untyped-def]
     return client
 
 
+@pytest.mark.documents
 @pytest.mark.slow
 def test_report_journey_build_preview_publish_download_withdraw(staff_client, session, hasher, auth, app):
     client = staff_client
@@ -114,6 +115,7 @@ def test_reports_only_for_closed_polls_with_votes(staff_client, session, hasher)
     assert answer.status_code == 409 and "no votes" in answer.text
 
 
+@pytest.mark.documents
 @pytest.mark.slow
 def test_same_votes_same_numbers_and_hash(staff_client, session, hasher):
     poll = closed_poll(session, hasher)
@@ -134,6 +136,7 @@ def test_same_votes_same_numbers_and_hash(staff_client, session, hasher):
     assert next(f.content for f in after.files if f.name == "report.json") == json_before
 
 
+@pytest.mark.documents
 @pytest.mark.slow
 def test_filters_feed_api_and_bad_filter(client, session, hasher, app):
     from polling.press.service import build_report
@@ -159,6 +162,7 @@ def test_filters_feed_api_and_bad_filter(client, session, hasher, app):
     assert listed[0]["downloads"]["report.pdf"].endswith(f"/press/{report.id}/report.pdf")
 
 
+@pytest.mark.documents
 @pytest.mark.slow
 def test_journalist_follows_topics_and_sees_what_is_new(client, session, hasher, auth):
     from polling.press.service import build_report
@@ -179,6 +183,7 @@ def test_journalist_follows_topics_and_sees_what_is_new(client, session, hasher,
     assert bad.status_code == 422 and "Unknown topic gossip" in bad.text
 
 
+@pytest.mark.documents
 @pytest.mark.slow
 def test_cli_report_build_writes_the_five_files(runner, session, hasher, tmp_path):
     poll = closed_poll(session, hasher)
@@ -202,6 +207,7 @@ def test_unknown_report_file_is_404(client):
     assert client.get("/press/99999").status_code == 404
 
 
+@pytest.mark.documents
 @pytest.mark.slow
 def test_press_wording_makes_the_headline(session, hasher, app):
     from polling.press.service import build_report
@@ -221,6 +227,7 @@ def test_press_wording_makes_the_headline(session, hasher, app):
     assert "de los médicos" in spanish and "considera que no le ayudaría (80 médicos" in spanish
 
 
+@pytest.mark.documents
 @pytest.mark.slow
 def test_feed_and_api_links_come_from_public_url_not_the_host_header(client, session, hasher, app):
     from polling.press.service import build_report
