@@ -250,18 +250,10 @@ def _bases(
 
 
 #: Country names for tables (the sentences use :mod:`reports.wording`).
+#: Country names per language, from the one country list (sampling.codes).
 COUNTRY_LABELS: dict[str, dict[str, str]] = {
-    "US": {"en": "United States", "es": "Estados Unidos"},
-    "UK": {"en": "United Kingdom", "es": "Reino Unido"},
-    "CA": {"en": "Canada", "es": "Canadá"},
-    "AU": {"en": "Australia", "es": "Australia"},
-    "IE": {"en": "Ireland", "es": "Irlanda"},
-    "NZ": {"en": "New Zealand", "es": "Nueva Zelanda"},
-    "ZA": {"en": "South Africa", "es": "Sudáfrica"},
-    "MX": {"en": "Mexico", "es": "México"},
-    "ES": {"en": "Spain", "es": "España"},
+    code: {locale: country.name(locale) for locale in ("en", "es")} for code, country in COUNTRIES.items()
 }
-assert set(COUNTRY_LABELS) == set(COUNTRIES)
 #: Respondents whose specialty was stored too coarsely for a group (generalised for anonymity).
 UNKNOWN_GROUP = "unknown"
 UNKNOWN_GROUP_LABEL = {"en": "Specialty group not recorded", "es": "Grupo de especialidad no registrado"}
