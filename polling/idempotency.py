@@ -93,9 +93,10 @@ def claim(session: Session, user_id: int, key: str, status: int) -> bool:
 
 
 def complete(session: Session, user_id: int, key: str, body: dict[str, Any]) -> None:
-    """Store the answer of a claimed key; the caller commits."""
+    """Store the answer of a claimed key, in a transaction of its own (the write it answers is committed)."""
     session.execute(
         update(IdempotentAnswer)
         .where(IdempotentAnswer.user_id == user_id, IdempotentAnswer.key == key)
         .values(body=json.dumps(body, default=lambda value: value.isoformat()))
     )
+    session.commit()

@@ -102,7 +102,6 @@ class Votes(MethodView):
         answer = {"poll_id": vote.poll_id, "options": list(vote.option_ids), "cast_at": vote.cast_at}
         if key is not None:
             idempotency.complete(session, g.api_user.id, key, answer)
-            session.commit()
         return answer
 
 

@@ -171,7 +171,6 @@ class Pages(MethodView):
         answer = page_body(view, str(get_locale()))
         if key is not None and idempotency.claim(session, g.api_user.id, key, 200):
             idempotency.complete(session, g.api_user.id, key, answer)
-            session.commit()
         return answer
 
 
