@@ -12,6 +12,16 @@ from polling.ledger.models import LedgerEntry, LedgerTransaction, Payout
 from polling.members.models import IdentityAccess, MemberIdentity, MemberProfile
 from polling.polls.models import Poll, PollCountry, PollOption, PollSpecialty, Vote
 from polling.press.models import Report, ReportFile, TopicFollow
+from polling.studies.models import (
+    ExchangeRate,
+    FairMarketValue,
+    Invitation,
+    InvitationCap,
+    Study,
+    StudyCell,
+    StudyEvent,
+    StudyVersion,
+)
 from polling.surveys.models import (
     QualityFlag,
     QuotaCell,
@@ -29,8 +39,12 @@ __all__ = [
     "ApiToken",
     "ClientOrganisation",
     "EmailLink",
+    "ExchangeRate",
+    "FairMarketValue",
     "IdempotentAnswer",
     "IdentityAccess",
+    "Invitation",
+    "InvitationCap",
     "JobRun",
     "LedgerEntry",
     "LedgerTransaction",
@@ -48,6 +62,10 @@ __all__ = [
     "ReportFile",
     "SecurityEvent",
     "StaffDuty",
+    "Study",
+    "StudyCell",
+    "StudyEvent",
+    "StudyVersion",
     "Survey",
     "SurveyAnswer",
     "SurveyCountry",

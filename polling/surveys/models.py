@@ -49,6 +49,8 @@ class Survey(Base):
     completes: Mapped[int] = mapped_column(Integer, default=0)
     questionnaire: Mapped[dict[str, Any]] = mapped_column(JSON)
     questionnaire_version: Mapped[int] = mapped_column(Integer, default=1)
+    # A client study's survey is offered only to the members its invitation sample names.
+    invitation_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     target_countries: Mapped[list[SurveyCountry]] = relationship(

@@ -1,0 +1,1 @@
+"""Research clients' studies: drafting, feasibility, quotes, review, invitations and fieldwork."""
