@@ -121,6 +121,18 @@ def _register_blueprints(app: Flask) -> None:
     from polling.polls.routes import bp as polls_bp
     from polling.press.api import bp as press_api_bp
     from polling.press.routes import bp as press_bp
+    from polling.studies import (
+        api as studies_api,
+    )
+    from polling.studies import (
+        dashboard_api,
+        dashboard_routes,
+        fielding_api,
+        fielding_routes,
+        pricing_api,
+        pricing_routes,
+    )
+    from polling.studies import routes as studies_routes
     from polling.surveys.api import bp as surveys_api_bp
     from polling.surveys.routes import bp as surveys_bp
 
@@ -134,6 +146,17 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(surveys_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(clients_bp)
-    for bp in (tokens_bp, me_bp, polls_api_bp, press_api_bp, clients_api_bp, surveys_api_bp):
+    for views in (studies_routes, pricing_routes, fielding_routes, dashboard_routes):
+        app.register_blueprint(views.bp)
+    studies_api_bps = (studies_api.bp, pricing_api.bp, fielding_api.bp, dashboard_api.bp)
+    for bp in (
+        tokens_bp,
+        me_bp,
+        polls_api_bp,
+        press_api_bp,
+        clients_api_bp,
+        surveys_api_bp,
+        *studies_api_bps,
+    ):
         csrf.exempt(bp)  # the API authenticates with bearer tokens, never cookies
         api.register_blueprint(bp, url_prefix="/api/v1")

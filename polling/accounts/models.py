@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from polling.db import Base, UTCDateTime, utcnow
@@ -44,6 +44,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     locale: Mapped[str | None] = mapped_column(String(5))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("client_organisations.id"), index=True)
+    # A client who may invite colleagues into their organisation.
+    organisation_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     outlet: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

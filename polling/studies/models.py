@@ -150,7 +150,9 @@ class StudyEvent(Base):
 class Invitation(Base):
     """One member invited to one fielded study, and how far they got (the AAPOR disposition).
 
-    A member is never invited twice to one study (the unique constraint). Only days are kept.
+    A member is never invited twice to one study (the unique constraint). Only the days of waves and
+    reminders are kept — never the day a disposition changed, which would line an invitee up with
+    the day their anonymous response ended.
     """
 
     __tablename__ = "invitations"
@@ -168,7 +170,6 @@ class Invitation(Base):
     invited_on: Mapped[date] = mapped_column(Date)
     reminded_on: Mapped[date | None] = mapped_column(Date)
     reminders: Mapped[int] = mapped_column(Integer, default=0)
-    updated_on: Mapped[date] = mapped_column(Date)
     # Set once the invitation e-mail has been handed to the mail server (never sent twice).
     mailed_on: Mapped[date | None] = mapped_column(Date)
 

@@ -130,7 +130,6 @@ def upgrade() -> None:
     sa.Column('invited_on', sa.Date(), nullable=False),
     sa.Column('reminded_on', sa.Date(), nullable=True),
     sa.Column('reminders', sa.Integer(), nullable=False),
-    sa.Column('updated_on', sa.Date(), nullable=False),
     sa.Column('mailed_on', sa.Date(), nullable=True),
     sa.CheckConstraint("disposition IN ('invited', 'bounced', 'opened', 'started', 'partial', 'refused', 'screened_out', 'over_quota', 'complete', 'removed')", name=op.f('ck_invitations_disposition')),
     sa.ForeignKeyConstraint(['cell_id'], ['study_cells.id'], name=op.f('fk_invitations_cell_id_study_cells'), ondelete='SET NULL'),
@@ -146,6 +145,9 @@ def upgrade() -> None:
     with op.batch_alter_table('client_organisations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('currency', sa.String(length=3), server_default='EUR', nullable=False))
 
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('organisation_admin', sa.Boolean(), server_default='0', nullable=False))
+
     with op.batch_alter_table('surveys', schema=None) as batch_op:
         batch_op.add_column(sa.Column('invitation_only', sa.Boolean(), server_default='0', nullable=False))
 
@@ -159,6 +161,9 @@ def downgrade() -> None:
 
     with op.batch_alter_table('client_organisations', schema=None) as batch_op:
         batch_op.drop_column('currency')
+
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('organisation_admin')
 
     with op.batch_alter_table('invitations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invitations_study_id'))

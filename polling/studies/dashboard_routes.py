@@ -1,0 +1,7 @@
+"""Web pages of research clients' studies: dashboard."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("dashboard", __name__)
