@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
+from flask import g, request
 from flask.typing import ResponseReturnValue
 from flask.views import MethodView
 from flask_babel import get_locale
@@ -18,6 +18,7 @@ from polling.ledger import service as ledger
 from polling.respondents.keys import current_keys
 from polling.surveys import service, taking
 from polling.surveys.engine import localised, pipe
+from polling.surveys.models import Survey
 from polling.surveys.questionnaire import json_schema
 from polling.surveys.schemas import (
     BalanceSchema,
@@ -26,7 +27,10 @@ from polling.surveys.schemas import (
     PageViewSchema,
     PayoutRequestSchema,
     PayoutSchema,
+    StaffSurveySchema,
     SurveyCardSchema,
+    SurveyInputSchema,
+    SurveyStatusSchema,
 )
 
 bp = Blueprint("surveys_api", __name__, description="Paid surveys: the list, taking them, honoraria")
@@ -198,3 +202,62 @@ class Payouts(MethodView):
             "amount_minor": payout.amount_minor,
             "status": payout.status,
         }
+
+
+def _json_object(what: str) -> dict[str, Any]:
+    raw = request.get_json(silent=True)
+    if not isinstance(raw, dict):
+        raise InvalidInput.for_field(what, _l("Send a JSON object (Content-Type: application/json)."))
+    return raw
+
+
+@bp.route("/staff/surveys")
+class StaffSurveys(MethodView):
+    @bp.response(200, StaffSurveySchema(many=True))
+    def get(self) -> list[Survey]:
+        """Fielding staff: every survey, newest first."""
+        return service.all_surveys(get_session(), g.api_user)
+
+    @bp.doc(
+        requestBody={
+            "required": True,
+            "description": "A survey file: topic (en, es), sponsor, length, window, targets, honoraria, "
+            "quotas and the questionnaire (see /schemas/questionnaire).",
+            "content": {"application/json": {"schema": SurveyInputSchema}},
+        }
+    )
+    @bp.response(201, StaffSurveySchema)
+    @bp.alt_response(422, description="The file is refused: errors name each field or questionnaire path.")
+    def post(self) -> Survey:
+        """Fielding staff: create a draft survey from a survey file."""
+        return service.create_survey(get_session(), g.api_user, _json_object("survey"))
+
+
+@bp.route(f"/staff/surveys/{SURVEY_ID}/questionnaire")
+class StaffQuestionnaire(MethodView):
+    @bp.doc(
+        requestBody={
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+            "description": "A questionnaire document (see /schemas/questionnaire).",
+        }
+    )
+    @bp.response(200, StaffSurveySchema)
+    @bp.alt_response(409, description="The survey is in field: its questionnaire is frozen.")
+    @bp.alt_response(422, description="The questionnaire is refused: each problem with its path.")
+    def put(self, survey_id: int) -> Survey:
+        """Fielding staff: a new questionnaire version for a draft survey."""
+        return service.replace_questionnaire(
+            get_session(), g.api_user, survey_id, _json_object("questionnaire")
+        )
+
+
+@bp.route(f"/staff/surveys/{SURVEY_ID}/status")
+class StaffSurveyStatus(MethodView):
+    @bp.arguments(SurveyStatusSchema)
+    @bp.response(200, StaffSurveySchema)
+    @bp.alt_response(409, description="Only a draft goes in field, and only a survey in field closes.")
+    def post(self, body: dict[str, str], survey_id: int) -> Survey:
+        """Fielding staff: put a draft in field (its questionnaire freezes) or close it."""
+        change = service.field if body["to"] == "field" else service.close
+        return change(get_session(), g.api_user, survey_id)

@@ -109,6 +109,30 @@ def manage() -> ResponseReturnValue:
     )
 
 
+@bp.post(f"/surveys/{SURVEY_ID}/questionnaire")
+def replace_questionnaire(survey_id: int) -> ResponseReturnValue:
+    """Staff: upload a new questionnaire version for a draft (refused once the survey is in field)."""
+    session = get_session()
+    upload = request.files.get("file")
+    try:
+        raw = json.loads(upload.read().decode("utf-8")) if upload else None
+    except (UnicodeDecodeError, ValueError):
+        raw = None
+    try:
+        survey = service.replace_questionnaire(session, current_user, survey_id, raw)
+    except InvalidInput as exc:
+        return render_template(
+            "surveys/manage.html",
+            surveys=service.all_surveys(session, current_user),
+            state=service.state,
+            errors=exc.fields,
+        ), 422
+    flash(
+        _("Survey %(id)d now has questionnaire version %(v)d.", id=survey.id, v=survey.questionnaire_version)
+    )
+    return redirect(url_for("surveys.manage"))
+
+
 @bp.post(f"/surveys/{SURVEY_ID}/status")
 def set_status(survey_id: int) -> ResponseReturnValue:
     """Staff: put a draft in field (its questionnaire freezes), or close a survey in field."""

@@ -153,3 +153,21 @@ class PayoutSchema(Schema):
     currency = fields.String(required=True)
     amount_minor = fields.Integer(required=True)
     status = fields.String(required=True)
+
+
+class StaffSurveySchema(Schema):
+    """A survey as fielding staff see it (the sponsor included)."""
+
+    id = fields.Integer(required=True)
+    topic = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    sponsor = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "draft, field or closed."})
+    questionnaire_version = fields.Integer(required=True)
+    completes = fields.Integer(required=True)
+    target_completes = fields.Integer(allow_none=True)
+    opens_at = fields.DateTime(required=True)
+    closes_at = fields.DateTime(required=True)
+
+
+class SurveyStatusSchema(Schema):
+    to = fields.String(required=True, validate=validate.OneOf(["field", "closed"]))
