@@ -70,6 +70,14 @@ def _own_organisation_or_fielding(user: User, organisation: Any) -> bool:
     return _client_of(user, organisation.id) or "fielding" in duties_of(user)
 
 
+def _editing_client(user: User, study: Any) -> bool:
+    return _client_of(user, study.organisation_id) and study.status in ("draft", "returned")
+
+
+def _organisation_admin(user: User, organisation: Any) -> bool:
+    return _client_of(user, organisation.id) and bool(user.organisation_admin)
+
+
 def _proposer_or_published(user: User, poll: Any) -> bool:
     return poll.status == "published" or poll.proposed_by_id == user.id or "fielding" in duties_of(user)
 
@@ -85,6 +93,8 @@ _RULES.update(
         "payout.approve": _staff("finance"),
         "organisation.view": _own_organisation_or_fielding,
         "study.view": _owned_or_fielding,
+        "study.edit": _editing_client,
+        "organisation.invite": _organisation_admin,
     }
 )
 
@@ -98,6 +108,10 @@ _REFUSALS: dict[str, object] = {
     "report.manage": _l("Only staff may build and publish reports."),
     "study.manage": _l("Only fielding staff may manage studies."),
     "payout.approve": _l("Only finance staff may approve payouts."),
+    "study.edit": _l(
+        "Only your organisation's clients may change a study, and only while it is a draft or returned."
+    ),
+    "organisation.invite": _l("Only an administrator of your organisation may invite colleagues."),
 }
 
 
