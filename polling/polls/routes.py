@@ -49,17 +49,9 @@ def _voter_status(poll: Poll) -> tuple[bool, bool, str | None]:
     return reason is None, False, (str(reason) if reason else None)
 
 
-@bp.get(f"/polls/{POLL_ID}")
-def show(poll_id: int) -> ResponseReturnValue:
-    """A poll: the vote form, or the results once voted or closed."""
-    session = get_session()
-    user = current_user if current_user.is_authenticated else None
-    poll = service.visible_poll(session, user, poll_id)
+def _poll_page(poll: Poll, shown: object, errors: dict[str, list[object]]) -> str:
+    """The poll page: the vote form (with ``errors`` next to it) or the ``shown`` results."""
     may_vote, voted, reason = _voter_status(poll)
-    shown = None
-    if results.may_see(session, current_keys(), user, poll):
-        privacy.check_results_read(user)
-        shown = results.for_poll(session, poll, audience=results.audience(user))
     return render_template(
         "polls/show.html",
         poll=poll,
@@ -68,8 +60,21 @@ def show(poll_id: int) -> ResponseReturnValue:
         voted=voted,
         reason=reason,
         results=shown,
-        errors={},
+        errors=errors,
     )
+
+
+@bp.get(f"/polls/{POLL_ID}")
+def show(poll_id: int) -> ResponseReturnValue:
+    """A poll: the vote form, or the results once voted or closed."""
+    session = get_session()
+    user = current_user if current_user.is_authenticated else None
+    poll = service.visible_poll(session, user, poll_id)
+    shown = None
+    if results.may_see(session, current_keys(), user, poll):
+        privacy.check_results_read(user)
+        shown = results.for_poll(session, poll, audience=results.audience(user))
+    return _poll_page(poll, shown, errors={})
 
 
 @bp.post(f"/polls/{POLL_ID}/vote")
@@ -79,18 +84,7 @@ def vote(poll_id: int) -> ResponseReturnValue:
     try:
         service.cast_vote(session, current_keys(), current_user, poll_id, request.form.getlist("option"))
     except InvalidInput as exc:
-        poll = service.visible_poll(session, current_user, poll_id)
-        may_vote, voted, reason = _voter_status(poll)
-        return render_template(
-            "polls/show.html",
-            poll=poll,
-            state=service.state(poll),
-            may_vote=may_vote,
-            voted=voted,
-            reason=reason,
-            results=None,
-            errors=exc.fields,
-        ), 422
+        return _poll_page(service.visible_poll(session, current_user, poll_id), None, exc.fields), 422
     flash(_("Thank you: your vote is counted."))
     return redirect(url_for("polls.show", poll_id=poll_id))
 
