@@ -66,6 +66,10 @@ def _owned_or_fielding(user: User, thing: OrganisationOwned) -> bool:
     return _client_of(user, thing.organisation_id) or "fielding" in duties_of(user)
 
 
+def _fielding_or_finance(user: User, _thing: object) -> bool:
+    return bool({"fielding", "finance"} & duties_of(user))
+
+
 def _own_organisation_or_fielding(user: User, organisation: Any) -> bool:
     return _client_of(user, organisation.id) or "fielding" in duties_of(user)
 
@@ -95,6 +99,7 @@ _RULES.update(
         "study.view": _owned_or_fielding,
         "study.edit": _editing_client,
         "organisation.invite": _organisation_admin,
+        "pricing.edit": _fielding_or_finance,
     }
 )
 
@@ -108,6 +113,7 @@ _REFUSALS: dict[str, object] = {
     "report.manage": _l("Only staff may build and publish reports."),
     "study.manage": _l("Only fielding staff may manage studies."),
     "payout.approve": _l("Only finance staff may approve payouts."),
+    "pricing.edit": _l("Only fielding or finance staff may change fair-market values."),
     "study.edit": _l(
         "Only your organisation's clients may change a study, and only while it is a draft or returned."
     ),
