@@ -100,12 +100,38 @@ RULES: dict[str, frozenset[str]] = {
     "me.Me": SIGNED_IN,
     "clients.organisation": frozenset({"client", "staff"}),
     "clients_api.Organisation": frozenset({"client", "staff"}),
+    "studies.index": frozenset({"client", "staff"}),
+    "studies.new": frozenset({"client"}),
+    "studies.show": frozenset({"client", "staff"}),
+    "studies.edit": frozenset({"client"}),
+    "studies.questionnaire": frozenset({"client"}),
+    "studies.preview": frozenset({"client", "staff"}),
+    "studies.submit": frozenset({"client"}),
+    "studies_api.Studies": frozenset({"client", "staff"}),
+    "studies_api.StudyDetail": frozenset({"client", "staff"}),
+    "studies_api.StudyQuestionnaire": frozenset({"client"}),
+    "studies_api.StudyVersions": frozenset({"client", "staff"}),
+    "studies_api.StudySubmission": frozenset({"client"}),
 }
 
 #: Routes that show one client organisation's things: the role table admits clients, and the
 #: object-level policy (polling.policies) refuses a client of any other organisation. Every route
 #: whose URL names an organisation or a study belongs here (tests/app/test_permissions.py).
-ORGANISATION_SCOPED = frozenset({"clients.organisation", "clients_api.Organisation"})
+ORGANISATION_SCOPED = frozenset(
+    {
+        "clients.organisation",
+        "clients_api.Organisation",
+        "studies.show",
+        "studies.edit",
+        "studies.questionnaire",
+        "studies.preview",
+        "studies.submit",
+        "studies_api.StudyDetail",
+        "studies_api.StudyQuestionnaire",
+        "studies_api.StudyVersions",
+        "studies_api.StudySubmission",
+    }
+)
 
 
 def current_principal() -> str:
