@@ -9,6 +9,7 @@ from polling.accounts.service import set_locale
 from polling.db import get_session, readiness
 from polling.i18n import LANGUAGES
 from polling.redirects import safe_next
+from polling.studies.service import studies_of
 
 bp = Blueprint("main", __name__)
 
@@ -25,8 +26,16 @@ def home():
     verified = member is not None and member.status == "verified"
     open_polls = polls.feed(session, member) if verified else []
     paid = surveys.for_member(session, current_keys(), member) if member is not None and verified else []
+    client = current_user.is_authenticated and current_user.role == "client"
+    studies = studies_of(session, current_user) if client else []
     return render_template(
-        "main/home.html", member=member, polls=open_polls, closed=polls.recently_closed(session), surveys=paid
+        "main/home.html",
+        member=member,
+        polls=open_polls,
+        closed=polls.recently_closed(session),
+        surveys=paid,
+        client=client,
+        studies=studies,
     )
 
 

@@ -237,7 +237,7 @@ def versions(session: Session, user: User, study_id: int) -> list[tuple[StudyVer
         .where(StudyVersion.study_id == study_id)
         .order_by(StudyVersion.version.desc())
     )
-    return [(version, email) for version, email in rows.tuples()]
+    return [(version, email) for version, email in rows]
 
 
 def events(session: Session, user: User, study_id: int) -> list[StudyEvent]:

@@ -68,13 +68,14 @@ def test_each_route_admits_exactly_the_principals_in_the_table(principal, app, c
         "organisation_id": acme.id,  # the logged-in client's own
         "token": "no-such-link",
         "survey_id": 2147483647,
+        "study_id": 2147483647,
         "response_id": 2147483647,
         "batch": "no-such-batch",
     }
     headers = _log_in_as(principal, client, session, hasher, auth)
     checked = 0
     for rule in app.url_map.iter_rules():
-        method = "GET" if "GET" in rule.methods else "POST"
+        method = "GET" if "GET" in rule.methods else ("POST" if "POST" in rule.methods else "PUT")
         if rule.endpoint in {
             "accounts.logout",
             "security.log_out_everywhere",
@@ -88,7 +89,7 @@ def test_each_route_admits_exactly_the_principals_in_the_table(principal, app, c
             url,
             method=method,
             headers=headers if url.startswith("/api/") else {},
-            json={} if url.startswith("/api/") and method == "POST" else None,
+            json={} if url.startswith("/api/") and method != "GET" else None,
         )
         answer.close()  # static files are streamed
         refused = answer.status_code in (401, 403) or "/login" in answer.headers.get("Location", "")
@@ -121,19 +122,35 @@ def test_every_route_naming_an_organisation_or_study_is_scoped_to_it(app):
 
 
 def test_a_client_of_another_organisation_is_refused_every_scoped_route(app, client, session, hasher, auth):
+    from polling.studies.service import create_draft
+
     ours = make_user(session, hasher, "client", organisation="Acme Research")
     theirs = make_user(session, hasher, "client", organisation="Other Insights")
+    our_study = create_draft(session, ours, {"title": "Acme's secret study"})
+    their_study = create_draft(session, theirs, {"title": "Other's own study"})
     auth.login(theirs.email)
     headers = {"Authorization": f"Bearer {auth.token(theirs.email)}"}
     for rule in app.url_map.iter_rules():
         if rule.endpoint not in ORGANISATION_SCOPED:
             continue
-        url = _url(app, rule, {"organisation_id": ours.organisation_id})
-        answer = client.get(url, headers=headers if url.startswith("/api/") else {})
-        assert answer.status_code == 403, f"{url}: {answer.status_code} for a client of another organisation"
-        assert ours.email not in answer.text and "Acme Research" not in answer.text
-        own = client.get(
-            _url(app, rule, {"organisation_id": theirs.organisation_id}),
-            headers=headers if url.startswith("/api/") else {},
+        method = "GET" if "GET" in rule.methods else ("POST" if "POST" in rule.methods else "PUT")
+        url = _url(app, rule, {"organisation_id": ours.organisation_id, "study_id": our_study.id})
+        api = url.startswith("/api/")
+        answer = client.open(
+            url, method=method, headers=headers if api else {}, json={} if api and method != "GET" else None
         )
-        assert own.status_code == 200 and "Other Insights" in own.text
+        assert answer.status_code in (403, 404), (
+            f"{url}: {answer.status_code} for a client of another organisation"
+        )
+        assert ours.email not in answer.text and "Acme Research" not in answer.text
+        assert "Acme's secret study" not in answer.text
+        if method != "GET":
+            continue  # a change: refused above; its own client's success is tested with the feature
+        if "study_id" in rule.arguments:
+            own = client.get(_url(app, rule, {"study_id": their_study.id}), headers=headers if api else {})
+            assert own.status_code < 400, f"{rule.endpoint}: {own.status_code} for the study's own client"
+        else:
+            own = client.get(
+                _url(app, rule, {"organisation_id": theirs.organisation_id}), headers=headers if api else {}
+            )
+            assert own.status_code == 200 and "Other Insights" in own.text
