@@ -52,6 +52,7 @@ def init_app(app: Flask) -> None:
         worker,
         backup_command,
         restore_command,
+        load_pricing,
     ):
         app.cli.add_command(command)
 
@@ -270,3 +271,16 @@ def restore_command(source: Path, yes: bool) -> None:
     with session_scope(current_app) as session:
         record(session, "backup", subject=str(source)[:100], detail="backup restored")
     click.echo(f"Database restored from {source}.")
+
+
+@click.command("load-pricing")
+@with_appcontext
+def load_pricing() -> None:
+    """Load the shipped fair-market values and exchange rates into empty tables (staff edits stay)."""
+    from polling.studies import pricing
+
+    with session_scope(current_app) as session:
+        values, rates = pricing.load_reference_data(session)
+    click.echo(
+        f"Fair-market values: {values} loaded; exchange rates: {rates} loaded (0: the table had rows)."
+    )

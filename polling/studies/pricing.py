@@ -164,8 +164,13 @@ def load_reference_data(session: Session) -> tuple[int, int]:
     return values, rates
 
 
-def fair_market_values(session: Session) -> list[FairMarketValue]:
-    """The table, by country and specialty group (loading the shipped one into an empty database)."""
+def fair_market_values(session: Session, user: User) -> list[FairMarketValue]:
+    """The table, by country and specialty group (loading the shipped one into an empty database).
+
+    Raises:
+        Forbidden: ``user`` is not staff with the fielding or finance duty.
+    """
+    policies.require(user, "pricing.edit")
     load_reference_data(session)
     return list(
         session.scalars(
@@ -217,6 +222,7 @@ def save_fair_market_value(session: Session, user: User, form: Mapping[str, Any]
         InvalidInput: a field is missing or wrong (each message names its field).
     """
     policies.require(user, "pricing.edit")
+    load_reference_data(session)  # an edit must not leave the rest of the shipped table unloaded
     try:
         data = FairMarketValueSchema().load(
             {k: form.get(k) for k in FairMarketValueSchema().fields if k in form}
@@ -386,6 +392,12 @@ def quote(
     )
 
 
+def priced(session: Session, study: Study) -> tuple[StudyFeasibility, Quote]:
+    """Feasibility and the quote of ``study``, estimated once for both."""
+    estimate = feasibility(session, study)
+    return estimate, quote(session, study, estimate=estimate)
+
+
 def pdf(html: str, base_url: str) -> bytes:
     """The quote page as a tagged A4 PDF (WeasyPrint, PDF/UA-1, as the poll reports)."""
     from weasyprint import HTML  # imported on use: loading Pango costs every process that never prints
@@ -406,6 +418,7 @@ __all__ = [
     "load_reference_data",
     "money",
     "pdf",
+    "priced",
     "quote",
     "save_fair_market_value",
 ]
