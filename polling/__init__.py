@@ -63,6 +63,7 @@ def _init_extensions(app: Flask) -> None:
     from polling.extensions import api, csrf, limiter, login_manager
     from polling.polls import privacy
     from polling.respondents import keys as respondent_keys
+    from polling.studies import fielding
 
     db.init_app(app)
     respondent_keys.init_app(app)
@@ -79,6 +80,7 @@ def _init_extensions(app: Flask) -> None:
     app.extensions["pulse.hasher"] = Hasher(*cost)
 
     mail.init_app(app)
+    fielding.init_app(app)  # client studies' dispositions follow the surveys' signals
     accounts_web.init_app(app)  # session rows, bearer tokens, the second-factor gate, no-store
     app.before_request(permissions.enforce)
     app.after_request(_security_headers)

@@ -127,6 +127,22 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "Write each e-mail as a .eml file in this folder instead of sending it (development: instance/mail).",
     ),
+    Setting(
+        "INVITATION_CAP",
+        "4",
+        "Study invitations a member receives per 30 days at most (a member's own cap, if set, wins).",
+    ),
+    Setting(
+        "INVITATION_REMINDER_DAYS",
+        "3",
+        "Days after an invitation (or reminder) before reminding a non-responder.",
+    ),
+    Setting("INVITATION_REMINDERS", "2", "Reminders at most per invitee."),
+    Setting(
+        "INVITATION_WAVE_DAYS",
+        "3",
+        "Days after a wave before another is drawn for cells whose expected completes fall short of target.",
+    ),
     Setting("DB_CONNECT_TIMEOUT", "5", "Seconds to wait for a database connection before answering 503."),
     Setting(
         "DB_STATEMENT_TIMEOUT",
@@ -148,6 +164,10 @@ INTEGER_SETTINGS = (
     "TOKEN_MINUTES",
     "SMTP_PORT",
     "RETRY_AFTER",
+    "INVITATION_CAP",
+    "INVITATION_REMINDER_DAYS",
+    "INVITATION_REMINDERS",
+    "INVITATION_WAVE_DAYS",
 )
 FLOAT_SETTINGS = ("LOGIN_BACKOFF_SECONDS", "DB_CONNECT_TIMEOUT", "DB_STATEMENT_TIMEOUT", "REDIS_TIMEOUT")
 

@@ -105,6 +105,16 @@ RULES: dict[str, frozenset[str]] = {
     "pricing.fair_market_values": frozenset({"staff"}),
     "pricing_api.Feasibility": frozenset({"client", "staff"}),
     "pricing_api.Quote": frozenset({"client", "staff"}),
+    "fielding.queue": frozenset({"staff"}),
+    "fielding.decision": frozenset({"staff"}),
+    "fielding.approve": frozenset({"staff"}),
+    "fielding.send_back": frozenset({"staff"}),
+    "fielding.follow": EVERYONE,
+    "fielding.opt_out": EVERYONE,
+    "fielding_api.Invitations": frozenset({"client", "staff"}),
+    "fielding_api.ReviewQueue": frozenset({"staff"}),
+    "fielding_api.Approval": frozenset({"staff"}),
+    "fielding_api.Return": frozenset({"staff"}),
     "studies.index": frozenset({"client", "staff"}),
     "studies.new": frozenset({"client"}),
     "studies.show": frozenset({"client", "staff"}),
@@ -139,6 +149,7 @@ ORGANISATION_SCOPED = frozenset(
         "studies_api.StudyQuestionnaire",
         "studies_api.StudyVersions",
         "studies_api.StudySubmission",
+        "fielding_api.Invitations",
     }
 )
 

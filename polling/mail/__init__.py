@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import smtplib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -91,3 +92,49 @@ def _send(app: Flask, messages: list[EmailMessage]) -> None:
             smtp.login(str(config["SMTP_USERNAME"]), str(config.get("SMTP_PASSWORD") or ""))
         for message in messages:
             smtp.send_message(message)
+
+
+#: Sends one message; False when the mail server refuses its recipient for good (a bounce).
+SendOne = Callable[[Mail], bool]
+
+
+@contextmanager
+def sending(app: Flask) -> Iterator[SendOne]:
+    """One message at a time over one connection, for senders that must record each message.
+
+    Unlike :func:`deliver`, failures are not swallowed: a permanent refusal of the recipient (5xx)
+    returns False; anything else (the server is down, a temporary 4xx, a dropped connection)
+    raises ``OSError`` or ``smtplib.SMTPException``, so the caller can give back its claim and retry.
+    """
+    how = transport(app)
+    if how != "smtp":
+
+        def keep(mail: Mail) -> bool:
+            message = _message(app, mail)
+            if how == "memory":
+                app.extensions[OUTBOX].append(message)
+            else:
+                _write(Path(str(app.config["MAIL_FOLDER"])), [message])
+            return True
+
+        yield keep
+        return
+    config = app.config
+    with smtplib.SMTP(str(config["SMTP_HOST"]), int(config["SMTP_PORT"]), timeout=10) as smtp:
+        if config.get("SMTP_STARTTLS"):
+            smtp.starttls()
+        if config.get("SMTP_USERNAME"):
+            smtp.login(str(config["SMTP_USERNAME"]), str(config.get("SMTP_PASSWORD") or ""))
+
+        def send(mail: Mail) -> bool:
+            try:
+                smtp.send_message(_message(app, mail))
+            except smtplib.SMTPRecipientsRefused as exc:
+                codes = [code for code, _text in exc.recipients.values()]
+                if codes and all(code >= 500 for code in codes):
+                    smtp.rset()
+                    return False
+                raise
+            return True
+
+        yield send

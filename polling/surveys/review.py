@@ -21,7 +21,7 @@ from polling.ledger import service as ledger
 from polling.members.models import MemberProfile
 from polling.respondents.demographics import snapshot
 from polling.respondents.keys import RespondentKeys
-from polling.surveys import quotas
+from polling.surveys import quotas, signals
 from polling.surveys.models import QualityFlag, Survey, SurveyResponse
 from polling.surveys.taking import saved_answers
 
@@ -78,6 +78,7 @@ def decide(
         answers = saved_answers(response, survey.questionnaire)
         quotas.release(session, [c.id for c in quotas.cells_of(survey, exact, answers)])
         ledger.reverse_honorarium(session, member.id, survey.id)
+        signals.response_removed.send(session, survey_id=survey.id, member_id=member.id)
     session.execute(update(Survey).where(Survey.id == survey.id).values(completes=Survey.completes - 1))
     response.status, response.review = "removed", "removed"
     session.commit()

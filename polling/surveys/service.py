@@ -13,7 +13,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from polling import policies
@@ -33,6 +33,7 @@ from polling.surveys.models import (
 )
 from polling.surveys.questionnaire import InvalidQuestionnaire, validate_questionnaire
 from polling.surveys.schemas import SurveyInputSchema
+from polling.surveys.signals import invited_surveys
 
 SURVEY_TARGETS = targeting.TargetColumns(
     SurveyCountry.survey_id, SurveyCountry.country, SurveySpecialty.survey_id, SurveySpecialty.specialty
@@ -170,12 +171,17 @@ class SurveyCard:
 
 
 def for_member(session: Session, keys: RespondentKeys, member: MemberProfile) -> list[SurveyCard]:
-    """Surveys in field that are for ``member`` and that they have not finished, closing soonest first."""
+    """Surveys in field that are for ``member`` and that they have not finished, closing soonest first.
+
+    An invitation-only survey (a client study's) is listed only for the members invited to it.
+    """
     now = utcnow()
+    invited = sorted(invited_surveys(session, member.id))
     surveys = session.scalars(
         select(Survey)
         .where(Survey.status == "field", Survey.opens_at <= now, Survey.closes_at > now)
         .where(targeting.eligible_clause(SURVEY_TARGETS, Survey.id, member))
+        .where(or_(Survey.invitation_only.is_(False), Survey.id.in_(invited)))
         .order_by(Survey.closes_at, Survey.id)
     )
     cards = []

@@ -27,7 +27,7 @@ from polling.polls.models import random_vote_id
 from polling.respondents import anonymity, targeting
 from polling.respondents.demographics import snapshot
 from polling.respondents.keys import RespondentKeys
-from polling.surveys import engine, quality, quotas
+from polling.surveys import engine, quality, quotas, signals
 from polling.surveys.logic import parse
 from polling.surveys.models import QualityFlag, QuotaCell, Survey, SurveyAnswer, SurveyResponse
 from polling.surveys.service import get_survey, state
@@ -98,18 +98,33 @@ def _closed_message(current: str) -> object:
     return _l("This survey is closed: answers are no longer accepted.")
 
 
+def _uninvited(session: Session, survey: Survey, member: MemberProfile) -> object | None:
+    """Why ``member`` may not take an invitation-only survey (not invited); None if they may."""
+    if survey.invitation_only and survey.id not in signals.invited_surveys(session, member.id):
+        return _l("This survey is by invitation only, and your account is not invited to it.")
+    return None
+
+
 def view(session: Session, keys: RespondentKeys, user: User, survey_id: int) -> TakingView:
-    """Where the member stands: not started, on a page (with saved answers), or finished."""
+    """Where the member stands: not started, on a page (with saved answers), or finished.
+
+    An invitee who opens an invitation-only survey they have not started is announced
+    (``signals.survey_opened``); what a receiver writes for it commits here.
+    """
     member = _member(user)
     survey = get_survey(session, survey_id)
     if survey.status == "draft":
         raise Forbidden(_l("This survey is not in field."))
-    reason = targeting.ineligibility(survey, member)
+    reason = targeting.ineligibility(survey, member) or _uninvited(session, survey, member)
     response = _locked_response(session, keys, survey, member, lock=False)
     current = state(survey)
     if response is None:
         if reason is not None:
             raise Forbidden(reason)
+        if survey.invitation_only and signals.wrote(
+            signals.survey_opened.send(session, survey_id=survey.id, member_id=member.id)
+        ):
+            session.commit()
         return TakingView(survey, "not_started", None if current == "open" else _closed_message(current))
     if response.status != "in_progress":
         return TakingView(survey, response.status, ENDINGS[response.status], response)
@@ -139,7 +154,7 @@ def consent(session: Session, keys: RespondentKeys, user: User, survey_id: int, 
     """Agree to take part: opens the response on the first page (a second consent changes nothing)."""
     member = _member(user)
     survey = get_survey(session, survey_id)
-    reason = targeting.ineligibility(survey, member)
+    reason = targeting.ineligibility(survey, member) or _uninvited(session, survey, member)
     if reason is not None:
         raise Forbidden(reason)
     current = state(survey)
@@ -148,7 +163,7 @@ def consent(session: Session, keys: RespondentKeys, user: User, survey_id: int, 
     if not agreed:
         raise Conflict(_l("Tick the consent box to take part; without it no answers are recorded."))
     first = engine.visible_pages(survey.questionnaire, {})[0]
-    insert_unless_present(
+    started = insert_unless_present(
         session,
         SurveyResponse,
         ("survey_id", "respondent_key"),
@@ -163,6 +178,8 @@ def consent(session: Session, keys: RespondentKeys, user: User, survey_id: int, 
         timings={},
         page_shown_at=utcnow(),
     )
+    if started:  # the one consent that opened the response, in its transaction
+        signals.response_started.send(session, survey_id=survey.id, member_id=member.id)
     session.commit()
     return view(session, keys, user, survey_id)
 
@@ -222,7 +239,7 @@ def submit(
         return _page_view(survey, response, answers)
     ending, cell = _ending_after_page(survey, member, shown, answers)
     if ending is not None:
-        return _finish(session, survey, response, ending, cell)
+        return _finish(session, survey, response, member, ending, cell)
     if target is None:
         return _complete(session, survey, response, member, answers)
     response.page, response.step = target, response.step + 1
@@ -260,14 +277,25 @@ def _ending_after_page(
     return ("over_quota" if cell is not None else None), cell
 
 
+def _ended(session: Session, survey: Survey, member: MemberProfile, status: str) -> None:
+    """Announce how the response ended, in its transaction (the response row is locked: once)."""
+    signals.response_ended.send(session, survey_id=survey.id, member_id=member.id, status=status)
+
+
 def _finish(
-    session: Session, survey: Survey, response: SurveyResponse, status: str, cell: QuotaCell | None
+    session: Session,
+    survey: Survey,
+    response: SurveyResponse,
+    member: MemberProfile,
+    status: str,
+    cell: QuotaCell | None,
 ) -> TakingView:
     response.status, response.ended_on, response.page_shown_at = status, utcnow().date(), None
     if status == "screened_out":  # answers of the screened out are not kept
         session.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id == response.id))
     if cell is not None:
         quotas.count_over_quota(session, cell)
+    _ended(session, survey, member, status)
     session.commit()
     return TakingView(survey, status, ENDINGS[status], response)
 
@@ -309,6 +337,7 @@ def _complete(
         if full is None:  # the survey filled up: give the cells back their place
             quotas.release(session, [c.id for c in cells])
         response.status, response.ended_on, response.page_shown_at = "over_quota", today, None
+        _ended(session, survey, member, "over_quota")
         session.commit()
         return TakingView(survey, "over_quota", ENDINGS["over_quota"], response)
     stored_answers = {q: answers[q] for q in answers}
@@ -339,6 +368,7 @@ def _complete(
     honorarium = survey.honorarium_for(member.country)
     if honorarium is not None:
         ledger.credit_honorarium(session, member.id, survey.id, honorarium.currency, honorarium.amount_minor)
+    _ended(session, survey, member, "complete")
     session.commit()
     return TakingView(survey, "complete", ENDINGS["complete"], response)
 
