@@ -100,6 +100,16 @@ RULES: dict[str, frozenset[str]] = {
     "me.Me": SIGNED_IN,
     "clients.organisation": frozenset({"client", "staff"}),
     "clients_api.Organisation": frozenset({"client", "staff"}),
+    "dashboard.show": frozenset({"client", "staff"}),
+    "dashboard.pause": frozenset({"staff"}),
+    "dashboard.resume": frozenset({"staff"}),
+    "dashboard.extend": frozenset({"staff"}),
+    "dashboard.close": frozenset({"staff"}),
+    "dashboard_api.Fieldwork": frozenset({"client", "staff"}),
+    "dashboard_api.FieldworkPause": frozenset({"staff"}),
+    "dashboard_api.FieldworkResume": frozenset({"staff"}),
+    "dashboard_api.FieldworkExtension": frozenset({"staff"}),
+    "dashboard_api.FieldworkClosure": frozenset({"staff"}),
     "pricing.feasibility": frozenset({"client", "staff"}),
     "pricing.quote_pdf": frozenset({"client", "staff"}),
     "pricing.fair_market_values": frozenset({"staff"}),
@@ -150,6 +160,8 @@ ORGANISATION_SCOPED = frozenset(
         "studies_api.StudyVersions",
         "studies_api.StudySubmission",
         "fielding_api.Invitations",
+        "dashboard.show",
+        "dashboard_api.Fieldwork",
     }
 )
 

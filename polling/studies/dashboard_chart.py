@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from datetime import timedelta
 
 import plotly.graph_objects as go
 from flask_babel import gettext as _
@@ -19,7 +20,11 @@ from reports import figures
 
 
 def completes_figure(days: Sequence[DayCompletes], target: int | None) -> go.Figure:
-    """Bars of completes per day and a line of the running total (and the target, when set)."""
+    """Bars of completes per day and a line of the running total (and the target, when set).
+
+    Days without a complete between the first and the last are drawn as zero, so gaps show.
+    """
+    days = _every_day(days)
     x = [d.day.isoformat() for d in days]
     fig = go.Figure()
     fig.add_trace(
@@ -40,15 +45,14 @@ def completes_figure(days: Sequence[DayCompletes], target: int | None) -> go.Fig
         )
     )
     if target:
-        fig.add_hline(y=target, line={"dash": "dash", "color": "#555"})
-        fig.add_annotation(
-            x=1,
-            xref="paper",
-            y=target,
-            text=figures.plain(_("Target %(n)d", n=target)),
-            showarrow=False,
-            yshift=10,
-            xanchor="right",
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=[target] * len(x),
+                name=figures.plain(_("Target %(n)d", n=target)),
+                mode="lines",
+                line={"color": "#555", "width": 1, "dash": "dash"},
+            )
         )
     fig.update_layout(
         title={"text": figures.plain(_("Completes over time")), "x": 0, "font": {"size": 14}},
@@ -60,8 +64,22 @@ def completes_figure(days: Sequence[DayCompletes], target: int | None) -> go.Fig
         legend={"orientation": "h", "y": -0.2},
     )
     fig.update_xaxes(type="category")
-    fig.update_yaxes(rangemode="tozero")
+    top = max([target or 0, *(d.cumulative for d in days)]) or 1
+    fig.update_yaxes(range=[0, top * 1.1])
     return fig
+
+
+def _every_day(days: Sequence[DayCompletes]) -> list[DayCompletes]:
+    if not days:
+        return []
+    by_day = {d.day: d for d in days}
+    filled, running, day = [], 0, days[0].day
+    while day <= days[-1].day:
+        found = by_day.get(day)
+        running = found.cumulative if found else running
+        filled.append(DayCompletes(day, found.completes if found else 0, running))
+        day += timedelta(days=1)
+    return filled
 
 
 def alt_text(days: Sequence[DayCompletes], target: int | None) -> str:
