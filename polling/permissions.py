@@ -100,6 +100,8 @@ RULES: dict[str, frozenset[str]] = {
     "me.Me": SIGNED_IN,
     "clients.organisation": frozenset({"client", "staff"}),
     "clients_api.Organisation": frozenset({"client", "staff"}),
+    "clients.invite": frozenset({"client"}),
+    "clients.accept_invitation": EVERYONE,
     "dashboard.show": frozenset({"client", "staff"}),
     "dashboard.pause": frozenset({"staff"}),
     "dashboard.resume": frozenset({"staff"}),
@@ -146,6 +148,7 @@ ORGANISATION_SCOPED = frozenset(
     {
         "clients.organisation",
         "clients_api.Organisation",
+        "clients.invite",
         "pricing.feasibility",
         "pricing.quote_pdf",
         "pricing_api.Feasibility",

@@ -1,5 +1,6 @@
 """Single-use, expiring links sent by e-mail: ``verify`` an address (48 hours), ``reset`` a
-password (1 hour). Only the SHA-256 of a link's secret is stored; using it once marks it used."""
+password (1 hour), ``invite`` a colleague into a client organisation (7 days). Only the SHA-256
+of a link's secret is stored; using it once marks it used."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from polling.accounts.sessions import digest
 from polling.db import utcnow
 from polling.errors import InvalidInput
 
-LIFETIME = {"verify": timedelta(hours=48), "reset": timedelta(hours=1)}
+LIFETIME = {"verify": timedelta(hours=48), "reset": timedelta(hours=1), "invite": timedelta(days=7)}
 
 
 def issue(session: Session, user: User, purpose: str) -> str:

@@ -39,6 +39,12 @@ def organisation(session: Session, user: User, organisation_id: int) -> Organisa
         raise NotFound(_l("No organisation with this number."))
     policies.require(user, "organisation.view", found)
     users = session.scalars(
-        select(User).where(User.organisation_id == found.id, User.role == "client").order_by(User.email)
+        select(User)
+        .where(
+            User.organisation_id == found.id,
+            User.role == "client",
+            User.email_verified_at.is_not(None),  # invited colleagues appear once they have joined
+        )
+        .order_by(User.email)
     )
     return Organisation(found.id, found.name, tuple(Colleague(u.email, u.created_at) for u in users))

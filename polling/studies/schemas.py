@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -58,6 +59,37 @@ def flatten(errors: Any) -> dict[str, list[str]]:
     return flat
 
 
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def unstorable(value: object, path: str = "") -> str | None:
+    """The path of the first text in ``value`` holding a NUL, a control character or a lone
+    surrogate (which no database stores), or None."""
+    if isinstance(value, str):
+        return path or "brief" if _UNSTORABLE.search(value) else None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            found = unstorable(str(key), path) or unstorable(item, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = unstorable(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+class Text(fields.String):
+    """A string without NUL, control characters or lone surrogates."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text: str = super()._deserialize(value, attr, data, **kwargs)
+        if _UNSTORABLE.search(text):
+            raise ValidationError(str(_l("remove the control characters")))
+        return text
+
+
 class _PathSchema(Schema):
     """Errors come out flat, keyed by path, wherever the schema is loaded (webargs included)."""
 
@@ -65,10 +97,15 @@ class _PathSchema(Schema):
         raise ValidationError(flatten(error.messages)) from None
 
 
+def _shown(value: str) -> str:
+    """A refused code as it may be echoed back: 40 characters, anything unusual escaped."""
+    return value[:40].encode("ascii", "backslashreplace").decode("ascii")
+
+
 def _code_in(codes: Mapping[str, object] | tuple[str, ...], kind: str) -> validate.Validator:
     def check(value: str) -> None:
         if value not in codes:
-            raise ValidationError(str(_l('unknown %(kind)s "%(code)s"', kind=kind, code=value[:40])))
+            raise ValidationError(str(_l('unknown %(kind)s "%(code)s"', kind=kind, code=_shown(value))))
 
     return check  # type: ignore[return-value]
 
@@ -114,12 +151,12 @@ class CellSchema(Schema):
 class BriefSchema(_PathSchema):
     """A study brief: what the client wants asked, of whom, how many, when, in which languages."""
 
-    title = fields.String(
+    title = Text(
         required=True,
         validate=validate.Length(1, 200, error=str(_l("give a title of 1 to 200 characters"))),
     )
-    objectives = fields.String(load_default="", validate=validate.Length(max=5000))
-    sponsor_name = fields.String(load_default="", validate=validate.Length(max=200))
+    objectives = Text(load_default="", validate=validate.Length(max=5000))
+    sponsor_name = Text(load_default="", validate=validate.Length(max=200))
     sponsor_type = fields.String(
         load_default="agency",
         validate=validate.OneOf(SPONSOR_TYPES, error=str(_l("choose one of {choices}"))),

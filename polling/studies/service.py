@@ -27,7 +27,7 @@ from polling.db import utcnow
 from polling.errors import Conflict, InvalidInput, NotFound
 from polling.studies import builder
 from polling.studies.models import Study, StudyCell, StudyEvent, StudyVersion
-from polling.studies.schemas import load_brief
+from polling.studies.schemas import load_brief, unstorable
 from polling.surveys.service import questionnaire_or_refusal
 
 EDITABLE = ("draft", "returned")
@@ -209,6 +209,12 @@ def set_questionnaire(
 ) -> Study:
     """Upload or replace the questionnaire document (checked by the surveys' validator): a new version."""
     study = _editable(session, user, study_id, base_version)
+    bad = unstorable(raw)
+    if bad is not None:
+        raise InvalidInput.for_field(
+            "questionnaire",
+            _l("%(path)s: remove the control characters", path=bad.replace("brief", "questionnaire")),
+        )
     study.questionnaire = questionnaire_or_refusal(raw)
     study.version += 1
     _new_version(session, study, user)
