@@ -326,6 +326,7 @@ def _closed_survey(session: Session, keys: RespondentKeys, seed: int, now: Any) 
         currency = COUNTRY_CURRENCY[member.country]
         credits.append((member.id, currency, AMOUNTS[currency]))
     rng.shuffle(responses)  # no insertion order to line up with the ledger
+    rng.shuffle(flags)
     if responses:
         session.execute(insert(SurveyResponse), responses)
         session.execute(insert(SurveyAnswer), answers)

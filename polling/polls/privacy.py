@@ -18,10 +18,10 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 
 import pandas as pd
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from limits import parse
-from sqlalchemy import Connection, event, exists, func, or_, select, text
+from sqlalchemy import event, exists, func, or_, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,7 @@ from polling.members.models import MemberProfile
 from polling.policies import can
 from polling.polls.extract import DEMOGRAPHICS
 from polling.polls.models import LiveResult, Poll, Vote
+from polling.respondents import storage
 from polling.respondents.anonymity import K, generalise
 from polling.respondents.demographics import Snapshot, snapshot
 from polling.respondents.targeting import eligible_members
@@ -102,7 +103,8 @@ def release_steps(session: Session, poll_id: int, *, every: int = K, wait: bool 
     first, so two releases never run at once and none releases fewer than ``every`` votes. With
     ``wait=False`` (after a vote's commit) a release already under way is left to finish the job
     instead of being waited for: votes never queue behind one another. On PostgreSQL the votes
-    table is rewritten in the order of its random ids once this commits (:func:`_reorder_after_commit`).
+    table's rewrite in the order of its random ids is scheduled once this commits
+    (:func:`_reorder_after_commit`).
     """
     insert_unless_present(session, LiveResult, ("poll_id",), poll_id=poll_id, votes=0, cells=[])
     live = session.scalar(
@@ -140,27 +142,13 @@ def release_after_vote(session: Session, poll_id: int) -> None:
 
 
 def _reorder_after_commit(session: Session) -> None:
-    """Rewrite PostgreSQL's votes table in random-id order (CLUSTER), in a transaction of its own.
+    """Schedule the votes table's rewrite in random-id order (:mod:`polling.respondents.storage`).
 
-    PostgreSQL stores rows in the order they were inserted, and a dump lists them so; SQLite stores
-    this table in id order, which is random. Run after the vote's commit, so that it holds no other
-    lock while it waits for the table (waiting inside the vote's transaction would deadlock two
-    voters). Best effort: when the table is busy it is skipped, and the next vote rewrites it.
+    After the vote's commit, so that the vote holds no lock while a rewrite waits for the table;
+    at most once per window, so a vote never pays for rewriting the whole table.
     """
-    bind = session.get_bind()
-    engine = bind.engine if isinstance(bind, Connection) else bind
-    try:
-        with engine.connect() as connection:
-            # One rewrite at a time, and never queued long behind other work: a queued CLUSTER would
-            # hold up every vote behind it. Skipped under a burst; the next quiet vote reorders all.
-            if connection.execute(
-                text("SELECT pg_try_advisory_xact_lock(hashtext('pulse votes order'))")
-            ).scalar():
-                connection.execute(text("SET LOCAL lock_timeout = '200ms'"))
-                connection.execute(text("CLUSTER votes USING pk_votes"))
-            connection.commit()
-    except DBAPIError as exc:  # the table was busy: the next vote retries
-        logging.getLogger(__name__).info("votes not reordered this time: %s", exc.orig)
+    if has_app_context():
+        storage.schedule(current_app._get_current_object(), "votes")  # type: ignore[attr-defined]
 
 
 def live_cells(session: Session, poll_id: int) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from polling import policies
@@ -22,7 +22,7 @@ from polling.members.models import MemberProfile
 from polling.respondents.demographics import snapshot
 from polling.respondents.keys import RespondentKeys
 from polling.surveys import quotas, signals
-from polling.surveys.models import QualityFlag, Survey, SurveyResponse
+from polling.surveys.models import QualityFlag, Survey, SurveyAnswer, SurveyResponse
 from polling.surveys.taking import saved_answers
 
 
@@ -81,5 +81,20 @@ def decide(
         signals.response_removed.send(session, survey_id=survey.id, member_id=member.id)
     session.execute(update(Survey).where(Survey.id == survey.id).values(completes=Survey.completes - 1))
     response.status, response.review = "removed", "removed"
+    _scrub(session, response)
     session.commit()
     return response
+
+
+def _scrub(session: Session, response: SurveyResponse) -> None:
+    """A removed complete keeps nothing that came from its member: no answers, flags, timings or
+    snapshot — only that the member's response to the survey was removed (which stops a second
+    try). The ledger's reversal names the member it debits, and a survey has few removals: a
+    removed row keeping its data would be linked to its member by the reversal alone.
+    """
+    session.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id == response.id))
+    session.execute(delete(QualityFlag).where(QualityFlag.response_id == response.id))
+    response.timings, response.answers_digest = {}, None
+    response.country = response.specialty = response.sex = None
+    response.age_band = response.practice_band = None
+    session.expire(response, ["answers", "flags"])

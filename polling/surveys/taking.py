@@ -10,21 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from polling import jobs
 from polling.accounts.models import User
 from polling.db import insert_unless_present, utcnow
 from polling.errors import Conflict, Forbidden
 from polling.ledger import service as ledger
 from polling.members.models import MemberProfile
 from polling.polls.models import random_vote_id
-from polling.respondents import anonymity, targeting
+from polling.respondents import anonymity, storage, targeting
 from polling.respondents.demographics import snapshot
 from polling.respondents.keys import RespondentKeys
 from polling.surveys import engine, quality, quotas, signals
@@ -61,6 +61,16 @@ class TakingView:
     errors: dict[str, object] = field(default_factory=dict)
     progress: int = 0
     can_go_back: bool = False
+
+
+def fieldwork_day(survey: Survey) -> date:
+    """The one day a response stores as its start and end: the survey's first day in field.
+
+    The ledger credits a complete on the day it completes, and log-ins keep their day: a response
+    keeping its own days would be narrowed to the members credited (or active) that day, often
+    fewer than k. So responses keep no day of their own; snapshots are taken on the real day.
+    """
+    return survey.opens_at.date()
 
 
 def _member(user: User | None) -> MemberProfile:
@@ -174,7 +184,7 @@ def consent(session: Session, keys: RespondentKeys, user: User, survey_id: int, 
         status="in_progress",
         page=first,
         step=0,
-        started_on=utcnow().date(),
+        started_on=fieldwork_day(survey),
         timings={},
         page_shown_at=utcnow(),
     )
@@ -290,7 +300,7 @@ def _finish(
     status: str,
     cell: QuotaCell | None,
 ) -> TakingView:
-    response.status, response.ended_on, response.page_shown_at = status, utcnow().date(), None
+    response.status, response.ended_on, response.page_shown_at = status, fieldwork_day(survey), None
     if status == "screened_out":  # answers of the screened out are not kept
         session.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id == response.id))
     if cell is not None:
@@ -336,7 +346,7 @@ def _complete(
     if not counted:
         if full is None:  # the survey filled up: give the cells back their place
             quotas.release(session, [c.id for c in cells])
-        response.status, response.ended_on, response.page_shown_at = "over_quota", today, None
+        response.status, response.ended_on, response.page_shown_at = "over_quota", fieldwork_day(survey), None
         _ended(session, survey, member, "over_quota")
         session.commit()
         return TakingView(survey, "over_quota", ENDINGS["over_quota"], response)
@@ -363,27 +373,13 @@ def _complete(
     crowd[exact] = crowd.get(exact, 0) + 1
     for name, value in anonymity.generalise(crowd)(exact).as_columns().items():
         setattr(response, name, value)
-    response.status, response.ended_on, response.page_shown_at = "complete", today, None
+    response.status, response.ended_on, response.page_shown_at = "complete", fieldwork_day(survey), None
     response.answers_digest = quality.digest(stored_answers)
     honorarium = survey.honorarium_for(member.country)
     if honorarium is not None:
         ledger.credit_honorarium(session, member.id, survey.id, honorarium.currency, honorarium.amount_minor)
     _ended(session, survey, member, "complete")
     session.commit()
+    if has_app_context():  # the complete's place in storage follows the ledger's order until rewritten
+        storage.schedule(current_app._get_current_object(), "surveys")  # type: ignore[attr-defined]
     return TakingView(survey, "complete", ENDINGS["complete"], response)
-
-
-# PostgreSQL stores rows in the order they were written, and a dump shows them so: completes (and their
-# answers, stored again at completion) would follow the order of the honoraria the ledger credits,
-# which names members. This job rewrites both tables in the order of their random response ids, as
-# polling.polls.privacy.release_steps does for votes; run it after fieldwork days (e.g.
-# nightly). On SQLite responses are stored in id order and answers in primary-key order (a table
-# WITHOUT ROWID), so there is nothing to do.
-@jobs.register("reorder_survey_storage")
-def reorder_survey_storage(session: Session) -> bool:
-    """Rewrite survey responses and answers in random-id order (PostgreSQL); True if anything ran."""
-    if session.get_bind().dialect.name != "postgresql":
-        return False
-    session.execute(text("CLUSTER survey_responses USING pk_survey_responses"))
-    session.execute(text("CLUSTER survey_answers USING pk_survey_answers"))
-    return True
