@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, update
 from sqlalchemy.orm import Session
 
 from polling.accounts.models import User
-from polling.db import utcnow
+from polling.db import LATEST, utcnow
 from polling.errors import Conflict, InvalidInput
 from polling.respondents.keys import RespondentKeys
 from polling.studies import dispositions
@@ -129,6 +129,8 @@ def extend(session: Session, staff: User, study_id: int, field_end: date, commen
         )
     if field_end < utcnow().date():
         raise InvalidInput.for_field("field_end", _l("Choose a day that is not in the past."))
+    if field_end >= LATEST.date() - timedelta(days=1):  # a typing mistake, and past what dates can hold
+        raise InvalidInput.for_field("field_end", _l("Choose a day before the year 2101."))
     before = study.field_end
     study.field_end = field_end
     survey = _survey_of(session, study)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, select, update
@@ -91,6 +91,8 @@ def test_extend_refuses_a_day_in_the_past(session, fielded):
     open_ended = study_in_field(session, ours, None, field_end=None, title="No end day yet")
     with pytest.raises(InvalidInput, match="not in the past"):
         field_controls.extend(session, staff, open_ended.id, utcnow().date() - timedelta(days=1))
+    with pytest.raises(InvalidInput, match="before the year 2101"):  # not an overflow (a 500)
+        field_controls.extend(session, staff, open_ended.id, date(9999, 12, 31))
 
 
 def test_close_stops_everything_for_good_and_settles_partials(session, hasher, keys, fielded):
