@@ -99,6 +99,7 @@ class Quote:
     project_fee_minor: int
     fees_minor: int
     total_minor: int
+    total_shown: str
     rates_on: date | None
     rates: dict[str, float]
     rate_source: str
@@ -385,6 +386,7 @@ def quote(
         project_fee_minor=project_fee,
         fees_minor=fees_total,
         total_minor=honoraria + fees_total,
+        total_shown=money(honoraria + fees_total, currency),
         rates_on=rates_on,
         rates={code: float(rate) for code, rate in sorted(rates.items())},
         rate_source=rate_source,

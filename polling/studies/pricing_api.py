@@ -90,6 +90,9 @@ class QuoteSchema(Schema):
     project_fee_minor = fields.Integer(required=True)
     fees_minor = fields.Integer(required=True)
     total_minor = fields.Integer(required=True)
+    total_shown = fields.String(
+        required=True, metadata={"description": 'The total as shown, e.g. "EUR 3,598.70".'}
+    )
     rates_on = fields.String(allow_none=True, metadata={"description": "Day of the exchange rates used."})
     rates = fields.Dict(
         keys=fields.String(), values=fields.Float(), metadata={"description": "Units per euro."}

@@ -89,6 +89,7 @@ def test_quote_in_euros_worked_by_hand(session, hasher):
     assert quote.project_fee_minor == 150_000
     assert quote.fees_minor == 60_000 + 3_750 + 150_000
     assert quote.total_minor == 146_120 + 213_750 == 359_870
+    assert quote.total_shown == "EUR 3,598.70"
     assert quote.currency == "EUR" and quote.rates_on == date(2024, 12, 31)
     assert "ECB" in quote.rate_source
     assert quote.as_dict()["rates_on"] == "2024-12-31"
