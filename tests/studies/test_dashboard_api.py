@@ -101,3 +101,57 @@ def test_the_openapi_document_describes_fieldwork(client):
     assert {"rates", "e", "participation_rate", "incidence", "median_loi_minutes", "drop_off"} <= set(scope)
     assert "e_method" in schemas["Fieldwork"]["properties"]
     assert "field_end" in schemas["FieldworkExtension"]["required"]
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from polling import create_app, migrate
+    from polling.accounts.service import issue_token
+    from polling.db import get_session
+    from tests.conftest import FAST_HASH, RESPONDENT_SECRET
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('fuzz-fieldwork') / 'pulse.sqlite3'}"
+    migrate.upgrade(url)
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "fuzz",
+            "RESPONDENT_KEY_SECRET": RESPONDENT_SECRET,
+            "ARGON2_COST": FAST_HASH,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        session = get_session()
+        study, *_ = hand_counted_study(session, app.extensions["pulse.hasher"])
+        staff = make_user(session, app.extensions["pulse.hasher"], "staff")
+        app.config["FUZZ_TOKEN"] = issue_token(session, staff).token
+        app.config["FUZZ_STUDY"] = study.id
+        session.commit()
+    yield app
+    app.extensions["pulse.engine"].dispose()
+
+
+@pytest.mark.slow
+def test_fieldwork_operations_never_fail_for_staff_whatever_the_body(fuzz_app):  # type: ignore[no-untyped-def]
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", fuzz_app)
+    headers = {"Authorization": f"Bearer {fuzz_app.config['FUZZ_TOKEN']}"}
+    checked = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if "/fieldwork" not in operation.path:
+            continue
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        def exercise(case) -> None:  # type: ignore[no-untyped-def]
+            case.path_parameters = {"study_id": fuzz_app.config["FUZZ_STUDY"]}  # the real study, any body
+            case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
+
+        exercise()
+        checked.append(operation.label)
+    assert len(checked) == 5
