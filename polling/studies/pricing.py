@@ -15,7 +15,7 @@
 
 The shipped tables (``data/fair_market_values.csv``: Pulse's reference schedule, with its year;
 ``data/exchange_rates.csv``: ECB reference rates of a stated day) are loaded into the database when
-empty (:func:`load_reference_data`, ``pulse pricing load``); staff with the fielding or finance
+empty (:func:`load_reference_data`, ``pulse load-pricing``); staff with the fielding or finance
 duty edit the values on ``/staff/fair-market-values``.
 """
 
