@@ -275,12 +275,21 @@ def honorarium_by_country(session: Session, study: Study) -> dict[str, tuple[str
 
     A survey pays one honorarium per country, so each country gets the highest honorarium among the
     study's specialty groups there: no respondent is paid under the fair-market value of their group.
+    A study whose quote was accepted is paid what that quote said (``Study.accepted_quote``), even if
+    staff have changed the table since; otherwise the table as it is now.
 
     Raises:
         Conflict: a cell's country and specialty group has no fair-market value.
     """
-    load_reference_data(session)
     out: dict[str, tuple[str, int]] = {}
+    accepted = (study.accepted_quote or {}).get("lines") or []
+    if accepted and {line.get("country") for line in accepted} >= set(study.country_codes):
+        for line in accepted:
+            amount = int(line["honorarium_minor"])
+            if line["country"] not in out or amount > out[line["country"]][1]:
+                out[line["country"]] = (str(line["honorarium_currency"]), amount)
+        return out
+    load_reference_data(session)
     for cell in study.cells:
         row = _value(session, cell.country, cell.specialty)
         amount = honorarium_minor(row.minor_per_hour, study.length_minutes)

@@ -193,3 +193,20 @@ def test_pulse_load_pricing_fills_empty_tables_once(runner, session):
     )
     again = runner.invoke(args=["load-pricing"])
     assert "Fair-market values: 0 loaded; exchange rates: 0 loaded" in again.output
+
+
+def test_an_accepted_quote_fixes_the_honoraria_paid(session, hasher):
+    org = _organisation(session, hasher)
+    study = make_study(
+        session, org, [{"country": "UK", "specialty": "cardiology", "target": 5}], length_minutes=15
+    )
+    study.accepted_quote = pricing.quote(session, study).as_dict()
+    session.commit()
+    staff = make_user(session, hasher, "staff")
+    pricing.save_fair_market_value(
+        session, staff, {**FORM, "specialty_group": "medical", "per_hour": "400.00"}
+    )
+    assert pricing.honorarium_by_country(session, study) == {"UK": ("GBP", 3_300)}  # £130/h as quoted
+    study.accepted_quote = None
+    session.commit()
+    assert pricing.honorarium_by_country(session, study) == {"UK": ("GBP", 10_000)}  # the table now
