@@ -53,6 +53,7 @@ def init_app(app: Flask) -> None:
         backup_command,
         restore_command,
         load_pricing,
+        fielding_tick,
     ):
         app.cli.add_command(command)
 
@@ -284,3 +285,17 @@ def load_pricing() -> None:
     click.echo(
         f"Fair-market values: {values} loaded; exchange rates: {rates} loaded (0: the table had rows)."
     )
+
+
+@click.command("fielding-tick")
+@with_appcontext
+def fielding_tick() -> None:
+    """Studies in field: start approved ones on their first day, draw a wave where completes fall
+    behind, mail due invitations and reminders (run it from cron, e.g. hourly)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    done = jobs.submit(app, "fielding_tick")
+    if done.inline:
+        mailed = sum(done.result.values())
+        click.echo(f"{len(done.result)} studies in field; {mailed} e-mails sent.")
+    else:
+        click.echo(f"Queued as job {done.job_id}; `pulse worker` runs it.")

@@ -41,12 +41,10 @@ NON_RESPONDERS = ("invited", "opened")
 def init_app(app: Flask) -> None:
     """Connect the dispositions to the surveys' signals (process-wide; connecting twice is once)."""
     dispositions.connect()
-    app.extensions["pulse.fielding"] = Settings.of(app)
 
 
 def settings_of(app: Flask) -> Settings:
-    settings: Settings = app.extensions.get("pulse.fielding") or Settings.of(app)
-    return settings
+    return Settings.of(app)
 
 
 def _app() -> Flask:
@@ -57,12 +55,19 @@ def _app() -> Flask:
 
 
 def invitation_mail(
-    app: Flask, invitation: Invitation, member: MemberProfile, survey: Survey, *, reminder: bool
+    app: Flask,
+    invitation: Invitation,
+    member: MemberProfile,
+    study: Study,
+    survey: Survey,
+    *,
+    reminder: bool,
 ) -> mail.Mail | None:
     """The invitation (or reminder) e-mail, in the member's language; None if they have no address.
 
-    It names the topic, length, honorarium and closing day, never the sponsor; its two links carry
-    an unguessable token (:func:`polling.studies.dispositions.link_token`).
+    It names the topic, length, honorarium and closing day, and the sponsor only when the client
+    allowed it (``Study.sponsor_named``); its two links carry an unguessable token
+    (:func:`polling.studies.dispositions.link_token`).
     """
     user = member.user
     if user is None or not user.email:
@@ -82,6 +87,8 @@ def invitation_mail(
             if honorarium is not None
             else ""
         )
+        if study.sponsor_named and study.sponsor_name:
+            paid = _("Commissioned by %(sponsor)s.", sponsor=study.sponsor_name) + " " + paid
         subject = (
             _("Reminder: a paid survey for you: %(topic)s", topic=topic)
             if reminder
@@ -96,8 +103,8 @@ def invitation_mail(
             minutes=survey.length_minutes,
             closes=survey.closes_at.strftime("%Y-%m-%d"),
             paid=paid,
-            open=f"{base}/invitations/{token}",
-            opt_out=f"{base}/invitations/{token}/opt-out",
+            open=f"{base}/study-invitations/{token}",
+            opt_out=f"{base}/study-invitations/{token}/opt-out",
         )
     return mail.Mail(user.email, subject, body)
 
@@ -166,7 +173,8 @@ def _due(session: Session, study_id: int, today: date, settings: Settings) -> li
 
 
 def send_mail(session: Session, app: Flask, study_id: int, today: date | None = None) -> int:
-    """Send the study's due invitations and reminders; returns how many the server took.
+    """Send the study's due invitations and reminders (none unless it is in field: a paused or
+    closed study sends nothing); returns how many the server took.
 
     Raises:
         OSError, smtplib.SMTPException: the server failed (the message's claim was given back).
@@ -175,9 +183,12 @@ def send_mail(session: Session, app: Flask, study_id: int, today: date | None = 
     settings = settings_of(app)
     study = session.get(Study, study_id)
     survey = session.get(Survey, study.survey_id) if study is not None and study.survey_id else None
-    due = _due(session, study_id, today, settings) if survey is not None and study is not None else []
+    if study is None or survey is None or study.status != "field":  # paused or closed: no mail
+        session.commit()
+        return 0
+    due = _due(session, study_id, today, settings)
     session.commit()  # end the read transaction before the first claim
-    if not due or survey is None:
+    if not due:
         return 0
     sent = 0
     with mail.sending(app) as send:
@@ -186,7 +197,9 @@ def send_mail(session: Session, app: Flask, study_id: int, today: date | None = 
             if invitation is None or not _claim(session, invitation, today, settings):
                 continue
             member = session.get(MemberProfile, invitation.member_id)
-            message = invitation_mail(app, invitation, member, survey, reminder=reminder) if member else None
+            message = (
+                invitation_mail(app, invitation, member, study, survey, reminder=reminder) if member else None
+            )
             if message is None:
                 continue
             try:

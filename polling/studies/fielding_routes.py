@@ -70,7 +70,7 @@ def _secret() -> str:
     return str(current_app.config["SECRET_KEY"])
 
 
-@bp.get(f"/invitations/{TOKEN}")
+@bp.get(f"/study-invitations/{TOKEN}")
 def follow(token: str) -> ResponseReturnValue:
     """The invitation e-mail's link: counts as opened, then the survey (log-in first if needed)."""
     survey_id = dispositions.follow_link(get_session(), _secret(), token)
@@ -79,7 +79,7 @@ def follow(token: str) -> ResponseReturnValue:
     return redirect(url_for("surveys.take", survey_id=survey_id))
 
 
-@bp.route(f"/invitations/{TOKEN}/opt-out", methods=["GET", "POST"])
+@bp.route(f"/study-invitations/{TOKEN}/opt-out", methods=["GET", "POST"])
 def opt_out(token: str) -> ResponseReturnValue:
     """The invitation e-mail's opt-out link: a confirmation page, then no more reminders."""
     session = get_session()

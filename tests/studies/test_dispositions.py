@@ -119,16 +119,16 @@ def test_the_opt_out_link_confirms_then_refuses(client, app, session, hasher):
     study, (member,), *_ = _fielded(session, hasher)
     invitation = session.scalar(select(Invitation))
     token = dispositions.link_token(app.config["SECRET_KEY"], invitation)
-    confirm = client.get(f"/invitations/{token}/opt-out")
+    confirm = client.get(f"/study-invitations/{token}/opt-out")
     assert confirm.status_code == 200 and "no more reminders" in confirm.text
     assert _disposition(session, study, member) == "invited"  # looking is not opting out
-    done = client.post(f"/invitations/{token}/opt-out")
+    done = client.post(f"/study-invitations/{token}/opt-out")
     assert done.status_code == 200 and "you will not hear about this survey again" in done.text
     assert _disposition(session, study, member) == "refused"
-    again = client.post(f"/invitations/{token}/opt-out")
+    again = client.post(f"/study-invitations/{token}/opt-out")
     assert "Nothing to change" in again.text
-    assert client.get(f"/invitations/{token}x/opt-out").status_code == 404
-    assert client.post("/invitations/not-a-token/opt-out").status_code == 404
+    assert client.get(f"/study-invitations/{token}x/opt-out").status_code == 404
+    assert client.post("/study-invitations/not-a-token/opt-out").status_code == 404
 
 
 def test_an_opted_out_member_no_longer_sees_the_survey(client, session, hasher, auth):

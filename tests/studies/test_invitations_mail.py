@@ -50,9 +50,11 @@ def test_approval_mails_each_invitee_once_with_working_links(app, client, sessio
     assert message["Subject"] == "A paid survey for you: Heart failure treatment choices"
     text = body(message)
     assert "about 12 minutes" in text and "40.00 GBP" in text
-    assert "Acme Pharma" not in text  # the sponsor is never named to members
+    assert "Acme Pharma" not in text  # the sponsor is not named unless the client allowed it
     assert all(i.mailed_on == utcnow().date() for i in _invitations(session, study.id))
-    link = next(line for line in text.split() if "/invitations/" in line and not line.endswith("opt-out"))
+    link = next(
+        line for line in text.split() if "/study-invitations/" in line and not line.endswith("opt-out")
+    )
     path = link.split("127.0.0.1:5000", 1)[1]
     answer = client.get(path)
     assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/surveys/{study.survey_id}")
@@ -119,7 +121,6 @@ def test_reminders_go_to_non_responders_after_the_set_days_and_at_most_the_set_n
     app, session, hasher, smtp
 ):
     app.config.update(INVITATION_REMINDER_DAYS=3, INVITATION_REMINDERS=2)
-    app.extensions["pulse.fielding"] = fielding.Settings.of(app)
     study, members = _fielded(session, hasher, n=3)
     fielding.launch(app, study)
     assert len(smtp.messages) == 3
@@ -141,7 +142,7 @@ def test_reminders_go_to_non_responders_after_the_set_days_and_at_most_the_set_n
 
 def test_make_run_writes_invitations_to_the_mail_folder(app, session, hasher, tmp_path):
     app.config.update(MAIL_FOLDER=str(tmp_path / "mail"))
-    study, members = _fielded(session, hasher, n=2)
+    study, _members = _fielded(session, hasher, n=2)
     fielding.launch(app, study)
     files = sorted((tmp_path / "mail").glob("*.eml"))
     assert len(files) == 2
@@ -169,3 +170,30 @@ def test_the_tick_starts_an_approved_study_on_its_first_day_and_mails_it(app, se
     session.commit()
     assert jobs.run(app, "fielding_tick") == {str(study.id): 1}
     assert [m["To"] for m in smtp.messages] == [member.user.email]
+
+
+def test_the_sponsor_is_named_only_when_the_client_allowed_it(app, session, hasher, smtp):
+    client_user = make_user(session, hasher, "client")
+    staff = make_user(session, hasher, "staff")
+    member = doctor(session, hasher, "UK")
+    study = submitted_study(session, client_user, cells=(("UK", "cardiology", 1),), sponsor_named=True)
+    fielding.launch(app, review.approve(session, staff, study.id, honoraria))
+    assert "Commissioned by Acme Pharma." in body(smtp.to(member.user.email)[0])
+
+
+def test_a_paused_or_closed_study_sends_nothing(app, session, hasher, smtp):
+    study, _members = _fielded(session, hasher, n=2)
+    jobs.run(app, "study_wave", study.id, key=f"study_wave:{study.id}:1")
+    for status in ("paused", "closed"):
+        study.status = status
+        session.commit()
+        assert jobs.run(app, "study_mail", study.id) == 0
+    assert smtp.messages == []
+
+
+def test_the_fielding_tick_command_mails_what_is_due(app, session, hasher, runner, smtp):
+    _study, members = _fielded(session, hasher, n=2)  # approved, but launch never ran
+    result = runner.invoke(args=["fielding-tick"])
+    assert result.exit_code == 0, result.output
+    assert "1 studies in field; 2 e-mails sent." in result.output
+    assert sorted(m["To"] for m in smtp.messages) == sorted(m.user.email for m in members)
