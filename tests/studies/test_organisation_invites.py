@@ -122,3 +122,22 @@ def test_a_bad_address_is_named_next_to_the_field(client, admin, auth):
         f"/organisations/{admin.organisation_id}/invitations", data={"email": "not an address"}
     )
     assert answer.status_code == 422 and 'id="email-error"' in answer.text
+
+
+def test_an_administrator_invites_through_the_api_and_others_get_404(
+    app, client, session, hasher, admin, auth
+):
+    token = {"Authorization": f"Bearer {auth.token(admin.email)}"}
+    url = f"/api/v1/organisations/{admin.organisation_id}/invitations"
+    sent = client.post(url, json={"email": "Kim@Acme.example"}, headers=token)
+    assert sent.status_code == 202 and sent.json == {"email": "kim@acme.example", "status": "sent"}
+    assert app.extensions[OUTBOX][-1]["To"] == "kim@acme.example"
+    outsider = make_user(session, hasher, "client", organisation="Other Insights")
+    outsider.organisation_admin = True
+    session.commit()
+    other = {"Authorization": f"Bearer {auth.token(outsider.email)}"}
+    assert client.post(url, json={"email": "spy@other.example"}, headers=other).status_code == 404
+    colleague = make_user(session, hasher, "client", organisation="Acme Research")
+    plain = {"Authorization": f"Bearer {auth.token(colleague.email)}"}
+    refused = client.post(url, json={"email": "x@acme.example"}, headers=plain)
+    assert refused.status_code == 403 and "Only an administrator" in refused.json["message"]
