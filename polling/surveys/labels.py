@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 FLAGS = {
     "speeder": _l("Speeder"),
+    "page_speeder": _l("Speeder on a page"),
     "straight_lining": _l("Straight-lining"),
     "attention": _l("Failed attention check"),
     "gibberish": _l("Gibberish open answer"),

@@ -1,6 +1,7 @@
 """Response quality: flags with reasons, computed when a response completes.
 
-Speeders (total time under a share of the survey's median, ``SURVEY_SPEEDER_SHARE``), straight-lining
+Speeders (total time under a share of the survey's median, ``SURVEY_SPEEDER_SHARE``; a page's time under
+a share of that page's median among completes, ``SURVEY_PAGE_SPEEDER_SHARE``), straight-lining
 in matrices, failed attention checks, gibberish open ends, and answer patterns identical to another
 complete. Flags go to the staff review queue; they travel with the data.
 """
@@ -22,6 +23,8 @@ from polling.surveys.models import SurveyResponse
 
 #: A complete faster than this share of the median complete is a speeder.
 SPEEDER_SHARE = 0.4
+#: A page answered faster than this share of that page's median among completes is sped through.
+PAGE_SPEEDER_SHARE = 0.3
 #: Completes needed before a median means anything.
 MEDIAN_MINIMUM = 5
 _VOWELS = re.compile(r"[aeiouyáéíóúü]", re.IGNORECASE)
@@ -48,8 +51,10 @@ def flags_for(
     answers: Mapping[str, Any],
     total_seconds: float,
     share: float = SPEEDER_SHARE,
+    timings: Mapping[str, float] | None = None,
+    page_share: float = PAGE_SPEEDER_SHARE,
 ) -> dict[str, str]:
-    """reason → detail for a response about to complete."""
+    """reason → detail for a response about to complete (``timings``: its seconds per page)."""
     flags: dict[str, str] = {}
     others = list(
         session.execute(
@@ -63,6 +68,9 @@ def flags_for(
         median = statistics.median(totals)
         if total_seconds < share * median:
             flags["speeder"] = f"{total_seconds:.0f} s against a median of {median:.0f} s"
+    fast = page_speeds(timings or {}, [t for t, _ in others if t], page_share)
+    if fast:
+        flags["page_speeder"] = "; ".join(fast)[:300]
     questions = questions_by_id(document)
     for qid, value in answers.items():
         spec = questions.get(qid) or {}
@@ -76,3 +84,20 @@ def flags_for(
     if len(answers) >= 3 and digest(answers) in {d for _, d in others}:
         flags["duplicate"] = "the same answers as another complete"
     return flags
+
+
+def page_speeds(
+    timings: Mapping[str, float], others: list[Mapping[str, float]], share: float = PAGE_SPEEDER_SHARE
+) -> list[str]:
+    """The pages answered in under ``share`` of that page's median among ``others`` (the survey's
+    completes), each as "page: s against a median of m s"; a page needs :data:`MEDIAN_MINIMUM`
+    completes that timed it before its median counts."""
+    out = []
+    for page, seconds in timings.items():
+        times = [float(t[page]) for t in others if page in t]
+        if len(times) < MEDIAN_MINIMUM:
+            continue
+        median = statistics.median(times)
+        if seconds < share * median:
+            out.append(f"{page}: {seconds:.0f} s against a median of {median:.0f} s")
+    return out

@@ -359,7 +359,14 @@ def _complete(
         if has_app_context()
         else quality.SPEEDER_SHARE
     )
-    flags = quality.flags_for(session, document, survey.id, stored_answers, total, share)
+    page_share = (
+        float(current_app.config.get("SURVEY_PAGE_SPEEDER_SHARE", quality.PAGE_SPEEDER_SHARE))
+        if has_app_context()
+        else quality.PAGE_SPEEDER_SHARE
+    )
+    flags = quality.flags_for(
+        session, document, survey.id, stored_answers, total, share, response.timings or {}, page_share
+    )
     session.add_all(QualityFlag(response_id=response.id, reason=r, detail=d) for r, d in flags.items())
     crowd = anonymity.crowd_of(
         session.scalars(
