@@ -30,6 +30,7 @@ from polling import jobs, mail
 from polling.db import utcnow
 from polling.members.models import MemberProfile
 from polling.studies import dispositions
+from polling.studies.field_controls import fielding_clause, is_fielding
 from polling.studies.invitations import Settings, draw_wave, needs_wave
 from polling.studies.models import Invitation, Study
 from polling.surveys.engine import localised
@@ -183,7 +184,7 @@ def send_mail(session: Session, app: Flask, study_id: int, today: date | None = 
     settings = settings_of(app)
     study = session.get(Study, study_id)
     survey = session.get(Survey, study.survey_id) if study is not None and study.survey_id else None
-    if study is None or survey is None or study.status != "field":  # paused or closed: no mail
+    if study is None or survey is None or not is_fielding(study, today):  # paused, closed, past its end
         session.commit()
         return 0
     due = _due(session, study_id, today, settings)
@@ -246,7 +247,7 @@ def tick_job(session: Session) -> dict[str, int]:
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    for study_id in session.scalars(select(Study.id).where(Study.status == "field")).all():
+    for study_id in session.scalars(select(Study.id).where(fielding_clause())).all():
         if needs_wave(session, study_id, settings_of(app)):
             draw_wave(session, study_id, settings_of(app))
             session.commit()

@@ -29,11 +29,11 @@ from polling.members.models import MemberProfile
 from polling.respondents.demographics import snapshot
 from polling.respondents.targeting import eligible_members
 from polling.studies import feasibility
+from polling.studies.field_controls import is_fielding
 from polling.studies.models import Invitation, InvitationCap, Study, StudyCell
 from sampling.feasibility import PRIOR, Prior
 
 OUTSTANDING = ("invited", "opened", "started")
-FIELDING = ("field",)
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ def draw_wave(
     today = today or utcnow().date()
     _lock_draws(session)
     study = session.get(Study, study_id)
-    if study is None or study.status not in FIELDING:
+    if study is None or not is_fielding(study, today):  # paused, closed or past its last day
         return []
     wave = (session.scalar(select(func.max(Invitation.wave)).where(Invitation.study_id == study_id)) or 0) + 1
     progress = _cell_progress(session, study_id)
@@ -187,7 +187,7 @@ def needs_wave(session: Session, study_id: int, settings: Settings, today: date 
     if last is not None and (today - last).days < settings.wave_days:
         return False
     study = session.get(Study, study_id)
-    if study is None or study.status not in FIELDING:
+    if study is None or not is_fielding(study, today):
         return False
     progress = _cell_progress(session, study_id)
     rates = response_rates(session, study)

@@ -14,7 +14,7 @@ A study moves out of ``submitted`` once: the status change is an ``UPDATE … WH
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -26,6 +26,7 @@ from polling.accounts.models import User
 from polling.db import utcnow
 from polling.errors import Conflict, InvalidInput
 from polling.studies import pricing
+from polling.studies.field_controls import closes_at
 from polling.studies.models import Study, StudyCell, StudyEvent
 from polling.studies.service import get_study
 from polling.surveys.models import QuotaCell, Survey, SurveyCountry, SurveyHonorarium, SurveySpecialty
@@ -91,7 +92,7 @@ def _window(study: Study) -> tuple[datetime, datetime]:
     if study.field_start is None or study.field_end is None:
         raise InvalidInput.for_field("field_end", _l("The study needs a field window before approval."))
     opens = datetime.combine(study.field_start, time(0), UTC)
-    closes = datetime.combine(study.field_end, time(0), UTC) + timedelta(days=1)
+    closes = closes_at(study.field_end)
     if closes <= utcnow():
         raise InvalidInput.for_field(
             "field_end", _l("The field window has already ended: send the study back for new dates.")
