@@ -3,16 +3,17 @@
 Every figure is counted by the database (``GROUP BY``) at the moment it is asked for, so every
 worker shows the same live numbers; nothing is kept in a process. The client who commissioned the
 study sees small counts (they are its own fieldwork), never a member: invitations are counted by
-disposition and cell, responses by status, page, country and day.
+disposition and cell, responses by status, page and country, honoraria credits by day.
 
-Two sources, each for what it knows:
+Three sources, each for what it knows:
 
 - the **invitations** (one per invited member, with its disposition) give the disposition counts,
-  the AAPOR rates, the participation rate and the incidence, per study and per target country
-  (the country of the invitee's cell);
-- the **survey responses** (anonymous) give completes per day, the median length of interview,
-  drop-off by page and quality removals. A response keeps a country only once it ends, generalised
-  for anonymity, so drop-off (unfinished responses) is counted for the study as a whole.
+  the AAPOR rates, the participation rate, the incidence and the quality removals, per study and
+  per target country (the country of the invitee's cell);
+- the **survey responses** (anonymous) give the median length of interview, drop-off by page and
+  the quality flags. A response keeps a country only once it ends, generalised for anonymity, so
+  drop-off (unfinished responses) is counted for the study as a whole;
+- the **honoraria ledger** gives completes per day: a response keeps no day of its own.
 
 AAPOR codes of Pulse's dispositions (:data:`AAPOR_CODE`), for an invited online panel, where the
 invitation is the contact (../shared/STATS.md "Response rates"):
@@ -46,11 +47,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import case, exists, func, select, text
+from sqlalchemy.orm import Session, aliased
 
 from polling.accounts.models import User
 from polling.db import utcnow
+from polling.ledger.models import LedgerTransaction
 from polling.studies.models import DISPOSITIONS, Invitation, Study, StudyCell
 from polling.studies.service import get_study
 from polling.surveys.models import QualityFlag, QuotaCell, Survey, SurveyResponse
@@ -246,17 +248,35 @@ def _median_loi(session: Session, survey_id: int, by_country: bool) -> dict[str 
     return {grp: float(seconds) / 60 for grp, seconds in rows}
 
 
-def _completes_by_day(session: Session, survey_id: int) -> dict[str | None, list[tuple[date, int]]]:
+def _completes_by_day(
+    session: Session, study_id: int, survey_id: int
+) -> dict[str | None, list[tuple[date, int]]]:
+    """Usable completes per day and target country, from the honoraria ledger.
+
+    A response keeps no day of its own (``polling.surveys.taking.fieldwork_day``: a day would line
+    it up with its member's credit), so the day a complete happened is the day the ledger credited
+    its honorarium; a credit later reversed (removed for quality) is left out. The country is the
+    one of the invitee's target cell, as for the dispositions. Counted in SQL; no member leaves it.
+    """
+    credit, reversal = aliased(LedgerTransaction), aliased(LedgerTransaction)
     rows = session.execute(
-        select(SurveyResponse.country, SurveyResponse.ended_on, func.count())
-        .where(SurveyResponse.survey_id == survey_id, SurveyResponse.status == "complete")
-        .group_by(SurveyResponse.country, SurveyResponse.ended_on)
-        .order_by(SurveyResponse.ended_on)
+        select(StudyCell.country, credit.posted_on, func.count())
+        .select_from(credit)
+        .outerjoin(Invitation, (Invitation.study_id == study_id) & (Invitation.member_id == credit.member_id))
+        .outerjoin(StudyCell, StudyCell.id == Invitation.cell_id)
+        .where(
+            credit.survey_id == survey_id,
+            credit.kind == "honorarium",
+            ~exists().where(
+                reversal.survey_id == credit.survey_id,
+                reversal.member_id == credit.member_id,
+                reversal.kind == "reversal",
+            ),
+        )
+        .group_by(StudyCell.country, credit.posted_on)
     ).all()
     by: dict[str | None, dict[date, int]] = {}
     for country, day, n in rows:
-        if day is None:  # a complete always has its day; an old row without one is left out
-            continue
         for key in (None, country):
             days = by.setdefault(key, {})
             days[day] = days.get(day, 0) + int(n)
@@ -271,15 +291,12 @@ def _cumulated(days: list[tuple[date, int]]) -> tuple[DayCompletes, ...]:
     return tuple(result)
 
 
-def _quality(session: Session, survey_id: int) -> dict[str | None, Quality]:
-    statuses = session.execute(
-        select(
-            SurveyResponse.country,
-            func.sum(case((SurveyResponse.status == "removed", 1), else_=0)),
-        )
-        .where(SurveyResponse.survey_id == survey_id)
-        .group_by(SurveyResponse.country)
-    ).all()
+def _quality(session: Session, survey_id: int) -> dict[str | None, tuple[int, dict[str, int]]]:
+    """Flagged completes awaiting review, and quality flags by reason, per response country.
+
+    A complete removed for quality keeps neither flags nor country (``polling.surveys.review``):
+    removals are counted from the dispositions instead.
+    """
     flags = session.execute(
         select(SurveyResponse.country, QualityFlag.reason, func.count())
         .join(QualityFlag, QualityFlag.response_id == SurveyResponse.id)
@@ -296,10 +313,6 @@ def _quality(session: Session, survey_id: int) -> dict[str | None, Quality]:
         )
         .group_by(SurveyResponse.country)
     ).all()
-    removed: dict[str | None, int] = {}
-    for country, n in statuses:
-        for key in (None, country):
-            removed[key] = removed.get(key, 0) + int(n or 0)
     reasons: dict[str | None, dict[str, int]] = {}
     for country, reason, n in flags:
         for key in (None, country):
@@ -309,10 +322,9 @@ def _quality(session: Session, survey_id: int) -> dict[str | None, Quality]:
     for country, n in waiting:
         for key in (None, country):
             awaiting[key] = awaiting.get(key, 0) + int(n)
-    keys = set(removed) | set(reasons) | set(awaiting) | {None}
     return {
-        key: Quality(removed.get(key, 0), awaiting.get(key, 0), dict(sorted(reasons.get(key, {}).items())))
-        for key in keys
+        key: (awaiting.get(key, 0), dict(sorted(reasons.get(key, {}).items())))
+        for key in set(reasons) | set(awaiting)
     }
 
 
@@ -381,7 +393,7 @@ def dashboard_of(session: Session, study: Study) -> Dashboard:
         progress.setdefault(cell.country, []).append(row)
     quotas = _quota_progress(session, survey)
     if survey is not None:
-        by_day = _completes_by_day(session, survey.id)
+        by_day = _completes_by_day(session, study.id, survey.id)
         loi = _median_loi(session, survey.id, by_country=False) | _median_loi(
             session, survey.id, by_country=True
         )
@@ -392,14 +404,16 @@ def dashboard_of(session: Session, study: Study) -> Dashboard:
 
     def scope(country: str | None) -> Fieldwork:
         mine = [(d, n) for _cell, c, d, n in rows if country is None or c == country]
+        rates = rates_of(_summed(mine))
+        awaiting, flags = quality.get(country, (0, {}))
         return Fieldwork(
             country=country,
-            rates=rates_of(_summed(mine)),
+            rates=rates,
             cells=tuple(progress.get(country, [])),
             quotas=tuple(q for q in quotas if country is None or country in q.countries),
             completes_by_day=_cumulated(by_day.get(country, [])),
             median_loi_minutes=loi.get(country),
-            quality=quality.get(country, Quality(0, 0, {})),
+            quality=Quality(rates.dispositions["removed"], awaiting, flags),
             drop_off=drop_off if country is None else None,
         )
 

@@ -7,20 +7,23 @@ Invitations (the AAPOR codes in brackets):
   ES cardiology (quota 5):  complete 2 (I), invited 3 (NC), opened 1 (UO), screened_out 1 (NE) = 7
 
 Responses: completes UK 300, 600, 720, 900 s (one flagged straight_lining, awaiting review), ES 480,
-540 s; one UK complete removed for quality (60 s, flagged speeder); one over quota and three
-screened out (no country kept); unfinished: one on page "tools" shown 2 days ago, one on "ai" now.
-Completes end on day 0 (UK 300, ES 480), day 1 (UK 600, UK 720, ES 540) and day 3 (UK 900).
+540 s; one UK complete removed for quality (credited, reversed; the response keeps nothing); one
+over quota and three screened out (no country kept); unfinished: one on page "tools" shown 2 days
+ago, one on "ai" now. Honoraria credited (the day of each complete) on day 0 (UK 300, ES 480),
+day 1 (UK 600, UK 720, ES 540) and day 3 (UK 900).
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from unittest.mock import patch
 
 from sqlalchemy import select
 
 from polling.db import utcnow
+from polling.ledger import service as ledger
 from polling.studies.models import Invitation, Study, StudyCell
 from polling.surveys.models import QualityFlag, QuotaCell, SurveyResponse
 from tests.factories import make_member, make_user
@@ -91,10 +94,15 @@ def study_in_field(session, client_user, survey=None, **overrides: Any) -> Study
     return study
 
 
-def invite(session, hasher, study: Study, cell: StudyCell, dispositions: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
+def invite(
+    session, hasher, study: Study, cell: StudyCell, dispositions: dict[str, int]
+) -> dict[str, list[int]]:  # type: ignore[no-untyped-def]
+    """Invitations with the given dispositions; returns the member ids by disposition."""
+    members: dict[str, list[int]] = {}
     for disposition, n in dispositions.items():
         for _ in range(n):
             member = make_member(session, hasher, status="pending")  # only the row is needed
+            members.setdefault(disposition, []).append(member.id)
             session.add(
                 Invitation(
                     study_id=study.id,
@@ -105,6 +113,16 @@ def invite(session, hasher, study: Study, cell: StudyCell, dispositions: dict[st
                 )
             )
     session.commit()
+    return members
+
+
+def credit(session, survey, member_id: int, day, *, reverse: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """The honorarium of a complete, credited on ``day`` (the day the complete happened); reversed
+    the same day with ``reverse`` (removed for quality). The ledger is append-only: its clock is set."""
+    with patch.object(ledger, "utcnow", return_value=datetime.combine(day, time(12), tzinfo=UTC)):
+        ledger.credit_honorarium(session, member_id, survey.id, "GBP", 4000)
+        if reverse:
+            ledger.reverse_honorarium(session, member_id, survey.id)
 
 
 def respond(session, survey, status: str, **fields: Any) -> SurveyResponse:  # type: ignore[no-untyped-def]
@@ -132,22 +150,28 @@ def hand_counted_study(session, hasher):  # type: ignore[no-untyped-def]
     survey = fielded_survey(session, staff)
     study = study_in_field(session, ours, survey)
     uk, es = study.cells
-    invite(session, hasher, study, uk, UK_DISPOSITIONS)
-    invite(session, hasher, study, es, ES_DISPOSITIONS)
+    uk_members = invite(session, hasher, study, uk, UK_DISPOSITIONS)
+    es_members = invite(session, hasher, study, es, ES_DISPOSITIONS)
     day = FIRST_DAY
-    for country, seconds, ended in (
-        ("UK", 300, day),
-        ("ES", 480, day),
-        ("UK", 600, day + timedelta(days=1)),
-        ("UK", 720, day + timedelta(days=1)),
-        ("ES", 540, day + timedelta(days=1)),
-        ("UK", 900, day + timedelta(days=3)),
+    uk_first, uk_second, uk_third, uk_fourth = uk_members["complete"]
+    es_first, es_second = es_members["complete"]
+    for country, seconds, member_id, ended in (
+        ("UK", 300, uk_first, day),
+        ("ES", 480, es_first, day),
+        ("UK", 600, uk_second, day + timedelta(days=1)),
+        ("UK", 720, uk_third, day + timedelta(days=1)),
+        ("ES", 540, es_second, day + timedelta(days=1)),
+        ("UK", 900, uk_fourth, day + timedelta(days=3)),
     ):
-        done = respond(session, survey, "complete", country=country, seconds=seconds, ended_on=ended)
+        # a response stores the survey's first day, never its own (polling.surveys.taking)
+        done = respond(session, survey, "complete", country=country, seconds=seconds, ended_on=day)
+        credit(session, survey, member_id, ended)
         if seconds == 720:
             session.add(QualityFlag(response_id=done.id, reason="straight_lining", detail="same column"))
-    removed = respond(session, survey, "removed", country="UK", seconds=60, ended_on=day, review="removed")
-    session.add(QualityFlag(response_id=removed.id, reason="speeder", detail="60 s"))
+    # removed for quality: credited, then reversed; the response keeps nothing of its member
+    removed = uk_members["removed"][0]
+    credit(session, survey, removed, day, reverse=True)
+    respond(session, survey, "removed", ended_on=day, review="removed")
     respond(session, survey, "over_quota", page="tools", ended_on=day)
     for _ in range(3):
         respond(session, survey, "screened_out", page="screen", ended_on=day)

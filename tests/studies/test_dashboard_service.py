@@ -100,7 +100,7 @@ def test_median_length_of_interview_counts_usable_completes_only(session, counte
     assert by["ES"] == pytest.approx(8.5)  # 480 540 -> 510 s
 
 
-def test_completes_per_day_and_running_total(session, counted):
+def test_completes_per_day_come_from_the_honoraria_credited_not_reversed(session, counted):
     study, _survey, ours, _theirs = counted
     board = _board(session, study, ours)
     days = [(d.day, d.completes, d.cumulative) for d in board.total.completes_by_day]
@@ -122,9 +122,11 @@ def test_drop_off_by_page_in_questionnaire_order_and_quality(session, counted):
         ("ai", 1, 0),
         ("end", 0, 0),
     ]
-    assert board.total.quality.removed == 1
+    assert board.total.quality.removed == 1  # the removed disposition (the response keeps nothing)
     assert board.total.quality.awaiting_review == 1
-    assert board.total.quality.flags == {"speeder": 1, "straight_lining": 1}
+    assert board.total.quality.flags == {"straight_lining": 1}
+    by = {f.country: f.quality for f in board.countries}
+    assert (by["UK"].removed, by["UK"].awaiting_review, by["ES"].removed) == (1, 1, 0)
     assert all(f.drop_off is None for f in board.countries)
 
 
