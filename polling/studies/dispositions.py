@@ -95,14 +95,15 @@ def on_removed(session: Session, *, survey_id: int, member_id: int, **_: Any) ->
 
 
 def invited_surveys(session: Session, member_id: int) -> list[int]:
-    """The fielded surveys ``member_id`` is invited to (and has not opted out of)."""
+    """The fielded surveys ``member_id`` is invited to and has not opted out of (a bounced invitee
+    still finds the survey in the app: only the e-mail failed)."""
     return list(
         session.scalars(
             select(Study.survey_id)
             .join(Invitation, Invitation.study_id == Study.id)
             .where(
                 Invitation.member_id == member_id,
-                Invitation.disposition.not_in(["refused", "bounced"]),
+                Invitation.disposition != "refused",
                 Study.survey_id.is_not(None),
             )
         )

@@ -182,3 +182,13 @@ def test_a_client_of_another_organisation_gets_404(client, session, hasher, auth
     member = doctor(session, hasher, "UK")
     member_headers = {"Authorization": f"Bearer {auth.token(member.user.email)}"}
     assert client.get(f"/api/v1/studies/{study.id}/invitations", headers=member_headers).status_code == 403
+
+
+def test_a_bounced_invitee_still_finds_the_survey_in_the_app_and_can_start(session, hasher, keys):
+    study, (member,), *_ = _fielded(session, hasher)
+    dispositions.advance(session, study.id, member.id, "bounced")
+    session.commit()
+    taking.view(session, keys, member.user, study.survey_id)
+    assert _disposition(session, study, member) == "bounced"  # opened ranks with bounced: no move
+    taking.consent(session, keys, member.user, study.survey_id, True)
+    assert _disposition(session, study, member) == "started"
