@@ -1,7 +1,8 @@
 """A paid survey in Chromium, through the seeded demo, on a 390 px wide phone: the demo member opens it
 from the home page, consents, sees skip logic and piping at work, is told of a refused answer next to
 the field, goes back, quits halfway, logs in again and resumes on the page they left, completes and
-finds the honorarium in their balance; the Spanish member, in Spanish, finds the Spanish cell full."""
+finds the honorarium in their balance; a second member, who does not see patients, is screened out
+with the polite screener message; the Spanish member, in Spanish, finds the Spanish cell full."""
 
 from __future__ import annotations
 
@@ -111,3 +112,29 @@ def test_the_spanish_member_finds_the_spanish_cell_full(phone: Page) -> None:
     page.get_by_role("radio", name="Sí").check()
     page.get_by_role("button", name="Siguiente").click()
     expect(page.get_by_role("status")).to_contain_text("Ya tenemos todas las respuestas que necesitamos")
+
+
+def test_a_second_member_who_sees_no_patients_is_screened_out(phone: Page, demo_server: LiveServer) -> None:
+    # A newly verified member (the operator's command, as staff verify a licence).
+    email, password = "second.member@example.org", "screened-politely-2026"
+    demo_server.pulse(
+        "create-account", "member", email, "--password", password, "--country", "AU",
+        "--specialty", "dermatology", "--licence", "MED0009876543", "--sex", "male",
+        "--birth-year", "1971", "--name", "Sam Second", "--verified",
+    )  # fmt: skip
+    page = phone
+    log_in(page, email, password)
+    page.goto("/")
+    section = page.locator("section", has=page.get_by_role("heading", name="Surveys for you"))
+    section.get_by_role("link", name="Digital tools in clinical practice").click()
+    page.get_by_label("I have read the above and agree to take part.").check()
+    page.get_by_role("button", name="Start the survey").click()
+    page.get_by_role("group", name="Do you currently see patients?").get_by_role("radio", name="No").check()
+    page.get_by_role("button", name="Next").click()
+    ending = page.get_by_role("status")
+    expect(ending).to_contain_text("This survey is looking for physicians with a different profile")
+    expect(ending).to_contain_text("no honorarium is due")
+    no_sideways_scrolling(page)
+    # Back on the home page, the survey is no longer offered to this member.
+    page.goto("/")
+    expect(page.get_by_role("link", name="Digital tools in clinical practice")).to_have_count(0)
