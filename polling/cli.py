@@ -170,7 +170,7 @@ def seed_demo(members_n: int, seed: int, force: bool) -> None:
             f"seed-demo creates accounts whose passwords the README publishes, and PULSE_ENV={mode}: "
             "run it with PULSE_ENV=development, or add --force on a throwaway demo server."
         )
-    from polling import demo, demo_polls, demo_surveys
+    from polling import demo, demo_polls, demo_studies, demo_surveys
 
     with session_scope(current_app) as session:
         demo.seed_accounts(session, current_app.extensions["pulse.hasher"])
@@ -178,7 +178,9 @@ def seed_demo(members_n: int, seed: int, force: bool) -> None:
         votes = demo_polls.seed_polls(session, current_keys(), seed=seed)
         published = demo_polls.seed_reports(session)
         completes = demo_surveys.seed_surveys(session, current_keys(), seed=seed)
+        took_part = demo_studies.seed_studies(current_app, session, current_keys(), seed=seed)
     click.echo(f"Paid surveys: {completes} demo completes added.")
+    click.echo(f"Client studies: {took_part} demo members took part in Demo Research Ltd's studies.")
     click.echo(
         f"Demo ready: {added} physicians, {votes} poll votes and {published} published reports added. Log-ins:"
     )
