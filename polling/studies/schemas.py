@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import INCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from polling.db import utcnow
 from polling.errors import InvalidInput
@@ -31,6 +31,21 @@ from sampling.codes import AGE_BANDS, COUNTRIES, SEXES
 from sampling.taxonomy import SPECIALTIES
 
 MAX_SAMPLE = 100_000
+# What GET /studies/{id} adds to the brief; a PUT may send them back and they are ignored.
+READ_ONLY = frozenset(
+    {
+        "id",
+        "organisation_id",
+        "status",
+        "version",
+        "has_questionnaire",
+        "accepted_quote",
+        "review_comment",
+        "created_at",
+        "updated_at",
+        "submitted_at",
+    }
+)
 
 
 def _paths(errors: Any, path: str = "") -> Iterator[tuple[str, str]]:
@@ -180,6 +195,19 @@ class BriefSchema(_PathSchema):
         validate=validate.Range(1, 120, error=str(_l("give a length of interview from 1 to 120 minutes"))),
         metadata={"description": "Expected length of interview, in minutes."},
     )
+
+    @pre_load
+    def _without_read_only(self, data: Any, **_: Any) -> Any:
+        """A study as GET returns it may be sent back whole: its read-only fields are left out."""
+        if not isinstance(data, Mapping):
+            return data
+        kept = {k: v for k, v in data.items() if k not in READ_ONLY}
+        if isinstance(kept.get("cells"), list):
+            kept["cells"] = [
+                {k: v for k, v in c.items() if k != "id"} if isinstance(c, Mapping) else c
+                for c in kept["cells"]
+            ]
+        return kept
 
     @validates_schema
     def _consistent(self, data: dict[str, Any], **_: Any) -> None:

@@ -269,6 +269,8 @@ def readiness(study: Study) -> dict[str, list[object]]:
             ]
     if not study.cells:
         problems["cells"] = [_l("Add at least one target cell (country × specialty).")]
+    if study.sample_size < 1:
+        problems["sample_size"] = [_l("Set the sample size (the completes wanted in all).")]
     if study.field_start is None or study.field_end is None:
         problems["field_start"] = [_l("Set the field window (start and end dates).")]
     elif study.field_start < utcnow().date():

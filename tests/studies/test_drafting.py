@@ -140,7 +140,7 @@ def test_a_study_without_questionnaire_or_cells_cannot_be_submitted(session, cli
     study = service.create_draft(session, client_user, brief(cells=[], sample_size=0))
     with pytest.raises(InvalidInput) as refused:
         service.submit(session, client_user, study.id, fake_quote)
-    assert set(refused.value.fields) == {"questionnaire", "cells"}
+    assert set(refused.value.fields) == {"questionnaire", "cells", "sample_size"}
     assert session.get(Study, study.id).status == "draft"
 
 

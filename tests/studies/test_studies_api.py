@@ -36,13 +36,20 @@ def test_a_client_drafts_uploads_versions_and_submits_through_the_api(client, to
     assert (
         replaced.status_code == 200 and replaced.json["title"] == "Renamed" and replaced.json["version"] == 2
     )
+    shown = client.get(f"/api/v1/studies/{sid}", headers=token).json
+    shown["objectives"] = "Sent back whole, read-only fields and all."
+    round_trip = client.put(f"/api/v1/studies/{sid}", json=shown, headers=token)
+    assert round_trip.status_code == 200, round_trip.json
+    assert round_trip.json["version"] == 3 and round_trip.json["status"] == "draft"
+    assert round_trip.json["cells"] == shown["cells"]  # the same rows, ids kept
     uploaded = client.put(f"/api/v1/studies/{sid}/questionnaire", json=questionnaire(), headers=token)
     assert (
-        uploaded.status_code == 200 and uploaded.json["has_questionnaire"] and uploaded.json["version"] == 3
+        uploaded.status_code == 200 and uploaded.json["has_questionnaire"] and uploaded.json["version"] == 4
     )
     versions = client.get(f"/api/v1/studies/{sid}/versions", headers=token).json
-    assert [v["version"] for v in versions] == [3, 2, 1]
-    assert versions[2]["document"]["title"] == "Heart failure treatment choices"
+    assert [v["version"] for v in versions] == [4, 3, 2, 1]
+    assert versions[3]["document"]["title"] == "Heart failure treatment choices"
+    assert versions[1]["document"]["objectives"] == "Sent back whole, read-only fields and all."
     assert versions[0]["document"]["questionnaire"]["languages"] == ["en", "es"]
     submitted = client.post(f"/api/v1/studies/{sid}/submit", json={"comment": "Go"}, headers=token)
     assert submitted.status_code == 200, submitted.json
