@@ -75,14 +75,15 @@ def invitation_mail(
         return None
     locale = user.locale if user.locale in ("en", "es") else "en"
     token = dispositions.link_token(str(app.config["SECRET_KEY"]), invitation)
-    base = str(app.config.get("PUBLIC_URL", "")).rstrip("/")
+    link = str(app.config.get("PUBLIC_URL", "")).rstrip("/") + "/study-invitations/" + token
     honorarium = survey.honorarium_for(member.country)
+    units, cents = divmod(honorarium.amount_minor, 100) if honorarium is not None else (0, 0)
     with force_locale(locale):
         topic = localised(survey.topic, locale)
         paid = (
             _(
                 "Honorarium: %(amount)s %(currency)s for a complete answer.",
-                amount=f"{honorarium.amount_minor // 100}.{honorarium.amount_minor % 100:02d}",
+                amount=str(units) + "." + str(cents).zfill(2),
                 currency=honorarium.currency,
             )
             if honorarium is not None
@@ -104,8 +105,8 @@ def invitation_mail(
             minutes=survey.length_minutes,
             closes=survey.closes_at.strftime("%Y-%m-%d"),
             paid=paid,
-            open=f"{base}/study-invitations/{token}",
-            opt_out=f"{base}/study-invitations/{token}/opt-out",
+            open=link,
+            opt_out=link + "/opt-out",
         )
     return mail.Mail(user.email, subject, body)
 
