@@ -63,6 +63,7 @@ class ReturnSchema(Schema):
 @bp.route(f"/studies/{STUDY_ID}/invitations")
 class Invitations(MethodView):
     @bp.response(200, InvitationSummarySchema)
+    @bp.alt_response(403, description="Only the study's clients and fielding staff read it.")
     @bp.alt_response(404, description="No such study, or one of another organisation.")
     def get(self, study_id: int) -> ResponseReturnValue:
         """Invitation counts by disposition (AAPOR), overall and per country; never who was invited."""
