@@ -11,6 +11,7 @@ Run with ``-s`` to see every attack's figures.
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,7 +20,8 @@ from sqlalchemy import select, update
 from polling import demo, demo_surveys, jobs
 from polling.accounts.models import User
 from polling.accounts.passwords import Hasher
-from polling.db import get_session
+from polling.db import get_session, utcnow
+from polling.ledger import service as ledger_service
 from polling.members.models import MemberProfile
 from polling.respondents.keys import current_keys
 from polling.surveys import review, taking
@@ -32,6 +34,7 @@ PASSWORD = "correct horse battery"
 MEMBERS = 800
 SEED = 12
 TAKERS = 60
+LATE = 12  # takers on the second day
 
 
 def _seed(app) -> None:  # type: ignore[no-untyped-def]
@@ -57,11 +60,13 @@ def _answers(rng: random.Random, page: str, screen_out: bool) -> dict[str, Any]:
     return {"attention": "often" if rng.random() > 0.2 else "never", "comment": ""}
 
 
-def _live_day(app, rng: random.Random) -> set[str]:  # type: ignore[no-untyped-def]
+def _live_day(app, rng: random.Random, monkeypatch) -> set[str]:  # type: ignore[no-untyped-def]
     """Members log in; some take the open demo survey; staff remove two flagged completes.
 
-    Returns the respondent keys of the day's responses."""
-    keys = current_keys
+    The survey's first takers answer on the day before (the survey and the ledger see yesterday's
+    clock), the last few today: a response keeping its own day would be narrowed to the few
+    members the ledger credits that day. Returns the respondent keys of the live responses."""
+    yesterday = utcnow() - timedelta(days=1)
     with app.app_context():
         session = get_session()
         survey = session.scalar(select(Survey).where(Survey.sponsor == "Demo Health Analytics"))
@@ -92,29 +97,39 @@ def _live_day(app, rng: random.Random) -> set[str]:  # type: ignore[no-untyped-d
             )
         if index not in takers:
             continue
-        with app.app_context():
-            session = get_session()
-            user = session.get(User, user_id)
-            assert user is not None and user.member is not None
-            view = taking.consent(session, keys(), user, survey_id, True)
-            screen_out = rng.random() < 0.15
-            while view.status == "in_progress" and view.response is not None:
-                page = view.response.page
-                data = {"page": page, "step": view.response.step, "action": "next"}
-                view = taking.submit(
-                    session, keys(), user, survey_id, data | {"answers": _answers(rng, page, screen_out)}
-                )
-            assert view.status in ("complete", "screened_out", "over_quota"), view.status
-            live.add(keys().key("survey", survey_id, user.member.id))
+        with monkeypatch.context() as clock:
+            if len(live) < TAKERS - LATE:
+                for module in (taking, ledger_service):
+                    clock.setattr(module, "utcnow", lambda: yesterday)
+            _take(app, rng, user_id, survey_id, live)
     with app.app_context():
         session = get_session()
         staff = make_user(session, app.extensions["pulse.hasher"], role="staff", email="reviewer@example.org")
         session.commit()
         flagged = list(review.queue(session, staff, survey_id))
         for item in flagged[:2]:
-            review.decide(session, keys(), staff, item.response.id, keep=False)
-        jobs.run(app, "reorder_storage", "surveys")  # the night after the fieldwork day
+            review.decide(session, current_keys(), staff, item.response.id, keep=False)
+    jobs.run(app, "reorder_storage", "surveys")  # the night after the fieldwork day
     return live
+
+
+def _take(app, rng: random.Random, user_id: int, survey_id: int, live: set[str]) -> None:  # type: ignore[no-untyped-def]
+    """One member takes the survey to its end (complete, screened out or over quota)."""
+    with app.app_context():
+        session = get_session()
+        keys = current_keys()
+        user = session.get(User, user_id)
+        assert user is not None and user.member is not None
+        view = taking.consent(session, keys, user, survey_id, True)
+        screen_out = rng.random() < 0.15
+        while view.status == "in_progress" and view.response is not None:
+            page = view.response.page
+            data = {"page": page, "step": view.response.step, "action": "next"}
+            view = taking.submit(
+                session, keys, user, survey_id, data | {"answers": _answers(rng, page, screen_out)}
+            )
+        assert view.status in ("complete", "screened_out", "over_quota"), view.status
+        live.add(keys.key("survey", survey_id, user.member.id))
 
 
 def _report(label: str, scores: list[intruder.Score]) -> str:
@@ -128,9 +143,9 @@ def _report(label: str, scores: list[intruder.Score]) -> str:
 
 
 @pytest.mark.slow
-def test_no_survey_response_is_linked_to_a_member_with_a_chance_above_one_in_k(app) -> None:  # type: ignore[no-untyped-def]
+def test_no_survey_response_is_linked_to_a_member_with_a_chance_above_one_in_k(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     _seed(app)
-    live = _live_day(app, random.Random(SEED))
+    live = _live_day(app, random.Random(SEED), monkeypatch)
     with app.app_context():
         session = get_session()
         statuses = {r.status for r in session.scalars(select(SurveyResponse)) if r.respondent_key in live}
