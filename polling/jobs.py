@@ -113,16 +113,23 @@ def run(app: Flask, name: str, *args: Any, key: str | None = None) -> Any:
         return _run_in(session, job, args, _key(job, args, key))
 
 
-def submit(app: Flask, name: str, *args: Any, key: str | None = None) -> Submitted:
-    """Run ``name`` now, or enqueue it when the app has a REDIS_URL."""
+def submit(
+    app: Flask, name: str, *args: Any, key: str | None = None, after: Submitted | None = None
+) -> Submitted:
+    """Run ``name`` now, or enqueue it when the app has a REDIS_URL.
+
+    ``after``: a job submitted before that must finish first (on the queue, a worker starts this one
+    only once that one has succeeded; inline, it has already run).
+    """
     job = _job(name)
     url = app.config.get("REDIS_URL")
     if not url:
         return Submitted(inline=True, result=run(app, name, *args, key=key))
     connection = Redis.from_url(str(url))
+    depends_on = after.job_id if after is not None and not after.inline else None
     try:
         queued = Queue(QUEUE, connection=connection).enqueue(
-            worker_entry, name, *args, _key(job, args, key), job_timeout=600
+            worker_entry, name, *args, _key(job, args, key), job_timeout=600, depends_on=depends_on
         )
     finally:
         connection.close()

@@ -263,8 +263,8 @@ def launch(app: Flask, study: Study) -> None:
     if study.status != "field":
         return
     study_id = study.id
-    jobs.submit(app, "study_wave", study_id, key=f"study_wave:{study_id}:1")
+    wave = jobs.submit(app, "study_wave", study_id, key=f"study_wave:{study_id}:1")
     try:
-        jobs.submit(app, "study_mail", study_id)
+        jobs.submit(app, "study_mail", study_id, after=wave)  # on the queue: only once the wave is drawn
     except (OSError, smtplib.SMTPException) as exc:
         app.logger.error("study %s: invitations not mailed yet (%s); fielding_tick retries", study_id, exc)
