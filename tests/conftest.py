@@ -18,6 +18,7 @@ from polling import create_app, migrate
 from polling.models import metadata
 from polling.respondents.keys import RespondentKeys
 from tests.postgres import PostgresUnavailable, postgres_url
+from tests.redis_server import RedisUnavailable, redis_url
 
 FAST_HASH = (1, 1024)
 RESPONDENT_SECRET = "test-respondent-secret"  # apart from SECRET_KEY, as in production  # argon2 time and memory cost: cheap in tests, the defaults in production
@@ -143,3 +144,13 @@ def plain_app():  # type: ignore[no-untyped-def]
     app = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "test-secret"})
     yield app
     app.extensions["pulse.engine"].dispose()
+
+
+@pytest.fixture(scope="module")
+def redis() -> Iterator[str]:
+    """A Redis URL for tests of what is shared across processes (queue, rate limits); skips without one."""
+    try:
+        with redis_url() as url:
+            yield url
+    except RedisUnavailable as exc:
+        pytest.skip(str(exc))

@@ -83,13 +83,20 @@ def _write(folder: Path, messages: list[EmailMessage]) -> None:
         path.write_bytes(bytes(message))
 
 
-def _send(app: Flask, messages: list[EmailMessage]) -> None:
+@contextmanager
+def _connection(app: Flask) -> Iterator[smtplib.SMTP]:
+    """A connection to the configured SMTP server, with STARTTLS and log-in when configured."""
     config = app.config
     with smtplib.SMTP(str(config["SMTP_HOST"]), int(config["SMTP_PORT"]), timeout=10) as smtp:
         if config.get("SMTP_STARTTLS"):
             smtp.starttls()
         if config.get("SMTP_USERNAME"):
             smtp.login(str(config["SMTP_USERNAME"]), str(config.get("SMTP_PASSWORD") or ""))
+        yield smtp
+
+
+def _send(app: Flask, messages: list[EmailMessage]) -> None:
+    with _connection(app) as smtp:
         for message in messages:
             smtp.send_message(message)
 
@@ -119,12 +126,7 @@ def sending(app: Flask) -> Iterator[SendOne]:
 
         yield keep
         return
-    config = app.config
-    with smtplib.SMTP(str(config["SMTP_HOST"]), int(config["SMTP_PORT"]), timeout=10) as smtp:
-        if config.get("SMTP_STARTTLS"):
-            smtp.starttls()
-        if config.get("SMTP_USERNAME"):
-            smtp.login(str(config["SMTP_USERNAME"]), str(config.get("SMTP_PASSWORD") or ""))
+    with _connection(app) as smtp:
 
         def send(mail: Mail) -> bool:
             try:

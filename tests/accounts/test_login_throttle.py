@@ -12,7 +12,6 @@ from polling.accounts.passwords import Hasher
 from polling.accounts.throttle import Throttle, account_key
 from tests.conftest import FAST_HASH
 from tests.factories import PASSWORD, make_user
-from tests.redis_server import RedisUnavailable, redis_url
 
 
 @pytest.fixture
@@ -98,15 +97,6 @@ def test_clients_behind_a_trusted_proxy_are_told_apart(make_app):
         )
     other = _login(client, email, PASSWORD, "10.0.0.1", **{"X-Forwarded-For": "198.51.100.4"})
     assert other.status_code == 302
-
-
-@pytest.fixture(scope="module")
-def redis():  # type: ignore[no-untyped-def]
-    try:
-        with redis_url() as url:
-            yield url
-    except RedisUnavailable as exc:
-        pytest.skip(str(exc))
 
 
 def test_counts_are_shared_by_workers_through_redis(redis, make_app):

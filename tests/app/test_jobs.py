@@ -11,16 +11,6 @@ from polling.jobs import JobRun
 from polling.press.models import Report
 from tests.conftest import FAST_HASH
 from tests.factories import closed_poll, make_user
-from tests.redis_server import RedisUnavailable, redis_url
-
-
-@pytest.fixture(scope="module")
-def redis():  # type: ignore[no-untyped-def]
-    try:
-        with redis_url() as url:
-            yield url
-    except RedisUnavailable as exc:
-        pytest.skip(str(exc))
 
 
 @pytest.mark.documents

@@ -10,17 +10,7 @@ from polling import create_app, jobs
 from polling.studies.models import Invitation
 from tests.conftest import FAST_HASH, RESPONDENT_SECRET
 from tests.factories import make_user
-from tests.redis_server import RedisUnavailable, redis_url
 from tests.studies.fielding_helpers import doctor, honoraria, smtp_server, submitted_study
-
-
-@pytest.fixture(scope="module")
-def redis():  # type: ignore[no-untyped-def]
-    try:
-        with redis_url() as url:
-            yield url
-    except RedisUnavailable as exc:
-        pytest.skip(str(exc))
 
 
 @pytest.fixture
