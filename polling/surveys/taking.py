@@ -301,13 +301,21 @@ def _finish(
     cell: QuotaCell | None,
 ) -> TakingView:
     response.status, response.ended_on, response.page_shown_at = status, fieldwork_day(survey), None
-    if status == "screened_out":  # answers of the screened out are not kept
-        session.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id == response.id))
+    _keep_nothing(session, response)
     if cell is not None:
         quotas.count_over_quota(session, cell)
     _ended(session, survey, member, status)
     session.commit()
     return TakingView(survey, status, ENDINGS[status], response)
+
+
+def _keep_nothing(session: Session, response: SurveyResponse) -> None:
+    """A response that ends without a complete (screened out, over quota) keeps no answers and no
+    timings: they serve no analysis, and a study's invitations name the few members of each such
+    ending, so a row keeping them would be linked to its member by the disposition alone."""
+    session.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id == response.id))
+    response.timings = {}
+    session.expire(response, ["answers"])
 
 
 def _prune(document: Mapping[str, Any], answers: dict[str, Any], seed: str) -> dict[str, Any]:
@@ -347,6 +355,7 @@ def _complete(
         if full is None:  # the survey filled up: give the cells back their place
             quotas.release(session, [c.id for c in cells])
         response.status, response.ended_on, response.page_shown_at = "over_quota", fieldwork_day(survey), None
+        _keep_nothing(session, response)
         _ended(session, survey, member, "over_quota")
         session.commit()
         return TakingView(survey, "over_quota", ENDINGS["over_quota"], response)
