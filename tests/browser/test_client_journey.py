@@ -406,9 +406,21 @@ def test_a_new_client_commissions_a_study_and_follows_it_to_a_hand_counted_dashb
             return {"Authorization": f"Bearer {issued.json()['token']}"}
 
         theirs, ours = token(*RIVAL), token(*CLIENT)
-        for path in (f"/api/v1/studies/{study_id}", f"/api/v1/studies/{study_id}/fieldwork"):
+        for tail in ("", "/fieldwork", "/feasibility", "/quote", "/invitations", "/versions"):
+            path = f"/api/v1/studies/{study_id}{tail}"
             assert api.get(path, headers=theirs).status == 404, path
             assert api.get(path, headers=ours).status == 200, path
+        assert (
+            api.put(
+                f"/api/v1/studies/{study_id}/questionnaire", headers=theirs, data=json.loads(questionnaire())
+            ).status
+            == 404
+        )
+        assert study_id not in [s["id"] for s in api.get("/api/v1/studies", headers=theirs).json()]
+        assert study_id in [s["id"] for s in api.get("/api/v1/studies", headers=ours).json()]
+        quoted = api.get(f"/api/v1/studies/{study_id}/quote", headers=ours).json()
+        minor = int(amount(total)[1].replace(".", ""))
+        assert (quoted["currency"], quoted["total_minor"]) == (amount(total)[0], minor), quoted
         # The client's API tells the same hand-counted story as the dashboard.
         fieldwork = api.get(f"/api/v1/studies/{study_id}/fieldwork", headers=ours).json()
         scopes_api = {scope["country"]: scope for scope in [fieldwork["total"], *fieldwork["countries"]]}
