@@ -20,21 +20,43 @@ comes from the environment or a file readable only by Pulse (``make run`` create
 sessions: rotating SECRET_KEY after a leak leaves every respondent key, and so "one vote per
 member", intact. Rotating RESPONDENT_KEY_SECRET itself would let members answer open studies
 again, so it is rotated only between studies, never while one is in field.
+
+Sealed answers of responses in progress
+---------------------------------------
+A paid survey's response in progress keeps its answers (and per-page timings) so the member can
+resume, but not in readable rows: :meth:`RespondentKeys.seal` encrypts them (Fernet: AES-128-CBC
+with an HMAC-SHA256 tag) under a key of their own, HMAC-SHA256(S, "seal:" + respondent key) with
+S = HMAC-SHA256(RESPONDENT_KEY_SECRET, "pulse seal key v1"). Only a process holding the secret (the
+app servers and workers, answering the member's own request) can read in-progress answers; a copy
+of the database without the secret shows an opaque blob per response in progress. The blob gives
+away no time (Fernet's timestamp is written as 0) and hardly any length (the plaintext is padded to
+a multiple of :data:`SEAL_BLOCK` bytes). A response's answers are unsealed into long-form rows
+when it completes, and a response that ends otherwise keeps nothing.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
-from typing import Literal
+import json
+from typing import Any, Literal
 
+from cryptography.fernet import Fernet, InvalidToken
 from flask import Flask, current_app
 
 from polling.config import ConfigurationError
 
 StudyKind = Literal["poll", "survey"]
 _DERIVATION = b"pulse respondent key v1"
+_SEAL_DERIVATION = b"pulse seal key v1"
 _EXTENSION = "pulse.respondent_keys"
+#: Sealed plaintexts are padded to a multiple of this many bytes, so a blob's length says little.
+SEAL_BLOCK = 1024
+
+
+class UnsealError(ValueError):
+    """A sealed blob that this secret did not seal for this respondent key (or was altered)."""
 
 
 class RespondentKeys:
@@ -44,6 +66,7 @@ class RespondentKeys:
         if not secret:
             raise ValueError("a respondent-key secret is required")
         self._key = hmac.new(secret.encode(), _DERIVATION, hashlib.sha256).digest()
+        self._seal_key = hmac.new(secret.encode(), _SEAL_DERIVATION, hashlib.sha256).digest()
 
     def key(self, kind: StudyKind, study_id: int, member_id: int) -> str:
         """The respondent key of ``member_id`` in the study ``kind``/``study_id`` (64 hex digits)."""
@@ -54,6 +77,26 @@ class RespondentKeys:
         else:
             raise ValueError(f"unknown study kind {kind!r}: use 'poll' or 'survey'")
         return hmac.new(self._key, message.encode(), hashlib.sha256).hexdigest()
+
+    def _fernet(self, respondent_key: str) -> Fernet:
+        digest = hmac.new(self._seal_key, b"seal:" + respondent_key.encode(), hashlib.sha256).digest()
+        return Fernet(base64.urlsafe_b64encode(digest))
+
+    def seal(self, respondent_key: str, data: dict[str, Any]) -> str:
+        """``data`` (JSON-able) encrypted for the response of ``respondent_key`` (see the docstring)."""
+        plain = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+        plain += b" " * (-len(plain) % SEAL_BLOCK)  # JSON ignores trailing blanks
+        return self._fernet(respondent_key).encrypt_at_time(plain, 0).decode("ascii")
+
+    def unseal(self, respondent_key: str, token: str) -> dict[str, Any]:
+        """What :meth:`seal` sealed for ``respondent_key``; UnsealError if it was not (or was altered)."""
+        try:
+            data = json.loads(self._fernet(respondent_key).decrypt(token.encode("ascii")))
+        except (InvalidToken, UnicodeError, ValueError) as error:
+            raise UnsealError("not sealed for this response under this secret") from error
+        if not isinstance(data, dict):
+            raise UnsealError("a sealed blob holds an object")
+        return data
 
     def __repr__(self) -> str:  # never print key material
         return "RespondentKeys(<secret>)"

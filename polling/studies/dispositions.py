@@ -169,8 +169,9 @@ def settle_at_close(
 
     The pages counted are those the invitee's path shows given their saved answers (skip logic
     hides some); a page is answered when it holds a saved answer. The response is found by the
-    invitee's respondent key (it names no member). Does not commit: closing the study calls this
-    in its own transaction.
+    invitee's respondent key (it names no member). A partial's answers stay sealed on its response
+    (they are counted here, unsealed, and never become readable rows). Does not commit: closing the
+    study calls this in its own transaction.
     """
     survey = session.get(Survey, study.survey_id) if study.survey_id is not None else None
     if survey is None:
@@ -188,14 +189,15 @@ def settle_at_close(
                 SurveyResponse.respondent_key == keys.key("survey", survey.id, member_id),
             )
         )
-        if response is not None and answered_share(survey.questionnaire, response) >= share:
+        if response is not None and answered_share(keys, survey.questionnaire, response) >= share:
             moved += advance(session, study.id, member_id, "partial")
     return moved
 
 
-def answered_share(document: Mapping[str, Any], response: SurveyResponse) -> float:
-    """The share of the pages on the respondent's path that hold at least one saved answer."""
-    answers = saved_answers(response, document)
+def answered_share(keys: RespondentKeys, document: Mapping[str, Any], response: SurveyResponse) -> float:
+    """The share of the pages on the respondent's path that hold at least one saved answer (a response
+    in progress keeps its answers sealed: ``keys`` unseal them)."""
+    answers = saved_answers(keys, response, document)
     pages = visible_pages(document, answers)
     answered = {
         str(page["id"])

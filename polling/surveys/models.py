@@ -1,9 +1,10 @@
 """Paid surveys, their targets, honoraria and quota cells, and anonymous responses in long form.
 
 A response row holds no member id: a respondent key (``polling.respondents.keys``), its status, the
-page it is on, per-page timings and — once complete — the member's weighting demographics,
-generalised against the survey's crowd (``polling.respondents.anonymity``). Answers are rows of
-(response, question, item, value). Ids are random and only days are kept, so neither ids nor
+page it is on and — once complete — its per-page timings and the member's weighting demographics,
+generalised against the survey's crowd (``polling.respondents.anonymity``). While a response is in
+progress its answers and timings are only a sealed blob (``sealed``, readable only with the
+respondent-key secret); once complete its answers are rows of (response, question, item, value). Ids are random and only days are kept, so neither ids nor
 times line responses up with log-ins or with the honoraria ledger.
 """
 
@@ -150,6 +151,9 @@ class SurveyResponse(Base):
     ended_on: Mapped[date | None] = mapped_column(Date)
     # Seconds spent per page id; the moment the current page was shown, kept only while in progress.
     timings: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    # While in progress: the answers (long form) and timings so far, sealed under a key derived from
+    # the respondent-key secret and this row's respondent key (RespondentKeys.seal); NULL otherwise.
+    sealed: Mapped[str | None] = mapped_column(Text)
     page_shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answers_digest: Mapped[str | None] = mapped_column(String(64), index=True)
     review: Mapped[str | None] = mapped_column(String(10))  # kept / removed, after a flag

@@ -75,7 +75,7 @@ def decide(
     member = _member_of(session, keys, response)
     if member is not None:
         exact = snapshot(member, response.ended_on or utcnow().date())
-        answers = saved_answers(response, survey.questionnaire)
+        answers = saved_answers(keys, response, survey.questionnaire)
         quotas.release(session, [c.id for c in quotas.cells_of(survey, exact, answers)])
         ledger.reverse_honorarium(session, member.id, survey.id)
         signals.response_removed.send(session, survey_id=survey.id, member_id=member.id)

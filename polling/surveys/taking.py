@@ -1,6 +1,11 @@
 """Taking a paid survey: consent, one page at a time, autosave, resume, and completion.
 
 The response is found by the member's respondent key, so any device resumes where they left off.
+While a response is in progress its answers and per-page timings are kept only sealed on the response
+row (:meth:`~polling.respondents.keys.RespondentKeys.seal`: only the app, holding the respondent-key
+secret, reads them); they become long-form answer rows when it completes, and nothing when it ends
+otherwise. A response in progress from before migration 0013 (``sealed`` NULL) still holds long-form
+rows and clear timings: they are read as they are and sealed at its next saved page.
 Every page sent names its page and step; a replayed or double-submitted page, or one from a second
 tab, names an older step and changes nothing. Completion, quota filling and the honorarium credit
 commit together in one transaction; a unique key per member and survey in the ledger pays once.
@@ -92,12 +97,37 @@ def _locked_response(
     return session.scalar(query)
 
 
-def saved_answers(response: SurveyResponse, document: Mapping[str, Any]) -> dict[str, Any]:
-    questions = engine.questions_by_id(document)
-    grouped: dict[str, list[tuple[str, str]]] = {}
+LongForm = dict[str, list[tuple[str, str]]]  # question → its (item, value) rows
+
+
+def _stored_rows(response: SurveyResponse) -> LongForm:
+    grouped: LongForm = {}
     for row in response.answers:
         grouped.setdefault(row.question, []).append((row.item, row.value))
+    return grouped
+
+
+def _in_progress(keys: RespondentKeys, response: SurveyResponse) -> tuple[LongForm, dict[str, float]]:
+    """The long-form answers and the timings a response in progress keeps sealed (before migration
+    0013 a response in progress kept them in clear: they are read as they are until its next save)."""
+    if response.sealed is None:
+        return _stored_rows(response), dict(response.timings or {})
+    data = keys.unseal(response.respondent_key, response.sealed)
+    answers = {str(q): [(str(i), str(v)) for i, v in rows] for q, rows in data.get("answers", {}).items()}
+    return answers, {str(p): float(t) for p, t in data.get("timings", {}).items()}
+
+
+def _answers_of(document: Mapping[str, Any], grouped: LongForm) -> dict[str, Any]:
+    questions = engine.questions_by_id(document)
     return {q: engine.from_long_form(questions[q], rows) for q, rows in grouped.items() if q in questions}
+
+
+def saved_answers(
+    keys: RespondentKeys, response: SurveyResponse, document: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The response's answers: unsealed while it is in progress, its long-form rows once complete."""
+    grouped = _in_progress(keys, response)[0] if response.status == "in_progress" else _stored_rows(response)
+    return _answers_of(document, grouped)
 
 
 def _closed_message(current: str) -> object:
@@ -140,7 +170,7 @@ def view(session: Session, keys: RespondentKeys, user: User, survey_id: int) -> 
         return TakingView(survey, response.status, ENDINGS[response.status], response)
     if current not in {"open", "full"}:
         return TakingView(survey, "closed", _closed_message(current), response)
-    return _page_view(survey, response, saved_answers(response, survey.questionnaire))
+    return _page_view(survey, response, saved_answers(keys, response, survey.questionnaire))
 
 
 def _page_view(survey: Survey, response: SurveyResponse, answers: dict[str, Any]) -> TakingView:
@@ -173,19 +203,21 @@ def consent(session: Session, keys: RespondentKeys, user: User, survey_id: int, 
     if not agreed:
         raise Conflict(_l("Tick the consent box to take part; without it no answers are recorded."))
     first = engine.visible_pages(survey.questionnaire, {})[0]
+    key = keys.key("survey", survey.id, member.id)
     started = insert_unless_present(
         session,
         SurveyResponse,
         ("survey_id", "respondent_key"),
         id=random_vote_id(),
         survey_id=survey.id,
-        respondent_key=keys.key("survey", survey.id, member.id),
+        respondent_key=key,
         questionnaire_version=survey.questionnaire_version,
         status="in_progress",
         page=first,
         step=0,
         started_on=fieldwork_day(survey),
         timings={},
+        sealed=keys.seal(key, {"answers": {}, "timings": {}}),
         page_shown_at=utcnow(),
     )
     if started:  # the one consent that opened the response, in its transaction
@@ -215,11 +247,11 @@ def submit(
         session.commit()
         return TakingView(survey, "closed", _closed_message(current), response)
     document = survey.questionnaire
-    answers = saved_answers(response, document)
+    saved, timings = _in_progress(keys, response)
+    answers = _answers_of(document, saved)
     page = engine.page_of(document, response.page)
     shown = engine.shown_questions(page, answers, response.respondent_key)
     check = engine.check_page(shown, data.get("answers") or {}, confirm_blank=bool(data.get("confirm_blank")))
-    _store(session, response, {q.id: q.type for q in shown}, check.answers)
     answers.update(check.answers)
     for question in shown:
         if question.id not in check.answers:
@@ -227,12 +259,11 @@ def submit(
     action = data.get("action", "next")
     now = utcnow()
     if response.page_shown_at is not None:
-        timings = dict(response.timings or {})
         timings[response.page] = round(
             timings.get(response.page, 0) + (now - response.page_shown_at).total_seconds(), 1
         )
-        response.timings = timings
     response.page_shown_at = now
+    _store(session, keys, response, saved, {q.id: q.type for q in shown}, check.answers, timings)
     if action == "save" or (action == "next" and check.errors):
         session.commit()
         result = _page_view(survey, response, answers)
@@ -251,27 +282,47 @@ def submit(
     if ending is not None:
         return _finish(session, survey, response, member, ending, cell)
     if target is None:
-        return _complete(session, survey, response, member, answers)
+        return _complete(session, survey, response, member, answers, timings)
     response.page, response.step = target, response.step + 1
     session.commit()
     return _page_view(survey, response, answers)
 
 
 def _store(
+    session: Session,
+    keys: RespondentKeys,
+    response: SurveyResponse,
+    saved: LongForm,
+    kinds: Mapping[str, str],
+    answers: Mapping[str, Any],
+    timings: Mapping[str, float],
+) -> None:
+    """Autosave: the answers replace what was ``saved`` for the questions in ``kinds`` (id → type),
+    and the whole is sealed on the response row with the timings so far (none of it in clear)."""
+    for qid in kinds:
+        saved.pop(qid, None)
+    for qid, answer in answers.items():
+        rows = engine.long_form(answer, kinds.get(qid, ""))
+        if rows:
+            saved[qid] = rows
+    response.sealed = keys.seal(response.respondent_key, {"answers": saved, "timings": dict(timings)})
+    if response.answers or response.timings:  # kept in clear before migration 0013: sealed now
+        session.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id == response.id))
+        session.expire(response, ["answers"])
+        response.timings = {}
+
+
+def _store_long_form(
     session: Session, response: SurveyResponse, kinds: Mapping[str, str], answers: Mapping[str, Any]
 ) -> None:
-    """Autosave: the answers replace what was saved for the questions in ``kinds`` (id → type)."""
-    if kinds:
-        session.execute(
-            delete(SurveyAnswer).where(
-                SurveyAnswer.response_id == response.id, SurveyAnswer.question.in_(list(kinds))
-            )
-        )
+    """A complete's answers as long-form rows (id → type in ``kinds``); its seal is broken."""
+    session.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id == response.id))
     session.add_all(
         SurveyAnswer(response_id=response.id, question=qid, item=item, value=value)
         for qid, answer in answers.items()
         for item, value in engine.long_form(answer, kinds.get(qid, ""))
     )
+    response.sealed = None
     session.flush()
     session.expire(response, ["answers"])
 
@@ -314,7 +365,7 @@ def _keep_nothing(session: Session, response: SurveyResponse) -> None:
     timings: they serve no analysis, and a study's invitations name the few members of each such
     ending, so a row keeping them would be linked to its member by the disposition alone."""
     session.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id == response.id))
-    response.timings = {}
+    response.timings, response.sealed = {}, None
     session.expire(response, ["answers"])
 
 
@@ -329,9 +380,16 @@ def _prune(document: Mapping[str, Any], answers: dict[str, Any], seed: str) -> d
 
 
 def _complete(
-    session: Session, survey: Survey, response: SurveyResponse, member: MemberProfile, answers: dict[str, Any]
+    session: Session,
+    survey: Survey,
+    response: SurveyResponse,
+    member: MemberProfile,
+    answers: dict[str, Any],
+    timings: Mapping[str, float],
 ) -> TakingView:
-    """Fill quotas, count the complete, credit the honorarium and store the snapshot — one transaction."""
+    """Fill quotas, count the complete, credit the honorarium and store the snapshot — one transaction.
+
+    The sealed answers become long-form rows and the timings a clear column, in that transaction."""
     document = survey.questionnaire
     answers = _prune(document, answers, response.respondent_key)
     today = utcnow().date()
@@ -361,7 +419,8 @@ def _complete(
         return TakingView(survey, "over_quota", ENDINGS["over_quota"], response)
     stored_answers = {q: answers[q] for q in answers}
     kinds = {qid: str(spec["type"]) for qid, spec in engine.questions_by_id(document).items()}
-    _store(session, response, kinds, stored_answers)
+    _store_long_form(session, response, kinds, stored_answers)
+    response.timings = dict(timings)
     total = sum((response.timings or {}).values())
     share = (
         float(current_app.config.get("SURVEY_SPEEDER_SHARE", quality.SPEEDER_SHARE))
