@@ -454,4 +454,9 @@ def test_a_new_client_commissions_a_study_and_follows_it_to_a_hand_counted_dashb
     phone.wait_for_function("document.querySelector('img.chart').complete")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the dashboard is {width} px wide on a 390 px phone"
+    # The client's other study pages fit the phone too (wide tables scroll inside their own box).
+    for path in (f"/studies/{study_id}", f"/studies/{study_id}/feasibility", "/studies"):
+        phone.goto(path)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide on a 390 px phone"
     print(f"client journey: {time.monotonic() - started:.1f} s")
