@@ -2,7 +2,9 @@
 
 What the dump shows about a survey response: its survey, status, step, timings, start and end days,
 its generalised snapshot, its answers and quality flags, and its place in storage (and in the
-storage of its answers and flags). What it shows about members: the honoraria ledger (a credit per
+storage of its answers and flags). A response in progress keeps its answers and timings sealed
+(``survey_responses.sealed``): without the respondent-key secret the intruder reads nothing in it,
+and its length is padded to one size. What it shows about members: the honoraria ledger (a credit per
 member and survey, a reversal for a complete removed after review, their days, ids, keys and
 storage order), invitations with their dispositions and days (client studies), and the members'
 activity (log-ins, tokens). Each attack narrows every response to the members it points at; hard
@@ -272,7 +274,8 @@ def attack_all(
         keep = set(only)
         rs = [r for r in rs if r.position in keep]
     # A response that keeps nothing from its member (a removed complete: no answers, flags, timings
-    # or snapshot) links nothing when it is found; the attacks still use it to narrow the others.
+    # or snapshot; a response in progress: its answers and timings sealed) links nothing when it is
+    # found; the attacks still use it to narrow the others.
     keeps = {row["response_id"] for table in ("survey_answers", "quality_flags") for row in d.rows(table)}
     scored = {r.position for r in rs if r.id in keeps or r.timings or r.values[0] is not None}
     truth = {r.position: truth_of(r) for r in rs}

@@ -178,7 +178,7 @@ def test_no_survey_response_is_linked_to_a_member_with_a_chance_above_one_in_k(a
     d, truth, rs, live = _attacked(app, monkeypatch)
     studied = {r.survey_id for r in rs if r.survey_id in survey_intruder.invitations(d)}
     assert len(studied) >= 2  # the demo's studies in field and closed, with their invitations
-    # Responses still in progress in a client study are the known leak of the next test.
+    # Responses still in progress in a client study are the next test's.
     ended = [r.position for r in rs if not _in_progress_in_a_study(d, r)]
     every = survey_intruder.attack_all(d, truth, K, only=ended)
     today = survey_intruder.attack_all(d, truth, K, only=[r.position for r in rs if r.respondent_key in live])
@@ -193,17 +193,19 @@ def test_no_survey_response_is_linked_to_a_member_with_a_chance_above_one_in_k(a
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known leak, not fixed: a client study's invitations keep each member's disposition "
-    "(started; partial after close), so its few responses in progress, which must keep their answers "
-    "to resume, are narrowed to the few invitees who started. Needs the dispositions to keep no "
-    "per-member 'started'/'partial' (counts per study instead), or in-progress answers sealed.",
-)
 def test_responses_in_progress_in_a_study_are_not_linked_by_their_dispositions(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A client study's invitations keep each member's disposition (started; partial after close),
+    which narrows its few responses in progress to the few invitees who started. Those responses
+    keep their answers and timings only sealed (polling.respondents.keys, RespondentKeys.seal), so
+    the one the intruder finds holds nothing of its member's (issue 12; 7 of 7 linked before)."""
     d, truth, rs, _ = _attacked(app, monkeypatch)
     started = [r.position for r in rs if _in_progress_in_a_study(d, r)]
     assert started
+    # What they keep of their members' is sealed: no answer rows, no clear timings.
+    sealed = {row["id"]: row["sealed"] for row in d.rows("survey_responses")}
+    answered = {row["response_id"] for row in d.rows("survey_answers")}
+    kept = [r for r in rs if r.position in started and (r.id in answered or r.timings or not sealed[r.id])]
+    assert not kept
     scores = survey_intruder.attack_all(d, truth, K, only=started)
     print(_report(f"{len(started)} responses in progress in a study", scores))
     assert not [s for s in scores if s.linked]
