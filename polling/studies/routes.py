@@ -168,12 +168,13 @@ def show(study_id: int) -> ResponseReturnValue:
 
 
 def _quote_shown(study: Study) -> dict[str, Any] | None:
-    """The current quote as plain data, with its total formatted; None when it cannot be priced."""
+    """The current quote as plain data, with its total formatted as the quote itself writes it
+    (``total_shown``); None when it cannot be priced."""
     try:
         quote: dict[str, Any] = service.plain(pricer()(get_session(), study))
     except PulseError:
         return None
-    if isinstance(quote.get("total_minor"), int) and quote.get("currency"):
+    if not quote.get("total_shown") and isinstance(quote.get("total_minor"), int) and quote.get("currency"):
         quote["total_shown"] = format_amount(quote["total_minor"], str(quote["currency"]))
     return quote
 
