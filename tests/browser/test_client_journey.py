@@ -317,6 +317,7 @@ def test_a_new_client_commissions_a_study_and_follows_it_to_a_hand_counted_dashb
     staff.goto("/staff/studies")
     staff.get_by_role("link", name=TITLE).click()
     staff.get_by_role("button", name="Approve and field").click()
+    expect(staff.get_by_role("status").filter(has_text=f"Study {study_id} approved")).to_be_visible()
     mail_folder = Path(live_server.env["MAIL_FOLDER"])
     invitations = invitations_in(mail_folder)
     assert sorted(invitations) == sorted(d.email for d in DOCTORS), invitations
