@@ -7,12 +7,16 @@ next save."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, inspect, select, text
 
-from polling.respondents.keys import RespondentKeys, UnsealError
+from polling import create_app, migrate
+from polling.accounts.models import User
+from polling.db import get_session
+from polling.respondents.keys import RespondentKeys, UnsealError, current_keys
 from polling.surveys import taking
 from polling.surveys.models import SurveyAnswer, SurveyResponse
 from tests.anonymity import intruder
@@ -166,3 +170,62 @@ def test_a_response_in_progress_from_before_the_seal_resumes_and_is_sealed_at_it
     assert opened["timings"]["screen"] >= 12.0
     resumed = taking.view(session, keys, member.user, survey.id)
     assert resumed.answers == {"patients": "yes", "uses": ["ehr", "ai"], "hours": 37}
+
+
+def test_migration_0013_leaves_responses_in_progress_readable_until_their_next_save(tmp_path: Path) -> None:
+    """Upgrading a database that holds a response in progress with long-form rows (as 0012 stored
+    it) keeps its rows and clear timings (the migration has no secret to seal them with); the member
+    resumes with them, and their next saved page seals them. SQLite rebuilds the table to add or
+    drop the column: its answers must survive that."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    migrate.upgrade(url)
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "test-secret",
+            "RESPONDENT_KEY_SECRET": "test-respondent-secret",
+            "ARGON2_COST": (1, 1024),
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        session = get_session()
+        hasher, keys = app.extensions["pulse.hasher"], current_keys()
+        survey = make_survey(session, make_user(session, hasher))
+        member = make_member(session, hasher)
+        view = taking.consent(session, keys, member.user, survey.id, True)
+        view = taking.submit(session, keys, member.user, survey.id, page(view, AI_PATH[0]))
+        response = session.get(SurveyResponse, view.response.id)
+        response.sealed, response.timings = None, {"screen": 12.0}
+        response.answers.append(
+            SurveyAnswer(response_id=response.id, question="patients", item="", value="yes")
+        )
+        session.commit()
+        survey_id, user_id, response_id = survey.id, member.user_id, response.id
+    app.extensions["pulse.engine"].dispose()
+
+    migrate.downgrade(url, "0012")  # the database as 0012 left it
+    engine = create_engine(url)
+    with engine.connect() as c:
+        assert "sealed" not in {col["name"] for col in inspect(c).get_columns("survey_responses")}
+        assert c.execute(text("SELECT question, value FROM survey_answers")).all() == [("patients", "yes")]
+    engine.dispose()
+    migrate.upgrade(url)
+    with engine.connect() as c:
+        assert c.execute(text("SELECT sealed FROM survey_responses")).all() == [(None,)]
+        assert c.execute(text("SELECT question, value FROM survey_answers")).all() == [("patients", "yes")]
+    engine.dispose()
+
+    with app.app_context():
+        session = get_session()
+        keys = current_keys()
+        user = session.get(User, user_id)
+        again = taking.view(session, keys, user, survey_id)
+        assert again.page["id"] == "tools" and again.answers == {"patients": "yes"}
+        taking.submit(session, keys, user, survey_id, page(again, TOOLS, action="save"))
+        response = session.get(SurveyResponse, response_id)
+        session.refresh(response)
+        assert response.sealed is not None and response.timings == {}
+        assert session.scalars(select(SurveyAnswer)).all() == []
+        assert taking.view(session, keys, user, survey_id).answers["hours"] == 37
+    app.extensions["pulse.engine"].dispose()
