@@ -43,15 +43,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, exists, func, select, text
+from sqlalchemy import exists, func, select, text
 from sqlalchemy.orm import Session, aliased
 
 from polling.accounts.models import User
-from polling.db import utcnow
 from polling.ledger.models import LedgerTransaction
 from polling.studies.models import DISPOSITIONS, Invitation, Study, StudyCell
 from polling.studies.service import get_study
@@ -71,8 +70,6 @@ AAPOR_CODE: dict[str, str] = {
     "over_quota": "O",
     "removed": "O",
 }
-#: An unfinished response whose current page was shown longer ago than this counts as stalled.
-STALLED_AFTER = timedelta(hours=24)
 INCIDENCE_DEFINITION = _l(
     "Incidence = eligible / screened: invitees the screener let through (complete, partial, over "
     "quota, removed) over those plus the screened out."
@@ -133,7 +130,6 @@ class QuotaProgress:
 class PageDropOff:
     page: str
     in_progress: int
-    stalled: int
 
 
 @dataclass(frozen=True)
@@ -329,21 +325,17 @@ def _quality(session: Session, survey_id: int) -> dict[str | None, tuple[int, di
 
 
 def _drop_off(session: Session, survey: Survey) -> tuple[PageDropOff, ...]:
-    """Unfinished responses by the page they are on, in questionnaire order."""
-    stalled_before = utcnow() - STALLED_AFTER
+    """Unfinished responses by the page they are on, in questionnaire order (how long each has been
+    idle is sealed with its answers: a time in clear would line it up with its member's log-in)."""
     rows = session.execute(
-        select(
-            SurveyResponse.page,
-            func.count(),
-            func.sum(case((SurveyResponse.page_shown_at < stalled_before, 1), else_=0)),
-        )
+        select(SurveyResponse.page, func.count())
         .where(SurveyResponse.survey_id == survey.id, SurveyResponse.status == "in_progress")
         .group_by(SurveyResponse.page)
     ).all()
-    found = {str(page): (int(n), int(stalled or 0)) for page, n, stalled in rows}
+    found = {str(page): int(n) for page, n in rows}
     order = [str(p["id"]) for p in (survey.questionnaire or {}).get("pages", [])]
     pages = order + sorted(set(found) - set(order))
-    return tuple(PageDropOff(p, *found.get(p, (0, 0))) for p in pages)
+    return tuple(PageDropOff(p, found.get(p, 0)) for p in pages)
 
 
 def _quota_progress(session: Session, survey: Survey | None) -> tuple[QuotaProgress, ...]:

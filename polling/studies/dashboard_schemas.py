@@ -42,7 +42,6 @@ class FieldworkDaySchema(Schema):
 class FieldworkDropOffSchema(Schema):
     page = fields.String()
     in_progress = fields.Integer(metadata={"description": "Unfinished responses on this page."})
-    stalled = fields.Integer(metadata={"description": "Of those, the ones shown the page over 24 h ago."})
 
 
 class FieldworkQualitySchema(Schema):

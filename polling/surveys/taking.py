@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -107,14 +107,29 @@ def _stored_rows(response: SurveyResponse) -> LongForm:
     return grouped
 
 
-def _in_progress(keys: RespondentKeys, response: SurveyResponse) -> tuple[LongForm, dict[str, float]]:
-    """The long-form answers and the timings a response in progress keeps sealed (before migration
-    0013 a response in progress kept them in clear: they are read as they are until its next save)."""
+@dataclass
+class Sealed:
+    """What a response in progress keeps sealed: its answers, its timings, when its page was shown."""
+
+    answers: LongForm
+    timings: dict[str, float]
+    shown_at: datetime | None
+
+
+def _in_progress(keys: RespondentKeys, response: SurveyResponse) -> Sealed:
+    """The long-form answers, the timings and the moment the current page was shown, all sealed
+    while in progress (before migration 0013 a response in progress kept them in clear: they are
+    read as they are until its next save)."""
     if response.sealed is None:
-        return _stored_rows(response), dict(response.timings or {})
+        return Sealed(_stored_rows(response), dict(response.timings or {}), response.page_shown_at)
     data = keys.unseal(response.respondent_key, response.sealed)
     answers = {str(q): [(str(i), str(v)) for i, v in rows] for q, rows in data.get("answers", {}).items()}
-    return answers, {str(p): float(t) for p, t in data.get("timings", {}).items()}
+    shown = data.get("shown_at")
+    return Sealed(
+        answers,
+        {str(p): float(t) for p, t in data.get("timings", {}).items()},
+        datetime.fromisoformat(shown) if isinstance(shown, str) else None,
+    )
 
 
 def _answers_of(document: Mapping[str, Any], grouped: LongForm) -> dict[str, Any]:
@@ -126,7 +141,9 @@ def saved_answers(
     keys: RespondentKeys, response: SurveyResponse, document: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The response's answers: unsealed while it is in progress, its long-form rows once complete."""
-    grouped = _in_progress(keys, response)[0] if response.status == "in_progress" else _stored_rows(response)
+    grouped = (
+        _in_progress(keys, response).answers if response.status == "in_progress" else _stored_rows(response)
+    )
     return _answers_of(document, grouped)
 
 
@@ -217,8 +234,8 @@ def consent(session: Session, keys: RespondentKeys, user: User, survey_id: int, 
         step=0,
         started_on=fieldwork_day(survey),
         timings={},
-        sealed=keys.seal(key, {"answers": {}, "timings": {}}),
-        page_shown_at=utcnow(),
+        sealed=keys.seal(key, {"answers": {}, "timings": {}, "shown_at": utcnow().isoformat()}),
+        page_shown_at=None,  # sealed: an exact time in clear would line up with the member's log-in
     )
     if started:  # the one consent that opened the response, in its transaction
         signals.response_started.send(session, survey_id=survey.id, member_id=member.id)
@@ -247,7 +264,8 @@ def submit(
         session.commit()
         return TakingView(survey, "closed", _closed_message(current), response)
     document = survey.questionnaire
-    saved, timings = _in_progress(keys, response)
+    sealed = _in_progress(keys, response)
+    saved, timings = sealed.answers, sealed.timings
     answers = _answers_of(document, saved)
     page = engine.page_of(document, response.page)
     shown = engine.shown_questions(page, answers, response.respondent_key)
@@ -258,12 +276,12 @@ def submit(
             answers.pop(question.id, None)
     action = data.get("action", "next")
     now = utcnow()
-    if response.page_shown_at is not None:
+    if sealed.shown_at is not None:
         timings[response.page] = round(
-            timings.get(response.page, 0) + (now - response.page_shown_at).total_seconds(), 1
+            timings.get(response.page, 0) + (now - sealed.shown_at).total_seconds(), 1
         )
-    response.page_shown_at = now
-    _store(session, keys, response, saved, {q.id: q.type for q in shown}, check.answers, timings)
+    response.page_shown_at = None
+    _store(session, keys, response, saved, {q.id: q.type for q in shown}, check.answers, timings, now)
     if action == "save" or (action == "next" and check.errors):
         session.commit()
         result = _page_view(survey, response, answers)
@@ -296,16 +314,21 @@ def _store(
     kinds: Mapping[str, str],
     answers: Mapping[str, Any],
     timings: Mapping[str, float],
+    shown_at: datetime,
 ) -> None:
     """Autosave: the answers replace what was ``saved`` for the questions in ``kinds`` (id → type),
-    and the whole is sealed on the response row with the timings so far (none of it in clear)."""
+    and the whole is sealed on the response row with the timings so far and the moment the next
+    page is shown (none of it in clear)."""
     for qid in kinds:
         saved.pop(qid, None)
     for qid, answer in answers.items():
         rows = engine.long_form(answer, kinds.get(qid, ""))
         if rows:
             saved[qid] = rows
-    response.sealed = keys.seal(response.respondent_key, {"answers": saved, "timings": dict(timings)})
+    response.sealed = keys.seal(
+        response.respondent_key,
+        {"answers": saved, "timings": dict(timings), "shown_at": shown_at.isoformat()},
+    )
     if response.answers or response.timings:  # kept in clear before migration 0013: sealed now
         session.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id == response.id))
         session.expire(response, ["answers"])

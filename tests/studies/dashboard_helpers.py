@@ -175,8 +175,8 @@ def hand_counted_study(session, hasher):  # type: ignore[no-untyped-def]
     respond(session, survey, "over_quota", page="tools", ended_on=day)
     for _ in range(3):
         respond(session, survey, "screened_out", page="screen", ended_on=day)
-    respond(session, survey, "in_progress", page="tools", page_shown_at=utcnow() - timedelta(days=2))
-    respond(session, survey, "in_progress", page="ai", page_shown_at=utcnow())
+    respond(session, survey, "in_progress", page="tools")
+    respond(session, survey, "in_progress", page="ai")
     for cell in session.scalars(select(QuotaCell).where(QuotaCell.survey_id == survey.id)):
         cell.filled, cell.over_quota = (4, 1) if cell.name.startswith("UK") else (2, 0)
     session.commit()

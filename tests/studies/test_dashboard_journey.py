@@ -70,5 +70,5 @@ def test_members_answers_reach_the_clients_dashboard_as_hand_counted(
     field_controls.close(session, staff, keys, study.id)
     auth.login(ours.email)
     shown = client.get(f"/studies/{study.id}/dashboard")
-    assert shown.status_code == 200 and "Status: closed." in shown.text
+    assert shown.status_code == 200 and "Status: Closed." in shown.text
     assert '<th scope="row">RR1</th><td>33.3%</td>' in shown.text

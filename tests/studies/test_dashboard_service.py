@@ -116,11 +116,11 @@ def test_completes_per_day_come_from_the_honoraria_credited_not_reversed(session
 def test_drop_off_by_page_in_questionnaire_order_and_quality(session, counted):
     study, _survey, ours, _theirs = counted
     board = _board(session, study, ours)
-    assert [(p.page, p.in_progress, p.stalled) for p in board.total.drop_off or ()] == [
-        ("screen", 0, 0),
-        ("tools", 1, 1),
-        ("ai", 1, 0),
-        ("end", 0, 0),
+    assert [(p.page, p.in_progress) for p in board.total.drop_off or ()] == [
+        ("screen", 0),
+        ("tools", 1),
+        ("ai", 1),
+        ("end", 0),
     ]
     assert board.total.quality.removed == 1  # the removed disposition (the response keeps nothing)
     assert board.total.quality.awaiting_review == 1

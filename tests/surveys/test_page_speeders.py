@@ -4,7 +4,7 @@ flagged, with the page named, using the seconds each page really took (measured 
 from __future__ import annotations
 
 import statistics
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -22,7 +22,9 @@ def _take(session, keys, user, survey_id: int, seconds: tuple[int, ...]):  # typ
     view = taking.consent(session, keys, user, survey_id, True)
     for answers, spent in zip(AI_PATH, seconds, strict=True):
         response = session.get(SurveyResponse, view.response.id)
-        response.page_shown_at = response.page_shown_at - timedelta(seconds=spent)
+        sealed = keys.unseal(response.respondent_key, response.sealed)  # the page's time is sealed
+        shown = datetime.fromisoformat(sealed["shown_at"]) - timedelta(seconds=spent)
+        response.sealed = keys.seal(response.respondent_key, {**sealed, "shown_at": shown.isoformat()})
         session.commit()
         view = taking.submit(session, keys, user, survey_id, page(view, answers))
     return view

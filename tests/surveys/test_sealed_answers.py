@@ -64,6 +64,7 @@ def test_a_dump_holds_none_of_the_answers_of_a_response_in_progress(app, session
     [row] = [r for r in d.rows("survey_responses") if r["id"] == response_id]
     assert [a for a in d.rows("survey_answers") if a["response_id"] == response_id] == []
     assert _json(row["timings"]) == {}  # the seconds per page are sealed too
+    assert row["page_shown_at"] is None  # and when its page was shown: a time to line up with a log-in
     assert row["sealed"] and COMMENT not in row["sealed"]
     assert [(t, c) for t, c, text in _cells(d) if "Zanzibar" in text] == []
     # The demographics are stored at completion only; the row says where the member is, nothing given.
@@ -73,12 +74,17 @@ def test_a_dump_holds_none_of_the_answers_of_a_response_in_progress(app, session
     with pytest.raises(UnsealError):
         RespondentKeys("another secret").unseal(row["respondent_key"], row["sealed"])
     opened = keys.unseal(row["respondent_key"], row["sealed"])
-    assert opened["answers"]["comment"] == [["", COMMENT]] and set(opened["timings"]) == {
-        "screen",
-        "tools",
-        "ai",
-        "end",
-    }
+    assert (
+        opened["shown_at"]
+        and opened["answers"]["comment"] == [["", COMMENT]]
+        and set(opened["timings"])
+        == {
+            "screen",
+            "tools",
+            "ai",
+            "end",
+        }
+    )
 
     # The blob's length says nothing about how much was answered: one answer or nine, one length.
     other = make_member(session, hasher)
