@@ -143,6 +143,21 @@ SETTINGS: tuple[Setting, ...] = (
         "3",
         "Days after a wave before another is drawn for cells whose expected completes fall short of target.",
     ),
+    Setting(
+        "SURVEY_SPEEDER_SHARE",
+        "0.4",
+        "A complete taking under this share of the survey's median time is flagged as a speeder.",
+    ),
+    Setting(
+        "SURVEY_PAGE_SPEEDER_SHARE",
+        "0.3",
+        "A page answered in under this share of that page's median time is flagged (the page named).",
+    ),
+    Setting(
+        "STORAGE_REORDER_MINUTES",
+        "10",
+        "Fewest minutes between two scheduled rewrites of the votes or survey tables in random-id order.",
+    ),
     Setting("DB_CONNECT_TIMEOUT", "5", "Seconds to wait for a database connection before answering 503."),
     Setting(
         "DB_STATEMENT_TIMEOUT",
@@ -169,7 +184,15 @@ INTEGER_SETTINGS = (
     "INVITATION_REMINDERS",
     "INVITATION_WAVE_DAYS",
 )
-FLOAT_SETTINGS = ("LOGIN_BACKOFF_SECONDS", "DB_CONNECT_TIMEOUT", "DB_STATEMENT_TIMEOUT", "REDIS_TIMEOUT")
+FLOAT_SETTINGS = (
+    "LOGIN_BACKOFF_SECONDS",
+    "DB_CONNECT_TIMEOUT",
+    "DB_STATEMENT_TIMEOUT",
+    "REDIS_TIMEOUT",
+    "SURVEY_SPEEDER_SHARE",
+    "SURVEY_PAGE_SPEEDER_SHARE",
+    "STORAGE_REORDER_MINUTES",
+)
 
 
 def _bool(value: str) -> bool:
