@@ -14,6 +14,8 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import create_engine, make_url, text
+
 from tests.servers import free_port
 
 
@@ -97,9 +99,26 @@ def throwaway_cluster() -> Iterator[str]:
 
 @contextmanager
 def postgres_url() -> Iterator[str]:
+    """TEST_DATABASE_URL, or a throwaway cluster. Under pytest-xdist (``make test`` runs two workers)
+    each worker gets a database of its own beside TEST_DATABASE_URL's, since tests empty theirs."""
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
+    if not url:
+        with throwaway_cluster() as url:
+            yield url
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
         yield url
         return
-    with throwaway_cluster() as url:
-        yield url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield base.set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
