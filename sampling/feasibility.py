@@ -51,6 +51,15 @@ class Prior:
     def beta(self) -> float:
         return (1.0 - self.mean) * self.strength
 
+    def posterior(self, invitations: int, completes: int) -> tuple[float, float]:
+        """The Beta(α, β) of the response rate after ``completes`` out of ``invitations``."""
+        return self.alpha + completes, self.beta + invitations - completes
+
+    def posterior_mean(self, invitations: int, completes: int) -> float:
+        """The expected response rate after ``completes`` out of ``invitations``."""
+        alpha, beta = self.posterior(invitations, completes)
+        return alpha / (alpha + beta)
+
 
 @dataclass(frozen=True)
 class FieldingPlan:
@@ -179,8 +188,7 @@ def estimate_cell(
         raise ValueError(f"target={target}: a cell wants at least one complete")
     if not 0 < level < 1:
         raise ValueError(f"level={level}: give the interval's coverage as a fraction, e.g. 0.8")
-    alpha = prior.alpha + completes
-    beta = prior.beta + invitations - completes
+    alpha, beta = prior.posterior(invitations, completes)
     tail = (1.0 - level) / 2.0
     mean = alpha / (alpha + beta)
     rate_low = float(stats.beta.ppf(tail, alpha, beta))

@@ -15,11 +15,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from polling.db import get_session
-from polling.studies import pricing, service
+from polling.studies import STUDY_ID, pricing, service
 from polling.studies.schemas import BriefSchema, QuestionnaireDocumentSchema, StudySchema, StudyVersionSchema
 
 bp = Blueprint("studies_api", __name__, description="Research clients' studies: drafting and submitting")
-STUDY_ID = "<int(max=2147483647):study_id>"
 
 
 class SubmitSchema(Schema):

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from polling.db import get_session
 from polling.respondents.keys import current_keys
-from polling.studies import dashboard, field_controls
+from polling.studies import STUDY_ID, dashboard, field_controls
 from polling.studies.dashboard_schemas import (
     FieldworkActionSchema,
     FieldworkExtensionSchema,
@@ -20,7 +20,6 @@ from polling.studies.dashboard_schemas import (
 from polling.studies.models import Study
 
 bp = Blueprint("dashboard_api", __name__, description="Research clients' studies: fieldwork and its controls")
-STUDY_ID = "<int(max=2147483647):study_id>"
 
 
 def _status(study: Study) -> dict[str, Any]:

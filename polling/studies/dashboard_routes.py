@@ -14,12 +14,11 @@ from polling import policies
 from polling.db import get_session
 from polling.errors import InvalidInput
 from polling.respondents.keys import current_keys
-from polling.studies import dashboard, dashboard_chart, field_controls
+from polling.studies import STUDY_ID, dashboard, dashboard_chart, field_controls
 from polling.studies.dashboard_schemas import FieldworkActionSchema, FieldworkExtensionSchema
 from sampling.codes import country_name
 
 bp = Blueprint("dashboard", __name__)
-STUDY_ID = "<int(max=2147483647):study_id>"
 
 
 def _form(schema: Schema) -> dict[str, Any]:

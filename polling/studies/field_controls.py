@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from polling.accounts.models import User
@@ -28,7 +28,7 @@ from polling.db import LATEST, utcnow
 from polling.errors import Conflict, InvalidInput
 from polling.respondents.keys import RespondentKeys
 from polling.studies import dispositions
-from polling.studies.models import Study, StudyEvent
+from polling.studies.models import Study, StudyEvent, move_status
 from polling.studies.service import get_study
 from polling.surveys.models import Survey
 
@@ -65,16 +65,8 @@ def _survey_of(session: Session, study: Study) -> Survey | None:
 
 def _move(session: Session, study: Study, allowed: tuple[str, ...], to: str) -> None:
     """Set the status unless another request changed it first (the database decides)."""
-    moved = session.execute(
-        update(Study)
-        .where(Study.id == study.id, Study.status.in_(allowed))
-        .values(status=to)
-        .returning(Study.id)
-        .execution_options(synchronize_session=False)
-    ).first()
-    if moved is None:
+    if not move_status(session, study, allowed, to):
         raise Conflict(_l("The study changed meanwhile; reload the page and try again."))
-    session.refresh(study, ["status"])
 
 
 def pause(session: Session, staff: User, study_id: int, comment: str = "") -> Study:

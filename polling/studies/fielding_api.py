@@ -15,12 +15,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from polling.db import get_session
-from polling.studies import dispositions, fielding, review
+from polling.studies import STUDY_ID, dispositions, fielding, review
 from polling.studies.models import DISPOSITIONS, Study
 from polling.studies.service import get_study
 
 bp = Blueprint("fielding_api", __name__, description="Research clients' studies: fielding")
-STUDY_ID = "<int(max=2147483647):study_id>"
 
 
 def _counts_field() -> fields.Dict:

@@ -9,11 +9,10 @@ from flask_login import current_user
 
 from polling.db import get_session
 from polling.errors import InvalidInput
-from polling.studies import dispositions, fielding, review
+from polling.studies import STUDY_ID, dispositions, fielding, review
 from polling.studies.service import get_study
 
 bp = Blueprint("fielding", __name__)
-STUDY_ID = "<int(max=2147483647):study_id>"
 TOKEN = "<string(maxlength=200):token>"
 
 

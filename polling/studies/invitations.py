@@ -77,9 +77,7 @@ def response_rates(session: Session, study: Study, prior: Prior = PRIOR) -> dict
     rates = {}
     for cell in study.cells:
         invited, completes = history.get((cell.country, cell.specialty), (0, 0))
-        rates[(cell.country, cell.specialty)] = (completes + prior.alpha) / (
-            invited + prior.alpha + prior.beta
-        )
+        rates[(cell.country, cell.specialty)] = prior.posterior_mean(invited, completes)
     return rates
 
 

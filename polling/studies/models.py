@@ -24,8 +24,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    update,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from polling.db import Base, UTCDateTime, utcnow
 
@@ -101,6 +102,21 @@ class Study(Base):
     @property
     def specialty_codes(self) -> tuple[str, ...]:
         return tuple(sorted({cell.specialty for cell in self.cells}))
+
+
+def move_status(session: Session, study: Study, allowed: tuple[str, ...], to: str) -> bool:
+    """Set ``study``'s status to ``to`` if it is still one of ``allowed``; False if another request
+    changed it first (the database decides, not what this session last read). Does not commit."""
+    moved = session.execute(
+        update(Study)
+        .where(Study.id == study.id, Study.status.in_(allowed))
+        .values(status=to, updated_at=utcnow())
+        .returning(Study.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if moved is not None:
+        session.refresh(study)
+    return moved is not None
 
 
 class StudyCell(Base):

@@ -10,11 +10,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from polling.db import get_session
-from polling.studies import pricing, service
+from polling.studies import STUDY_ID, pricing, service
 from polling.studies.feasibility import feasibility
 
 bp = Blueprint("pricing_api", __name__, description="Research clients' studies: pricing")
-STUDY = "/studies/<int(max=2147483647):study_id>"
+STUDY = f"/studies/{STUDY_ID}"
 
 
 class CellFeasibilitySchema(Schema):

@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from polling.db import get_session
-from polling.studies import pricing, service
+from polling.studies import STUDY_ID, pricing, service
 from sampling.codes import COUNTRIES
 from sampling.taxonomy import GROUPS
 
 bp = Blueprint("pricing", __name__)
-STUDY = "/studies/<int(max=2147483647):study_id>"
+STUDY = f"/studies/{STUDY_ID}"
 
 
 @bp.get(f"{STUDY}/feasibility")

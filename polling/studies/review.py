@@ -18,7 +18,7 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from polling import policies
@@ -27,7 +27,7 @@ from polling.db import utcnow
 from polling.errors import Conflict, InvalidInput
 from polling.studies import pricing
 from polling.studies.field_controls import closes_at
-from polling.studies.models import Study, StudyCell, StudyEvent
+from polling.studies.models import Study, StudyCell, StudyEvent, move_status
 from polling.studies.service import get_study
 from polling.surveys.models import QuotaCell, Survey, SurveyCountry, SurveyHonorarium, SurveySpecialty
 from polling.surveys.service import questionnaire_or_refusal
@@ -59,18 +59,10 @@ def history(session: Session, user: User, study_id: int) -> list[StudyEvent]:
 
 def _decide(session: Session, staff: User, study_id: int, to: str) -> Study:
     study = get_study(session, staff, study_id, "study.manage")
-    moved = session.execute(
-        update(Study)
-        .where(Study.id == study.id, Study.status == "submitted")
-        .values(status=to, updated_at=utcnow())
-        .returning(Study.id)
-        .execution_options(synchronize_session=False)
-    ).first()
-    if moved is None:
+    if not move_status(session, study, ("submitted",), to):
         raise Conflict(
             _l("Only a submitted study can be reviewed; this one is %(status)s.", status=study.status)
         )
-    session.refresh(study)
     return study
 
 

@@ -16,7 +16,7 @@ from polling import policies
 from polling.db import get_session
 from polling.errors import Conflict, InvalidInput, PulseError, json_body_problem
 from polling.ledger.service import format_amount
-from polling.studies import builder, labels, service
+from polling.studies import STUDY_ID, builder, labels, service
 from polling.studies.api import pricer
 from polling.studies.models import LANGUAGES, SPONSOR_TYPES, Study
 from polling.surveys.engine import localised
@@ -25,7 +25,6 @@ from sampling.taxonomy import SPECIALTIES
 
 bp = Blueprint("studies", __name__)
 labels.register(bp)
-STUDY_ID = "<int(max=2147483647):study_id>"
 BLANK_ROWS = 3
 CELL_KEYS = ("country", "specialty", "sex", "age_band", "target")
 

@@ -38,6 +38,7 @@ from playwright.sync_api import Browser, FilePayload, Locator, Page, Playwright,
 
 from polling.db import utcnow
 from tests.browser.conftest import LiveServer
+from tests.studies.drafting_helpers import questionnaire
 
 pytestmark = pytest.mark.browser
 
@@ -68,46 +69,9 @@ DOCTORS = (
 BY_KEY = {doctor.key: doctor for doctor in DOCTORS}
 
 
-def questionnaire() -> bytes:
-    return json.dumps(
-        {
-            "version": 1,
-            "languages": ["en", "es"],
-            "pages": [
-                {
-                    "id": "p1",
-                    "questions": [
-                        {
-                            "id": "treats",
-                            "type": "single",
-                            "text": {
-                                "en": "Do you treat heart failure?",
-                                "es": "¿Trata la insuficiencia cardíaca?",
-                            },
-                            "options": [
-                                {"code": "yes", "text": {"en": "Yes", "es": "Sí"}},
-                                {"code": "no", "text": {"en": "No", "es": "No"}},
-                            ],
-                        }
-                    ],
-                },
-                {
-                    "id": "p2",
-                    "questions": [
-                        {
-                            "id": "patients",
-                            "type": "numeric",
-                            "text": {"en": "Patients per month?", "es": "¿Pacientes al mes?"},
-                            "show_if": "treats == 'yes'",
-                            "minimum": 0,
-                            "maximum": 1000,
-                        }
-                    ],
-                },
-            ],
-        },
-        ensure_ascii=False,
-    ).encode("utf-8")
+def questionnaire_file() -> bytes:
+    """The drafting tests' questionnaire, as the JSON file the client uploads."""
+    return json.dumps(questionnaire(), ensure_ascii=False).encode("utf-8")
 
 
 def amount(text: str) -> tuple[str, int]:
@@ -232,7 +196,9 @@ def draft_the_study(page: Page) -> int:
 
     page.get_by_role("link", name="Questionnaire builder").click()
     page.get_by_label("JSON file").set_input_files(
-        files=[FilePayload(name="heart-failure.json", mimeType="application/json", buffer=questionnaire())]
+        files=[
+            FilePayload(name="heart-failure.json", mimeType="application/json", buffer=questionnaire_file())
+        ]
     )
     page.get_by_role("button", name="Upload the questionnaire").click()
     expect(page.get_by_role("status").filter(has_text="The questionnaire is saved")).to_be_visible()
@@ -411,9 +377,7 @@ def test_a_new_client_commissions_a_study_and_follows_it_to_a_hand_counted_dashb
             assert api.get(path, headers=theirs).status == 404, path
             assert api.get(path, headers=ours).status == 200, path
         assert (
-            api.put(
-                f"/api/v1/studies/{study_id}/questionnaire", headers=theirs, data=json.loads(questionnaire())
-            ).status
+            api.put(f"/api/v1/studies/{study_id}/questionnaire", headers=theirs, data=questionnaire()).status
             == 404
         )
         assert study_id not in [s["id"] for s in api.get("/api/v1/studies", headers=theirs).json()]
